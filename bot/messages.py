@@ -1,0 +1,89 @@
+"""Every sentence Sanad says to a person, in one place: Modern Standard Arabic, short, friendly."""
+
+from __future__ import annotations
+
+NO_ANSWER = (
+    "لم أجد في مصادري ما يجيب عن هذا السؤال. "
+    "جرّب صياغة أخرى بكلمات أوضح، أو اطّلع على ما أعرفه عبر /sources."
+)
+NO_ANSWER_CONSOLE = (
+    "لم أجد في مصادري ما يجيب عن هذا السؤال. جرّب صياغة أخرى، أو اكتب /sources لترى ما أعرفه."
+)
+EMPTY_QUESTION = "اكتب سؤالك بالعربية وسأبحث لك عن الفقرات التي تجيب عنه."
+QUESTION_TRIMMED = "سؤالك طويل، فاكتفيت بأوله."
+ANSWER_INTRO = "هذا ما وجدته في المصادر:"
+MORE_INTRO = "مزيد من الفقرات:"
+NO_MORE = "لا توجد فقرات أخرى لهذا السؤال."
+PARAGRAPH = "الفقرة {n} من {m}"
+PUBLISHER = "الناشر"
+AUTHOR = "الكاتب"
+
+CHAT_WELCOME = (
+    "مرحبًا! أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
+    "اكتب سؤالك، أو «المزيد» لفقرات أخرى، أو /sources للمصادر، أو /exit للخروج."
+)
+CHAT_PROMPT = "سؤالك: "
+CHAT_BYE = "إلى اللقاء!"
+MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
+
+SOURCES_HEADER = "المصادر المحمّلة ({articles} مقالات، {paragraphs} فقرة):"
+SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
+
+START = (
+    "مرحبًا، أنا <b>سند</b> 👋\n"
+    "أجيب عن أسئلتك بالعربية بفقرات مقتبسة حرفيًا من مقالاتي، ومع كل فقرة مصدرها: "
+    "المقال ورقم الفقرة والناشر. لا أؤلف نصًا من عندي.\n\n"
+    "أعرف الآن {articles} مقالات ({paragraphs} فقرة)، منها:\n{titles}\n\n"
+    "اكتب سؤالك، أو جرّب أحد الأمثلة:"
+)
+START_GROUP_HINT = "في المجموعات: اكتب /ask ثم سؤالك، أو اذكرني، أو ردّ على إحدى رسائلي."
+INLINE_BUTTON = "ابحث من أي محادثة"
+MORE_BUTTON = "المزيد"
+SOURCE_BUTTON = "المصدر"
+HELPFUL_BUTTON = "👍 مفيد"
+UNHELPFUL_BUTTON = "👎 غير مفيد"
+FEEDBACK_THANKS = "شكرًا على رأيك!"
+FEEDBACK_ALREADY = "سجّلنا رأيك من قبل، شكرًا."
+NOT_TEXT = "أفهم الرسائل النصية فقط. اكتب سؤالك بالعربية من فضلك."
+ASK_USAGE = "اكتب سؤالك بعد الأمر، مثل: /ask كم بلغت تكلفة تطوير نموذج R1؟"
+RATE_LIMITED = "أسئلة كثيرة في وقت قصير! انتظر قليلًا ثم أعد المحاولة."
+ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
+PAGE_EXPIRED = "لم أعد أجد هذا السؤال. أرسله من جديد من فضلك."
+NOT_ADMIN = "عذرًا، هذا الأمر للمشرفين فقط."
+CHAT_NOT_ALLOWED = "عذرًا، لا أعمل في هذه المحادثة."
+
+INLINE_HELP_TITLE = "اكتب سؤالك بعد اسم البوت"
+INLINE_HELP_TEXT = "اكتب سؤالًا بالعربية بعد اسم البوت، وسأعرض الفقرات التي تجيب عنه مع مصادرها."
+INLINE_NO_ANSWER_TITLE = "لم أجد إجابة في المصادر"
+INLINE_NO_ANSWER_TEXT = "لم أجد في مصادر سند ما يجيب عن: {question}"
+
+RELOAD_STARTED = "جارٍ إعادة تحميل المصادر…"
+RELOAD_DONE = (
+    "تمت إعادة التحميل في {seconds:.1f} ث.\n"
+    "المقالات: {articles} ({paragraphs} فقرة).\n"
+    "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
+)
+RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
+RELOAD_BUSY = "إعادة تحميل أخرى جارية، انتظر حتى تنتهي."
+ROLLBACK_DONE = "أعدت الفهرس السابق ({articles} مقالات، {paragraphs} فقرة)."
+ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
+NONE = "لا شيء"
+UPLOAD_BAD_NAME = (
+    "اسم الملف غير مقبول. استخدم حروفًا لاتينية وأرقامًا و - _ فقط، بامتداد ‎.txt أو ‎.md."
+)
+UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} بايت)."
+UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
+UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
+UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+
+STATS = (
+    "📊 الإحصاءات\n"
+    "مدة التشغيل: {uptime}\n"
+    "أسئلة أُجيب عنها: {answered} (بلا إجابة: {unanswered}، نسبة {no_answer_rate:.0%})\n"
+    "استعلامات مضمّنة: {inline}\n"
+    "زمن الإجابة: الوسيط {p50:.0f} م.ث، p95 {p95:.0f} م.ث\n"
+    "الفهرس: {articles} مقالات، {paragraphs} فقرة\n"
+    "التقييمات: 👍 {helpful} / 👎 {unhelpful}"
+)
+GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
+GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."

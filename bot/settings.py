@@ -1,0 +1,98 @@
+"""Configuration: one pydantic-settings model read once at start.
+
+Sources, lowest priority first: defaults, ``config.toml`` (or the file named by ``SANAD_CONFIG``),
+then ``SANAD_…`` environment variables. The environment names of the Telegram token, Bot API
+URLs, admin ids and sources directory are a stable contract for Docker users.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("config.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line an operator can act on."""
+
+
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field names are the TOML keys; env adds ``SANAD_``."""
+
+    model_config = SettingsConfigDict(env_prefix="SANAD_", extra="forbid", validate_default=True)
+
+    sources_dir: Path = Path("seeds")
+    answer_passages: int = Field(3, ge=1, le=5, description="passages per answer page")
+    max_question_chars: int = Field(500, ge=20, le=4000)
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    answer_every_group_message: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    user_questions_per_minute: int = Field(20, ge=1)
+    inline_cache_seconds: int = Field(300, ge=0)
+    upload_max_bytes: int = Field(1_000_000, ge=1_000)
+
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
+    health_port: int | None = Field(None, ge=1, le=65535)
+
+    @field_validator("admin_ids", "allowed_chat_ids", "answer_every_group_message", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        """Accept ``1,2,3`` from the environment as well as a TOML list."""
+        return _comma_separated(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("SANAD_CONFIG", DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        return init_settings, env_settings, toml
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the configuration, or raise :class:`ConfigError` with one line."""
+    config_file = Path(os.environ.get("SANAD_CONFIG", DEFAULT_CONFIG_FILE))
+    if "SANAD_CONFIG" in os.environ and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file} (from SANAD_CONFIG)")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "config"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(
+            f"invalid setting '{key}' (env SANAD_{key.upper()}): {error['msg']}{more}"
+        ) from exc
+    except ValueError as exc:  # a TOML syntax error
+        raise ConfigError(f"unreadable config file {config_file}: {exc}") from exc

@@ -1,0 +1,75 @@
+"""The answer as a person reads it in a terminal: quoted passages, highlights, source lines.
+
+Text stays in logical order (so it copies and pipes correctly); each line starts with a
+right-to-left mark and Latin runs are isolated, which is what bidi-aware terminals need to show
+Arabic right-to-left. Highlights are bold when writing to a terminal, «guillemets» otherwise.
+"""
+
+from __future__ import annotations
+
+from bot import messages
+from bot.bidi import rtl_line
+from retrieval.answer import ELLIPSIS, Answer, Passage, Source
+
+BOLD = "\033[1m"
+DIM = "\033[2m"
+RESET = "\033[0m"
+
+
+def _highlighted(passage: Passage, ansi: bool) -> str:
+    """The excerpt with its matched terms marked."""
+    text = passage.text[passage.excerpt.start : passage.excerpt.end]
+    pieces: list[str] = []
+    cursor = 0
+    for span in passage.excerpt_highlights():
+        if span.start < cursor:
+            continue
+        pieces.append(text[cursor : span.start])
+        term = text[span.start : span.end]
+        pieces.append(f"{BOLD}{term}{RESET}" if ansi else f"«{term}»")
+        cursor = span.end
+    pieces.append(text[cursor:])
+    body = "".join(pieces)
+    return (
+        (ELLIPSIS if passage.trimmed_start else "")
+        + body
+        + (ELLIPSIS if passage.trimmed_end else "")
+    )
+
+
+def source_line(source: Source) -> str:
+    """Title — publisher — paragraph n of m (file), and the URL when known."""
+    parts = [source.title]
+    if source.publisher:
+        parts.append(source.publisher)
+    if source.author:
+        parts.append(f"{messages.AUTHOR}: {source.author}")
+    parts.append(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total))
+    parts.append(source.file)
+    if source.url:
+        parts.append(source.url)
+    return " — ".join(parts)
+
+
+def render_answer(answer: Answer, ansi: bool = False) -> str:
+    """The whole reply for ``sanad ask`` and ``sanad chat``."""
+    if not answer.found:
+        return rtl_line(messages.NO_ANSWER_CONSOLE)
+    if not answer.passages:
+        return rtl_line(messages.NO_MORE)
+    intro = messages.ANSWER_INTRO if answer.offset == 0 else messages.MORE_INTRO
+    lines = [rtl_line(intro), ""]
+    for rank, passage in enumerate(answer.passages, start=answer.offset + 1):
+        quote = _highlighted(passage, ansi)
+        lines.append(rtl_line(f"{rank}. «{quote}»"))
+        source = source_line(passage.source)
+        lines.append(rtl_line(f"   — {DIM}{source}{RESET}" if ansi else f"   — {source}"))
+        lines.append("")
+    if answer.has_more:
+        lines.append(
+            rtl_line(
+                f"({answer.total - answer.offset - len(answer.passages)} "
+                f"فقرات أخرى: اكتب «المزيد»)"
+            )
+        )
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,231 @@
+"""One analyser for documents and queries: text → index terms with their character spans.
+
+The same :class:`Analyzer` indexes the paragraphs and reads the questions, so a term can only
+match if both sides spell it the same way after normalisation, stop words, stemming and
+cross-script name folding. It is built from the corpus vocabulary (:meth:`Analyzer.from_texts`)
+because three of its decisions are checked against what the articles actually say: whether a
+leading ل ب ك ف is a proclitic, which Arabic spellings transliterate a Latin name the corpus
+uses, and whether two words are a split spelling of one (ديب سيك / ديبسيك).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retrieval.normalize import normalize_arabic
+from retrieval.stemming import stem_latin, strip_proclitics, strip_suffixes
+from retrieval.stopwords import STOPWORDS
+from retrieval.transliteration import (
+    Skeleton,
+    arabic_skeleton,
+    latin_skeleton,
+    transliterates,
+)
+
+# A raw word in the original text: letters/digits plus the marks that may sit inside an Arabic
+# word (tashkeel, tatweel, zero-width and bidi characters), so offsets stay exact.
+_RAW_WORD = re.compile(
+    "(?:[^\\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+    "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff])+"
+)
+# After normalisation a raw word may still mix scripts (لـDeepSeek → لdeepseek): split it.
+_SCRIPT_RUN = re.compile("[a-z0-9]+|[\u0621-\u064a]+|[^\\W_a-z0-9\u0621-\u064a]+")
+_ARABIC = re.compile("[\u0621-\u064a]+")
+_LATIN = re.compile("[a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An index term and the span of the original text it was read from."""
+
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A normalised single-script word and its span in the original text."""
+
+    form: str
+    start: int
+    end: int
+
+
+def surface_words(text: str) -> list[Word]:
+    """Split ``text`` into normalised single-script words, keeping original offsets."""
+    words: list[Word] = []
+    for raw in _RAW_WORD.finditer(text):
+        normalized = normalize_arabic(raw.group())
+        for run in _SCRIPT_RUN.finditer(normalized):
+            words.append(Word(run.group(), raw.start(), raw.end()))
+    return words
+
+
+def parse_alias_lines(lines: Iterable[str]) -> list[list[str]]:
+    """Read alias groups: one group a line, spellings separated by ``=``, ``#`` starts a comment.
+
+    Example: ``OpenAI = أوبن إيه آي = اوبن ايه اي``.
+    """
+    groups = []
+    for line in lines:
+        spellings = [s.strip() for s in line.split("#", 1)[0].split("=") if s.strip()]
+        if len(spellings) >= 2:
+            groups.append(spellings)
+    return groups
+
+
+class Analyzer:
+    """Turns text into index terms; built once per corpus, shared by indexing and search.
+
+    Without a vocabulary (``Analyzer()``) it is plain normalisation + stop words + light10,
+    which is what Lucene's ArabicAnalyzer does.
+    """
+
+    def __init__(
+        self,
+        forms: Counter[str] | None = None,
+        aliases: Iterable[list[str]] = (),
+    ) -> None:
+        self._forms: Counter[str] = forms or Counter()
+        self._lexicon: Counter[str] = Counter()
+        for form, count in self._forms.items():
+            if _ARABIC.fullmatch(form):
+                self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
+        self._cache: dict[str, str | None] = {}
+        self._cache_pairs: dict[tuple[str, str], str | None] = {}
+        # Consonant skeleton → (skeleton, term) of corpus words, most frequent first.
+        self._latin_names: dict[str, list[tuple[Skeleton, str]]] = {}
+        self._arabic_names: dict[str, list[tuple[Skeleton, str]]] = {}
+        self._index_latin_names()
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for group in aliases:
+            self._add_alias(group)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], aliases: Iterable[list[str]] = ()) -> Analyzer:
+        """Build the analyser whose decisions are backed by the vocabulary of ``texts``."""
+        forms: Counter[str] = Counter()
+        for text in texts:
+            forms.update(word.form for word in surface_words(text))
+        return cls(forms, aliases)
+
+    def _index_latin_names(self) -> None:
+        """Index the corpus's Latin and Arabic words by consonant skeleton, most frequent first."""
+        for form, _count in self._forms.most_common():
+            if form in STOPWORDS:
+                continue
+            if _LATIN.fullmatch(form) and (skeleton := latin_skeleton(form)):
+                entry = (skeleton, stem_latin(form))
+                self._latin_names.setdefault(skeleton.consonants, []).append(entry)
+        self._latin_terms = frozenset(
+            term for entries in self._latin_names.values() for _, term in entries
+        )
+        for form, _count in self._forms.most_common():
+            if form in STOPWORDS or not _ARABIC.fullmatch(form):
+                continue
+            base = strip_proclitics(form, self._lexicon)
+            for spelling in {base, form}:
+                skeleton = arabic_skeleton(spelling)
+                if skeleton and self._latin_match(skeleton) is None:
+                    entry = (skeleton, strip_suffixes(base))
+                    self._arabic_names.setdefault(skeleton.consonants, []).append(entry)
+
+    def _latin_match(self, skeleton: Skeleton | None) -> str | None:
+        """The corpus's most frequent Latin term that an Arabic skeleton transliterates."""
+        if skeleton is None:
+            return None
+        for latin, term in self._latin_names.get(skeleton.consonants, ()):
+            if transliterates(skeleton, latin):
+                return term
+        return None
+
+    def _arabic_match(self, skeleton: Skeleton | None) -> str | None:
+        """The corpus's most frequent Arabic term that transliterates a Latin skeleton."""
+        if skeleton is None:
+            return None
+        for arabic, term in self._arabic_names.get(skeleton.consonants, ()):
+            if transliterates(arabic, skeleton):
+                return term
+        return None
+
+    def _add_alias(self, spellings: list[str]) -> None:
+        canonical = self.terms(spellings[0])
+        if canonical:
+            term = "_".join(canonical)
+            for spelling in spellings:
+                words = tuple(word.form for word in surface_words(spelling))
+                if words:
+                    self._phrases[words] = term
+
+    def _arabic_base(self, form: str) -> str:
+        return strip_proclitics(form, self._lexicon) if self._lexicon else form
+
+    def term(self, form: str) -> str | None:
+        """Index term of one normalised single-script word (None: not indexed)."""
+        if form in self._cache:
+            return self._cache[form]
+        term = self._term_uncached(form)
+        self._cache[form] = term
+        return term
+
+    def _term_uncached(self, form: str) -> str | None:
+        if form in STOPWORDS or (len(form) == 1 and not form.isdigit()):
+            return None
+        if _ARABIC.fullmatch(form):
+            base = strip_proclitics(form, self._lexicon)
+            latin = self._latin_match(arabic_skeleton(base)) or self._latin_match(
+                arabic_skeleton(form)
+            )
+            return latin or strip_suffixes(base)
+        if _LATIN.fullmatch(form):
+            term = stem_latin(form)
+            if term not in self._latin_terms:
+                # A Latin spelling of a name the corpus only writes in Arabic (Tesla → تسلا).
+                return self._arabic_match(latin_skeleton(form)) or term
+            return term
+        return form
+
+    def _joined_term(self, first: str, second: str) -> str | None:
+        """Term of a word pair that the corpus writes as one word or as one Latin name."""
+        joined = first + second
+        if _ARABIC.fullmatch(joined):
+            if joined in self._forms:
+                return self.term(joined)
+            return self._latin_match(arabic_skeleton(joined))
+        if _LATIN.fullmatch(joined) and joined in self._forms:
+            return self.term(joined)
+        return None
+
+    def analyze(self, text: str) -> list[Token]:
+        """Index terms of ``text`` in order, each with the span of original text it covers."""
+        words = surface_words(text)
+        tokens: list[Token] = []
+        i = 0
+        while i < len(words):
+            length, term = self._phrase_at(words, i)
+            if term is not None:
+                tokens.append(Token(term, words[i].start, words[i + length - 1].end))
+            i += length
+        return tokens
+
+    def _phrase_at(self, words: list[Word], i: int) -> tuple[int, str | None]:
+        """The longest alias or joined pair starting at ``words[i]``, else the single word."""
+        for length in (4, 3, 2):
+            key = tuple(word.form for word in words[i : i + length])
+            if len(key) == length and key in self._phrases:
+                return length, self._phrases[key]
+        if i + 1 < len(words) and self._forms:
+            pair = (words[i].form, words[i + 1].form)
+            if pair not in self._cache_pairs:
+                self._cache_pairs[pair] = self._joined_term(*pair)
+            if self._cache_pairs[pair] is not None:
+                return 2, self._cache_pairs[pair]
+        return 1, self.term(words[i].form)
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of ``text`` (what BM25 sees)."""
+        return [token.term for token in self.analyze(text)]

@@ -1,0 +1,143 @@
+"""BM25 over an inverted index held in flat numpy arrays.
+
+Scores are exactly rank_bm25's ``BM25Okapi`` (Robertson idf, negative idf floored at
+``epsilon`` × mean idf, the (k1 + 1) factor kept) — the reference the tests compare against. The
+layout is what lets it scale: postings in CSR form (one ``indptr`` into ``doc_ids``/``weights``),
+each posting's term-frequency part precomputed at build time, so a query costs a few numpy
+operations over the postings of its own terms and never a Python loop over paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class BM25Params:
+    """BM25 parameters; ``epsilon`` floors the idf of terms in over half the documents.
+
+    k1 = 1.2 (Lucene's default rather than rank_bm25's 1.5) measured best on both evaluation
+    sets; b and epsilon are rank_bm25's defaults.
+    """
+
+    k1: float = 1.2
+    b: float = 0.75
+    epsilon: float = 0.25
+
+
+class BM25Index:
+    """Immutable BM25 index over tokenised documents, addressed by document position."""
+
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        indptr: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float32],
+        idf: npt.NDArray[np.float64],
+        doc_count: int,
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.indptr = indptr
+        self.doc_ids = doc_ids
+        self.weights = weights
+        self.idf = idf
+        self.doc_count = doc_count
+
+    @classmethod
+    def build(
+        cls, documents: Sequence[Sequence[str]], params: BM25Params | None = None
+    ) -> BM25Index:
+        """Index ``documents`` (each a list of terms; duplicates count as term frequency)."""
+        params = params or BM25Params()
+        vocabulary: dict[str, int] = {}
+        term_ids: list[int] = []
+        posting_docs: list[int] = []
+        posting_tf: list[int] = []
+        doc_len = np.zeros(len(documents), dtype=np.float64)
+        for doc_id, terms in enumerate(documents):
+            doc_len[doc_id] = len(terms)
+            for term, tf in Counter(terms).items():
+                term_ids.append(vocabulary.setdefault(term, len(vocabulary)))
+                posting_docs.append(doc_id)
+                posting_tf.append(tf)
+
+        terms_arr = np.asarray(term_ids, dtype=np.int64)
+        order = np.argsort(terms_arr, kind="stable")
+        doc_ids = np.asarray(posting_docs, dtype=np.int32)[order]
+        tf = np.asarray(posting_tf, dtype=np.float64)[order]
+        df = np.bincount(terms_arr, minlength=len(vocabulary))
+        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+
+        n = len(documents)
+        avgdl = doc_len.sum() / n if n else 0.0
+        norm = params.k1 * (1 - params.b + params.b * doc_len[doc_ids] / avgdl) if n else tf
+        weights = (tf * (params.k1 + 1) / (tf + norm)).astype(np.float32)
+        return cls(vocabulary, indptr, doc_ids, weights, okapi_idf(df, n, params.epsilon), n)
+
+    def term_ids(self, terms: Sequence[str]) -> list[int]:
+        """Ids of the terms the index knows, repeated as often as the query repeats them."""
+        return [self.vocabulary[t] for t in terms if t in self.vocabulary]
+
+    def contains(self, term: str, docs: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+        """Which of ``docs`` contain ``term`` (postings are sorted by document)."""
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return np.zeros(len(docs), dtype=np.bool_)
+        postings = self.doc_ids[self.indptr[term_id] : self.indptr[term_id + 1]]
+        where = np.searchsorted(postings, docs)
+        where = np.minimum(where, len(postings) - 1)
+        return postings[where] == docs
+
+    def scores(
+        self, terms: Sequence[str]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """BM25 scores of the documents that contain at least one query term (others score 0)."""
+        ids = self.term_ids(terms)
+        if not ids:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+        slices = [slice(self.indptr[t], self.indptr[t + 1]) for t in ids]
+        docs = np.concatenate([self.doc_ids[s] for s in slices])
+        contributions = np.concatenate(
+            [
+                self.weights[s].astype(np.float64) * self.idf[t]
+                for s, t in zip(slices, ids, strict=True)
+            ]
+        )
+        touched, inverse = np.unique(docs, return_inverse=True)
+        return touched.astype(np.int32), np.bincount(inverse, weights=contributions)
+
+    def dense_scores(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Scores of every document, in document order (the shape rank_bm25 returns)."""
+        dense = np.zeros(self.doc_count, dtype=np.float64)
+        docs, scores = self.scores(terms)
+        dense[docs] = scores
+        return dense
+
+    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (document, score) pairs, best first; ties keep document order."""
+        docs, scores = self.scores(terms)
+        if len(docs) > k:
+            keep = np.argpartition(-scores, k - 1)[:k]
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))
+        return [(int(docs[i]), float(scores[i])) for i in order]
+
+
+def okapi_idf(df: npt.NDArray[np.int64], n: int, epsilon: float) -> npt.NDArray[np.float64]:
+    """rank_bm25's idf: log((N - df + 0.5) / (df + 0.5)), negatives floored at ε·mean(idf).
+
+    The floor keeps very common terms from lowering a score (Robertson's idf goes negative when a
+    term is in more than half the documents).
+    """
+    if not len(df):
+        return np.zeros(0, dtype=np.float64)
+    idf = np.log(n - df + 0.5) - np.log(df + 0.5)
+    floor = epsilon * float(idf.mean())
+    return np.where(idf < 0, floor, idf)

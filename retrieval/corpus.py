@@ -1,0 +1,243 @@
+"""Articles on disk → attributed paragraphs, with every rejected file named and explained.
+
+A sources directory holds one article per ``.txt`` or ``.md`` file. Optional TOML front matter
+between ``+++`` lines gives ``title``, ``source`` (publisher), ``url``, ``author`` and
+``published``. A ``sources.toml`` beside the articles can carry the same fields for files that
+must stay byte-for-byte as published (the seeds), plus admin alias groups for the analyser.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from retrieval.analysis import parse_alias_lines
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+CATALOG_FILE = "sources.toml"
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
+_MARKDOWN_IMAGE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+# Questions are left out on purpose: short question lines are sub-headings in news articles.
+_SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
+# A line this short that does not end a sentence is a heading or a byline, not an answer.
+HEADING_MAX_WORDS = 8
+TITLE_MAX_WORDS = 12
+
+
+class ArticleMeta(BaseModel):
+    """Attribution fields an article may declare; unknown keys are a mistake worth reporting."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One source file and who published it."""
+
+    file: str
+    title: str
+    source: str | None = None
+    author: str | None = None
+    url: str | None = None
+    published: str | None = None
+    paragraph_total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A quotable passage: its exact text, its locator in the file, and the heading above it."""
+
+    article: Article
+    number: int
+    text: str
+    heading: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that was not loaded, and why (shown to operators, one line each)."""
+
+    file: str
+    reason: str
+
+
+@dataclass
+class Corpus:
+    """Everything loaded from a sources directory."""
+
+    articles: list[Article] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    aliases: list[list[str]] = field(default_factory=list)
+
+
+class ArticleError(ValueError):
+    """Why a file cannot be read as an article (the message names the problem, not the file)."""
+
+
+def _is_heading(line: str) -> bool:
+    return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def _is_noise(line: str) -> bool:
+    """Scraped-page debris: markdown images and lines made only of hashtags."""
+    words = line.split()
+    return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in words)
+
+
+def split_front_matter(text: str) -> tuple[ArticleMeta, str]:
+    """Return the declared metadata and the body after it."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return ArticleMeta(), text.removeprefix("\ufeff")
+    try:
+        meta = ArticleMeta.model_validate(tomllib.loads(match.group(1)))
+    except tomllib.TOMLDecodeError as exc:
+        raise ArticleError(f"unreadable front matter: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'front matter'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ArticleError(f"invalid front matter: {problems}") from exc
+    return meta, text[match.end() :]
+
+
+def split_paragraphs(body: str) -> list[tuple[int, str]]:
+    """Numbered raw paragraphs: blank-line blocks if the body has blank lines, else lines.
+
+    The number is the stable locator a citation shows: the block's ordinal, or the 1-based line
+    number in a line-per-paragraph file.
+    """
+    if _BLANK_LINE.search(body.strip()):
+        blocks = _BLANK_LINE.split(body.strip())
+        return [(n, block.strip()) for n, block in enumerate(blocks, start=1) if block.strip()]
+    lines = body.splitlines()
+    return [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
+
+
+def read_article(
+    file_name: str, text: str, catalog: ArticleMeta | None = None
+) -> tuple[Article, list[Paragraph]]:
+    """Parse one article's text into its attribution and cleaned, numbered paragraphs.
+
+    Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat their
+    headline), image and hashtag lines are dropped, and short heading lines become the context of
+    the paragraph below instead of passages of their own, since BM25 would rank a five-word
+    heading above the paragraph that answers.
+    """
+    if "\x00" in text:
+        raise ArticleError("binary content")
+    meta, body = split_front_matter(text)
+    if catalog is not None:
+        merged = catalog.model_dump(exclude_none=True) | meta.model_dump(exclude_none=True)
+        meta = ArticleMeta(**merged)
+    raw = split_paragraphs(body)
+    if not raw:
+        raise ArticleError("no text")
+
+    seen: set[str] = set()
+    kept: list[tuple[int, str]] = []
+    for number, paragraph in raw:
+        if paragraph in seen or _is_noise(paragraph):
+            continue
+        seen.add(paragraph)
+        kept.append((number, _MARKDOWN_HEADING.sub("", paragraph)))
+    if not kept:
+        raise ArticleError("no text after removing images and hashtags")
+
+    title = meta.title or _derive_title(kept)
+    article = Article(
+        file=file_name,
+        title=title,
+        source=meta.source,
+        author=meta.author,
+        url=meta.url,
+        published=meta.published,
+        paragraph_total=raw[-1][0],
+    )
+    paragraphs: list[Paragraph] = []
+    heading: list[str] = []
+    for index, (number, paragraph) in enumerate(kept):
+        is_last = index == len(kept) - 1
+        if _is_heading(paragraph) and not is_last:
+            heading.append(paragraph)
+            continue
+        paragraphs.append(Paragraph(article, number, paragraph, " — ".join(heading)))
+        heading = []
+    return article, paragraphs
+
+
+def _derive_title(paragraphs: list[tuple[int, str]]) -> str:
+    """The first heading-like line, else the opening words of the first paragraph."""
+    for _, paragraph in paragraphs[:3]:
+        if _is_heading(paragraph) and len(paragraph.split()) >= 3:
+            return paragraph.rstrip(" :")
+    words = paragraphs[0][1].split()
+    if len(words) <= TITLE_MAX_WORDS:
+        return paragraphs[0][1]
+    return " ".join(words[:TITLE_MAX_WORDS]) + " …"
+
+
+def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str]], list[Skipped]]:
+    """Read ``sources.toml``: per-file attribution and alias groups."""
+    path = directory / CATALOG_FILE
+    if not path.is_file():
+        return {}, [], []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        articles = {
+            name: ArticleMeta.model_validate(fields)
+            for name, fields in data.get("articles", {}).items()
+        }
+        aliases = parse_alias_lines(" = ".join(group) for group in data.get("aliases", []))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
+        reason = str(exc).splitlines()[0]
+        return {}, [], [Skipped(CATALOG_FILE, f"unreadable catalog, ignored: {reason}")]
+    return articles, aliases, []
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """Load every article in ``directory``; bad files are skipped with a reason, never fatal."""
+    catalog, aliases, skipped = read_catalog(directory)
+    corpus = Corpus(skipped=skipped, aliases=aliases)
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
+            continue
+        try:
+            text = path.read_bytes().decode("utf-8")
+            article, paragraphs = read_article(path.name, text, catalog.get(path.name))
+        except UnicodeDecodeError:
+            corpus.skipped.append(Skipped(path.name, "not UTF-8 text"))
+            continue
+        except OSError as exc:
+            corpus.skipped.append(Skipped(path.name, f"unreadable: {exc.strerror or exc}"))
+            continue
+        except ArticleError as exc:
+            corpus.skipped.append(Skipped(path.name, str(exc)))
+            continue
+        corpus.articles.append(article)
+        corpus.paragraphs.extend(paragraphs)
+    return corpus
+
+
+def corpus_from_articles(items: Iterable[tuple[Article, list[str]]]) -> Corpus:
+    """Build a corpus from in-memory articles (evaluation sets), one paragraph per string."""
+    corpus = Corpus()
+    for article, texts in items:
+        corpus.articles.append(article)
+        corpus.paragraphs.extend(Paragraph(article, n, t) for n, t in enumerate(texts, start=1))
+    return corpus

@@ -1,0 +1,109 @@
+"""The live index: one engine serving, swapped whole on reload, the previous one kept for rollback.
+
+Readers take ``library.engine`` once per question and use that snapshot to the end, so a reload
+that swaps the reference mid-question never mixes two corpora. A reload that fails leaves the
+serving engine untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.corpus import Corpus, load_corpus
+from retrieval.search import SearchEngine
+
+
+class ReloadError(Exception):
+    """Why a reload was refused; the serving index is unchanged."""
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What a reload changed, for the admin who asked for it."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    articles: int = 0
+    paragraphs: int = 0
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _fingerprints(corpus: Corpus) -> dict[str, str]:
+    """A digest of each article's paragraphs and attribution, to tell what changed."""
+    digests: dict[str, hashlib._Hash] = {}
+    for article in corpus.articles:
+        digests[article.file] = hashlib.sha256(repr(article).encode())
+    for paragraph in corpus.paragraphs:
+        digests[paragraph.article.file].update(f"{paragraph.number}\0{paragraph.text}".encode())
+    return {name: digest.hexdigest() for name, digest in digests.items()}
+
+
+class Library:
+    """Holds the serving :class:`SearchEngine` for one sources directory."""
+
+    def __init__(self, sources_dir: Path, engine: SearchEngine) -> None:
+        self.sources_dir = sources_dir
+        self._engine = engine
+        self._previous: SearchEngine | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, sources_dir: Path) -> Library:
+        """Load ``sources_dir``; raises :class:`ReloadError` when nothing can be served."""
+        return cls(sources_dir, _build(sources_dir))
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The engine to answer with (take it once per question)."""
+        return self._engine
+
+    @property
+    def reloading(self) -> bool:
+        """Whether a reload is under way."""
+        return self._lock.locked()
+
+    def reload(self) -> ReloadReport:
+        """Rebuild from disk and swap atomically; blocking (run it off the event loop)."""
+        if not self._lock.acquire(blocking=False):
+            raise ReloadError("another reload is in progress")
+        try:
+            started = time.perf_counter()
+            new = _build(self.sources_dir)
+            old = self._engine
+            before, after = _fingerprints(old.corpus), _fingerprints(new.corpus)
+            self._previous, self._engine = old, new
+            return ReloadReport(
+                added=sorted(after.keys() - before.keys()),
+                removed=sorted(before.keys() - after.keys()),
+                changed=sorted(k for k in after.keys() & before.keys() if after[k] != before[k]),
+                articles=len(new.corpus.articles),
+                paragraphs=len(new.corpus.paragraphs),
+                seconds=time.perf_counter() - started,
+                skipped=[f"{s.file}: {s.reason}" for s in new.corpus.skipped],
+            )
+        finally:
+            self._lock.release()
+
+    def rollback(self) -> SearchEngine | None:
+        """Serve the engine from before the latest reload again (None when there is none)."""
+        with self._lock:
+            if self._previous is None:
+                return None
+            self._engine, self._previous = self._previous, self._engine
+            return self._engine
+
+
+def _build(sources_dir: Path) -> SearchEngine:
+    if not sources_dir.is_dir():
+        raise ReloadError(f"sources directory not found: {sources_dir}")
+    corpus = load_corpus(sources_dir)
+    if not corpus.paragraphs:
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"
+        raise ReloadError(f"no article could be loaded from {sources_dir} ({reasons})")
+    return SearchEngine.build(corpus)

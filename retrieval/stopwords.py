@@ -1,0 +1,39 @@
+"""Words that carry no topic: Arabic function and question words, and a few English ones.
+
+Listed in their normalised spelling (أ→ا, ى→ي, ة→ه) since they are matched after
+:func:`retrieval.normalize.normalize_arabic`. Lucene's Arabic list is the starting point; question
+words (ما، ماذا، كيف، هل، متى، أين، لماذا، كم …) are added because every question carries one and
+none of them says what the question is about.
+"""
+
+from __future__ import annotations
+
+from retrieval.normalize import normalize_arabic
+
+_ARABIC = """
+من الي الى إلى عن على علي في مع و ف ثم او أو ام أم بل لكن لكنه لكنها ولكن لان لأن إن ان أن
+كان كانت يكون تكون كانوا يكونوا اصبح اصبحت صار ليس ليست لست لسنا
+هو هي هم هما هن انا أنا نحن انت أنت انتم أنتم انتن انه أنه انها أنها انهم أنهم
+هذا هذه هذان هاتان هؤلاء ذلك تلك ذلكم اولئك أولئك هنا هناك هنالك
+الذي التي الذين اللذان اللتان اللاتي اللواتي اللذين
+ما ماذا لماذا لما كيف هل متى اين أين أي اي ايه كم بكم لكم منذ مذ
+قد لقد لم لن لا ليس سوف كل بعض غير سوى حتى اذا إذا اذ إذ لو لولا
+عند عندما بين بينما حيث حين لدى لدي امام أمام خلال بعد قبل فوق تحت دون ضد نحو حول
+كما مثل ايضا أيضا فقط جدا تم يتم
+به بها بهم بهما له لها لهم لهما منه منها منهم عنه عنها عنهم فيه فيها فيهم عليه عليها عليهم
+اليه إليه اليها إليها اليهم إليهم معه معها معهم
+وهو وهي وهم وقد ولم ولن ولا وما ومن وفي وعلى وكان وكانت وان وإن وأن وهذا وهذه وذلك وكل
+فهو فهي فقد فان فإن فلا فما
+يا اما أما الا إلا
+ماهو ماهي ماهى بماذا ولماذا وكيف وكم وما ومتى واين وهل وماذا لمن ممن مما عما فيما
+ال
+"""
+
+_ENGLISH = """
+a an the of and or in on at to for by with from is are was were be been this that it its as
+what who whom which when where why how does do did
+"""
+
+ARABIC_STOPWORDS: frozenset[str] = frozenset(normalize_arabic(w) for w in _ARABIC.split())
+ENGLISH_STOPWORDS: frozenset[str] = frozenset(_ENGLISH.split())
+STOPWORDS: frozenset[str] = ARABIC_STOPWORDS | ENGLISH_STOPWORDS

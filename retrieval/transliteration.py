@@ -1,0 +1,147 @@
+"""Phonetic skeletons that let a Latin name and its Arabic transliteration meet.
+
+News Arabic writes foreign names both ways: DeepSeek / ديب سيك / ديبسيك, Nvidia / إنفيديا,
+Google / غوغل / جوجل. Both scripts are reduced to consonants in a shared alphabet of sound classes
+(DeepSeek → DBSK, ديبسيك → DBSK) plus the positions where a vowel is written. Arabic leaves short
+vowels unwritten but spells long ones, so an Arabic word transliterates a Latin one only if their
+consonants agree and every vowel the Arabic writes has a vowel in the Latin at the same place:
+that rejects ordinary words that happen to share consonants (تزال is not Tesla, بالغ is not
+Black). Which pairs are merged is decided in :mod:`retrieval.analysis` against the corpus
+vocabulary, never by a list of known entities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Digraphs first: English and pinyin spellings of single Arabic consonants.
+_LATIN_DIGRAPHS = (
+    ("sh", "S"),
+    ("ch", "S"),
+    ("zh", "S"),
+    ("th", "T"),
+    ("ph", "F"),
+    ("gh", "K"),
+    ("kh", "K"),
+    ("ck", "K"),
+    ("x", "KS"),
+)
+_LATIN_CLASSES = {
+    "b": "B",
+    "p": "B",  # Arabic has no /p/: Apple → أبل
+    "f": "F",
+    "v": "F",  # nor /v/: Nvidia → إنفيديا
+    "t": "T",
+    "d": "D",
+    "s": "S",
+    "z": "S",
+    "k": "K",
+    "q": "K",
+    "g": "K",  # غوغل، جوجل، قوقل all stand for Google
+    "j": "K",
+    "l": "L",
+    "m": "M",
+    "n": "N",
+    "r": "R",
+    "h": "H",
+}
+_LATIN_VOWELS = frozenset("aeiouyw")
+
+_ARABIC_CLASSES = {
+    "ب": "B",
+    "ف": "F",
+    "ت": "T",
+    "ط": "T",
+    "ث": "T",
+    "د": "D",
+    "ض": "D",
+    "ذ": "S",
+    "ز": "S",
+    "س": "S",
+    "ص": "S",
+    "ش": "S",
+    "ظ": "S",
+    "ك": "K",
+    "ق": "K",
+    "غ": "K",
+    "ج": "K",
+    "خ": "K",
+    "ل": "L",
+    "م": "M",
+    "ن": "N",
+    "ر": "R",
+    "ه": "H",
+    "ح": "H",
+}
+_ARABIC_VOWELS = frozenset("اويءؤئع")
+
+_LATIN_WORD = re.compile("[a-z]+")
+_ARABIC_WORD = re.compile("[\u0621-\u064a]+")
+
+# Two consonants collide with ordinary Arabic words far too often to be evidence of a name.
+MIN_CONSONANTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    """Consonant classes of a word and the gaps (0 = before the first) where it has a vowel."""
+
+    consonants: str
+    vowel_gaps: frozenset[int]
+
+
+def _skeleton(symbols: list[str]) -> Skeleton:
+    consonants: list[str] = []
+    gaps: set[int] = set()
+    for symbol in symbols:
+        if symbol == "V":
+            gaps.add(len(consonants))
+        else:
+            consonants.append(symbol)
+    return Skeleton("".join(consonants), frozenset(gaps))
+
+
+def latin_skeleton(word: str) -> Skeleton | None:
+    """Skeleton of a lowercase Latin word; None for acronyms (no vowel) and short words.
+
+    Acronyms such as GPT or LLM are read letter by letter in Arabic, not transliterated.
+    """
+    if not _LATIN_WORD.fullmatch(word) or not set(word) & set("aeiou"):
+        return None
+    # Doubled letters are one sound (Apple); a final h is silent (Sarah → سارة).
+    text = re.sub(r"(.)\1+", r"\1", word).removesuffix("h")
+    for digraph, cls in _LATIN_DIGRAPHS:
+        text = text.replace(digraph, cls)
+    # c is soft before e, i, y (Price → برايس) and hard elsewhere (Scaling → سكيلنغ).
+    text = re.sub(r"c(?=[eiy])", "s", text).replace("c", "k")
+    symbols = []
+    for ch in text:
+        if ch.isupper():
+            symbols.extend(ch)
+        elif ch in _LATIN_VOWELS:
+            symbols.append("V")
+        elif ch in _LATIN_CLASSES:
+            symbols.append(_LATIN_CLASSES[ch])
+    skeleton = _skeleton(symbols)
+    return skeleton if len(skeleton.consonants) >= MIN_CONSONANTS else None
+
+
+def arabic_skeleton(word: str) -> Skeleton | None:
+    """Skeleton of a normalised Arabic word; None when too short to be evidence of a name."""
+    if not _ARABIC_WORD.fullmatch(word):
+        return None
+    # ة is folded to ه and is no transliterated consonant; a leading alef only carries the
+    # vowel Arabic puts before a consonant cluster or a letter name (Nvidia → إنفيديا).
+    word = word.removesuffix("ه").lstrip("ا")
+    symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in word]
+    skeleton = _skeleton([s for s in symbols if s])
+    return skeleton if len(skeleton.consonants) >= MIN_CONSONANTS else None
+
+
+def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
+    """Whether an Arabic spelling can be a transliteration of a Latin one.
+
+    Consonant classes must agree and every vowel Arabic writes must face a vowel in the Latin.
+    """
+    return arabic.consonants == latin.consonants and arabic.vowel_gaps <= latin.vowel_gaps
