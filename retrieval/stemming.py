@@ -87,7 +87,12 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
 
 
 def stem_latin(word: str) -> str:
-    """Drop an English plural -s (GPUs → gpu, chips → chip), keeping -ss, -us, -is words."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """Drop an English plural -s (GPUs → gpu, chips → chip), keeping -ss, -us, -is words.
+
+    A four-letter -us word is an acronym plural (GPUs, CPUs), not a Latin singular (virus).
+    """
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "is")):
+        return word
+    if word.endswith("us") and len(word) > 4:
+        return word
+    return word[:-1]

@@ -1,0 +1,64 @@
+from retrieval.analysis import Analyzer, parse_alias_lines, surface_words
+
+CORPUS = [
+    "أعلنت شركة Samsung عن هاتف جديد في سيول.",
+    "قالت سامسونج إن المبيعات ارتفعت، وإن شركة نتفليكس تعاقدت معها.",
+    "تأسست Netflix في كاليفورنيا، وتنافس أمازون في البث.",
+    "تعمل شركة ديب سيك على نماذج مفتوحة، كما تعمل ديبسيك على الرقائق.",
+    "ذهب الطالب إلى المكتبة لبرلين.",
+]
+
+
+def test_vowelled_word_stays_one_term():
+    analyzer = Analyzer()
+    assert analyzer.terms("كَتَبَ") == ["كتب"]
+
+
+def test_stop_words_and_question_words_are_dropped():
+    analyzer = Analyzer()
+    assert analyzer.terms("ما هي عاصمة فرنسا؟") == ["عاصم", "فرنسا"]
+
+
+def test_token_spans_point_at_the_original_text():
+    text = "قال جيمْ فان: «إنفيديا» ربحت."
+    analyzer = Analyzer()
+    for token in analyzer.analyze(text):
+        assert analyzer.terms(text[token.start : token.end]) == [token.term]
+
+
+def test_mixed_script_word_splits_into_scripts():
+    assert [w.form for w in surface_words("لـDeepSeek")] == ["ل", "deepseek"]
+
+
+def test_question_in_latin_finds_arabic_spelling():
+    analyzer = Analyzer.from_texts(CORPUS)
+    assert analyzer.terms("Samsung") == analyzer.terms("سامسونج")
+    assert analyzer.terms("نتفليكس") == analyzer.terms("Netflix")
+
+
+def test_arabic_name_only_spelled_in_arabic_is_found_from_latin():
+    analyzer = Analyzer.from_texts(CORPUS)
+    assert analyzer.terms("Amazon") == analyzer.terms("أمازون")
+
+
+def test_split_spelling_of_a_one_word_name_is_joined():
+    analyzer = Analyzer.from_texts(CORPUS)
+    assert analyzer.terms("ديب سيك") == analyzer.terms("ديبسيك")
+
+
+def test_proclitic_on_a_corpus_name_is_stripped():
+    analyzer = Analyzer.from_texts([*CORPUS, "أرباح سامسونج"])
+    assert analyzer.terms("لسامسونج") == analyzer.terms("سامسونج")
+
+
+def test_indexing_and_querying_agree():
+    analyzer = Analyzer.from_texts(CORPUS)
+    for text in CORPUS:
+        assert analyzer.terms(text) == [t.term for t in analyzer.analyze(text)]
+
+
+def test_admin_alias_groups_join_spellings():
+    aliases = parse_alias_lines(["OpenAI = أوبن إيه آي  # the lab", "", "# comment only"])
+    analyzer = Analyzer.from_texts(CORPUS, aliases)
+    assert aliases == [["OpenAI", "أوبن إيه آي"]]
+    assert analyzer.terms("أوبن إيه آي") == analyzer.terms("OpenAI")

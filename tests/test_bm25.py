@@ -1,0 +1,66 @@
+"""The engine must score exactly as rank_bm25's BM25Okapi with Lucene's idf swapped in."""
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from retrieval.bm25 import BM25Index, BM25Params
+
+WORDS = st.sampled_from([f"w{i}" for i in range(12)])
+DOCS = st.lists(st.lists(WORDS, min_size=1, max_size=15), min_size=1, max_size=25)
+PARAMS = BM25Params()
+
+
+class LuceneIdfBM25(BM25Okapi):
+    """rank_bm25's BM25Okapi, idf replaced by Lucene's log(1 + (N - df + 0.5) / (df + 0.5))."""
+
+    def _calc_idf(self, nd):
+        self.idf = {
+            word: math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+            for word, freq in nd.items()
+        }
+
+
+def reference(docs):
+    return LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs=DOCS, query=st.lists(st.sampled_from([f"w{i}" for i in range(14)]), max_size=6))
+def test_scores_equal_rank_bm25(docs, query):
+    index = BM25Index.build(docs, PARAMS)
+    np.testing.assert_allclose(
+        index.dense_scores(query), reference(docs).get_scores(query), rtol=1e-6, atol=1e-6
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs=DOCS, query=st.lists(WORDS, min_size=1, max_size=6))
+def test_top_k_ranks_as_rank_bm25(docs, query):
+    expected_scores = reference(docs).get_scores(query)
+    index = BM25Index.build(docs, PARAMS)
+    top = index.top(query, 5)
+    # Same scores in the same order; ties (within float rounding) may come in either order.
+    expected = sorted((s for s in expected_scores if s != 0), reverse=True)[:5]
+    np.testing.assert_allclose([s for _, s in top][: len(expected)], expected, rtol=1e-6, atol=1e-6)
+    for doc, score in top:
+        assert abs(expected_scores[doc] - score) <= 1e-6 * max(1.0, abs(score))
+
+
+def test_unknown_terms_score_nothing():
+    index = BM25Index.build([["a", "b"], ["b", "c"]])
+    assert index.top(["zzz"], 3) == []
+
+
+def test_contains_reports_postings():
+    index = BM25Index.build([["a"], ["b"], ["a", "b"]])
+    assert index.contains("a", np.array([0, 1, 2], dtype=np.int32)).tolist() == [True, False, True]
+    assert index.contains("zzz", np.array([0], dtype=np.int32)).tolist() == [False]
+
+
+def test_single_article_collection_still_scores_its_words():
+    index = BM25Index.build([["a", "b"], ["a", "c"]])
+    assert index.top(["a"], 2)[0][1] > 0

@@ -1,0 +1,120 @@
+from pathlib import Path
+
+import pytest
+from conftest import write_articles
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retrieval.answer import ELLIPSIS
+from retrieval.corpus import load_corpus
+from retrieval.search import SearchEngine
+
+# Questions written for these tests (not from the development set), each with the paragraph
+# that answers it: (file prefix, line number).
+GOLDEN = [
+    ("من هو مؤسس Black Wukong وماذا قال عن ديب سيك؟", ("002", 11)),
+    ("ما القيمة السوقية التي وصلت إليها Nvidia خلال عامين؟", ("004", 25)),
+    ("ماذا كتب محللو Wedbush للعملاء؟", ("004", 28)),
+    ("متى جلب غوتنبرغ المطبعة إلى أوروبا؟", ("000", 14)),
+    ("ماذا قال سام ألتمان عن نموذج o3؟", ("001", 25)),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), GOLDEN)
+def test_question_puts_its_paragraph_in_the_top_three(seed_engine, question, expected):
+    hits = seed_engine.search(question, limit=3)
+    assert [(h.paragraph.article.file[:3], h.paragraph.number) for h in hits].count(expected) == 1
+
+
+def test_latin_question_finds_passage_written_in_arabic_script(seed_engine):
+    hits = seed_engine.search("Tesla", limit=3)
+    assert hits and all("تسلا" in h.paragraph.text or "Tesla" in h.paragraph.text for h in hits)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["ما هي عاصمة اليابان؟", "كيف أزرع الطماطم في الشتاء؟", "من كتب رواية البؤساء؟", "؟؟!!", ""],
+)
+def test_question_the_articles_do_not_answer_gets_no_passages(seed_engine, question):
+    answer = seed_engine.answer(question)
+    assert not answer.found and answer.passages == ()
+
+
+def test_answer_carries_its_source(seed_engine):
+    answer = seed_engine.answer("كم انخفض مؤشر ناسداك؟", limit=3)
+    first = answer.passages[0]
+    assert first.source.file == "004_9d75bff426171bc6.txt"
+    assert first.source.paragraph == 15 and first.source.paragraph_total == 28
+    assert first.source.title == "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد"
+    assert "ناسداك" in first.text[first.excerpt.start : first.excerpt.end]
+    assert any(first.text[h.start : h.end] == "ناسداك" for h in first.highlights)
+
+
+def test_pages_do_not_repeat_passages(seed_engine):
+    question = "تأثير ديب سيك على أسهم إنفيديا"
+    first = seed_engine.answer(question, limit=3)
+    second = seed_engine.answer(question, limit=3, offset=3)
+    assert first.has_more and second.offset == 3
+    keys = {(p.source.file, p.source.paragraph) for p in first.passages}
+    assert not keys & {(p.source.file, p.source.paragraph) for p in second.passages}
+
+
+def test_heading_does_not_outrank_the_paragraph_that_answers(tmp_path: Path):
+    sources = write_articles(
+        tmp_path / "s",
+        {
+            "a.txt": "أسعار القمح في مصر\n"
+            "ارتفعت أسعار القمح في مصر هذا العام بنسبة عشرين في المئة بسبب الجفاف.\n"
+            "وقال التجار إن الطلب على الخبز ما زال مرتفعا رغم الأسعار.\n"
+        },
+    )
+    engine = SearchEngine.build(load_corpus(sources))
+    hits = engine.search("كم ارتفعت أسعار القمح في مصر؟")
+    assert hits[0].paragraph.number == 2
+    assert all(h.paragraph.number != 1 for h in hits)
+
+
+def test_typo_in_question_still_finds_the_word(tmp_path: Path):
+    sources = write_articles(
+        tmp_path / "s",
+        {
+            "a.txt": "تقع بلجيكا في غرب أوروبا وعاصمتها بروكسل.\n"
+            "يبلغ عدد سكان هولندا نحو ثمانية عشر مليون نسمة.\n"
+        },
+    )
+    engine = SearchEngine.build(load_corpus(sources))
+    assert engine.search("أين تقع بلجيكيا؟")[0].paragraph.number == 1
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    words=st.lists(
+        st.sampled_from(
+            "ديب سيك إنفيديا الرقائق الذكاء الاصطناعي نموذج تكلفة أسهم Nvidia DeepSeek "
+            "OpenAI الصين أمريكا وول ستريت R1 2025 ملايين دولار".split()
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_every_excerpt_is_an_exact_substring_of_the_paragraph_it_cites(seed_engine, words):
+    answer = seed_engine.answer(" ".join(words), limit=5)
+    paragraphs = {(p.article.file, p.number): p.text for p in seed_engine.corpus.paragraphs}
+    for passage in answer.passages:
+        cited = paragraphs[(passage.source.file, passage.source.paragraph)]
+        assert passage.text == cited
+        shown = passage.excerpt_text.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+        assert shown and shown in cited
+        for span in passage.highlights:
+            assert 0 <= span.start < span.end <= len(cited)
+
+
+def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
+    filler = "هذه جملة عامة لا علاقة لها بالسؤال المطروح هنا. " * 12
+    text = filler + "أعلنت الشركة أرباحا قياسية بلغت مليار دولار في الربع الأخير. " + filler
+    sources = write_articles(tmp_path / "s", {"a.txt": text + "\n"})
+    engine = SearchEngine.build(load_corpus(sources))
+    passage = engine.answer("كم بلغت أرباح الشركة القياسية؟").passages[0]
+    assert passage.trimmed_start and passage.trimmed_end
+    assert "أرباحا قياسية" in passage.excerpt_text
+    assert len(passage.excerpt_text) < len(text) / 2

@@ -1,0 +1,45 @@
+from retrieval.stemming import light10, stem_latin, strip_proclitics
+
+
+def test_light10_strips_article_and_suffixes_like_lucene():
+    assert light10("والمكتبات") == "مكتب"
+    assert light10("الطالبان") == "طالب"
+    assert light10("كتابها") == "كتاب"
+
+
+def test_light10_keeps_short_words_whole():
+    assert light10("ولد") == "ولد"
+    assert light10("ال") == "ال"
+
+
+def test_proclitic_on_a_name_is_removed_when_the_corpus_knows_the_name():
+    lexicon = {"انفيديا": 5}
+    assert strip_proclitics("لانفيديا", lexicon) == "انفيديا"
+    assert strip_proclitics("وبانفيديا", lexicon) == "انفيديا"
+
+
+def test_word_that_merely_starts_with_a_proclitic_letter_is_kept():
+    lexicon = {"فرنسا": 3, "رنسا": 0}
+    assert strip_proclitics("فرنسا", lexicon) == "فرنسا"
+
+
+def test_future_sin_is_removed_only_before_an_imperfect_verb():
+    lexicon = {"يحتاج": 2, "لام": 4}
+    assert strip_proclitics("سيحتاج", lexicon) == "يحتاج"
+    assert strip_proclitics("سلام", lexicon) == "سلام"
+
+
+def test_word_the_corpus_uses_as_written_is_not_split():
+    lexicon = {"وصفت": 3, "صفت": 0}
+    assert strip_proclitics("وصفت", lexicon) == "وصفت"
+
+
+def test_latin_plural_s_is_dropped_but_not_from_ss_us_is():
+    assert [stem_latin(w) for w in ("gpus", "chips", "class", "virus", "analysis", "bus")] == [
+        "gpu",
+        "chip",
+        "class",
+        "virus",
+        "analysis",
+        "bus",
+    ]

@@ -1,0 +1,43 @@
+import pytest
+
+from retrieval.normalize import normalize_arabic
+from retrieval.transliteration import arabic_skeleton, latin_skeleton, transliterates
+
+
+@pytest.mark.parametrize(
+    ("latin", "arabic"),
+    [
+        ("deepseek", "ديبسيك"),
+        ("nvidia", "إنفيديا"),
+        ("google", "غوغل"),
+        ("google", "جوجل"),
+        ("samsung", "سامسونج"),
+        ("netflix", "نتفليكس"),
+        ("facebook", "فيسبوك"),
+        ("berlin", "برلين"),
+        ("microsoft", "مايكروسوفت"),
+    ],
+)
+def test_transliterations_share_a_skeleton(latin, arabic):
+    latin_key = latin_skeleton(latin)
+    arabic_key = arabic_skeleton(normalize_arabic(arabic))
+    assert latin_key is not None and arabic_key is not None
+    assert transliterates(arabic_key, latin_key)
+
+
+@pytest.mark.parametrize(
+    ("latin", "arabic"),
+    [("tesla", "تزال"), ("black", "بالغ"), ("stem", "سيتم"), ("black", "يبلغ")],
+)
+def test_ordinary_words_with_the_same_consonants_are_rejected(latin, arabic):
+    latin_key = latin_skeleton(latin)
+    arabic_key = arabic_skeleton(normalize_arabic(arabic))
+    assert latin_key is not None and arabic_key is not None
+    assert not transliterates(arabic_key, latin_key)
+
+
+def test_acronyms_and_short_words_are_no_evidence():
+    assert latin_skeleton("gpt") is None
+    assert latin_skeleton("llm") is None
+    assert latin_skeleton("meta") is None
+    assert arabic_skeleton("بل") is None
