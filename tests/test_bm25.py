@@ -45,7 +45,9 @@ def test_top_k_ranks_as_rank_bm25(docs, query):
     top = index.top(query, 5)
     # Same scores in the same order; ties (within float rounding) may come in either order.
     expected = sorted((s for s in expected_scores if s != 0), reverse=True)[:5]
-    np.testing.assert_allclose([s for _, s in top][: len(expected)], expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        [s for _, s in top][: len(expected)], expected, rtol=1e-6, atol=1e-6
+    )
     for doc, score in top:
         assert abs(expected_scores[doc] - score) <= 1e-6 * max(1.0, abs(score))
 

@@ -46,7 +46,9 @@ def test_front_matter_sets_attribution(tmp_path: Path):
 
 
 def test_title_is_derived_from_the_text_without_front_matter():
-    article, _ = read_article("b.txt", "عنوان قصير للمقال\nنص الفقرة الأولى الذي يشرح الموضوع بالتفصيل الكافي للقارئ.\n")
+    article, _ = read_article(
+        "b.txt", "عنوان قصير للمقال\nنص الفقرة الأولى الذي يشرح الموضوع بالتفصيل الكافي للقارئ.\n"
+    )
     assert article.title == "عنوان قصير للمقال"
 
 

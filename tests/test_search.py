@@ -86,7 +86,9 @@ def test_typo_in_question_still_finds_the_word(tmp_path: Path):
     assert engine.search("أين تقع بلجيكيا؟")[0].paragraph.number == 1
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     words=st.lists(
         st.sampled_from(

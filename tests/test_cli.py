@@ -1,0 +1,123 @@
+"""The sanad command as operators and benchmarks use it (run as a real subprocess)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SEEDS, write_articles
+
+SANAD = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args, stdin="", env=None, cwd=ROOT):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return subprocess.run(
+        [*SANAD, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_search_json_prints_the_contract_for_each_argument_query():
+    result = run(
+        ["search", "--sources", str(SEEDS), "--top", "3", "--json", "بكم انخفض مؤشر ناسداك؟"]
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    payload = json.loads(line)
+    assert payload["query"] == "بكم انخفض مؤشر ناسداك؟"
+    assert 1 <= len(payload["hits"]) <= 3
+    hit = payload["hits"][0]
+    assert set(hit) == {"source", "paragraph", "title", "text", "score"}
+    assert hit["source"] == "004_9d75bff426171bc6.txt" and hit["paragraph"] == 15
+    assert "ناسداك" in hit["text"] and isinstance(hit["score"], float)
+
+
+def test_search_json_reads_one_query_per_stdin_line():
+    stdin = "من هو مؤسس ديبسيك؟\n\nما هي عاصمة اليابان؟\n"
+    result = run(["search", "--sources", str(SEEDS), "--json"], stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in rows] == ["من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"]
+    assert rows[0]["hits"] and rows[1]["hits"] == []
+
+
+def test_ask_prints_quoted_passages_with_sources():
+    result = run(["ask", "--sources", str(SEEDS), "كم انخفض مؤشر ناسداك؟"])
+    assert result.returncode == 0, result.stderr
+    assert "«" in result.stdout and "ناسداك" in result.stdout
+    assert "الفقرة \u206615\u2069 من \u206628\u2069" in result.stdout
+    assert "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد" in result.stdout
+    assert "004_9d75bff426171bc6.txt" in result.stdout
+
+
+def test_ask_says_plainly_when_there_is_no_answer():
+    result = run(["ask", "--sources", str(SEEDS), "كيف أطبخ المقلوبة؟"])
+    assert result.returncode == 1
+    assert "لم أجد" in result.stdout
+
+
+def test_eval_reports_the_figures(tmp_path: Path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "question": "بكم انخفض مؤشر ناسداك؟",
+                "relevant": [{"source": "004_9d75bff426171bc6.txt", "paragraph": 15}],
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        + json.dumps({"question": "كيف أطبخ المقلوبة؟", "relevant": []}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    result = run(["eval", "--sources", str(SEEDS), str(questions)])
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["hit@1"] == 1.0 and figures["abstained_on_unanswerable"] == "1/1"
+
+
+def test_sources_lists_articles_and_skipped_files(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"a.txt": "فقرة عن القمح والخبز في مصر.\n"})
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    result = run(["sources", "--sources", str(sources)])
+    assert result.returncode == 0, result.stderr
+    assert "a.txt" in result.stdout and "bad.txt" in result.stdout
+
+
+def test_wrong_config_value_stops_with_one_line_naming_the_key(tmp_path: Path):
+    result = run(["sources"], env={"SANAD_ANSWER_PASSAGES": "many"})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "answer_passages" in line and "Traceback" not in result.stderr
+
+
+def test_config_file_key_typo_is_reported(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('sources_dirr = "x"\n', encoding="utf-8")
+    result = run(["sources"], env={"SANAD_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert "sources_dirr" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_sources_directory_is_one_line(tmp_path: Path):
+    result = run(["ask", "--sources", str(tmp_path / "nope"), "سؤال"])
+    assert result.returncode == 2
+    assert "sources directory not found" in result.stderr
+
+
+def test_chat_answers_and_pages_until_eof():
+    result = run(
+        ["chat", "--sources", str(SEEDS)], stdin="تأثير ديب سيك على أسهم إنفيديا\nالمزيد\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "هذا ما وجدته" in result.stdout and "مزيد من الفقرات" in result.stdout
