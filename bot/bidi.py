@@ -16,8 +16,11 @@ LRI = "\u2066"
 PDI = "\u2069"
 
 # A run that starts with a Latin letter or digit and continues through Latin text, numbers,
-# and the punctuation that lives inside them (R-1, GPT-4, 3.5%, https://x.y/z).
-_LTR_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.,:/%&'’+@#=?~]*[A-Za-z0-9%/]|[A-Za-z0-9]")
+# and the punctuation that lives inside them (R-1, GPT-4, 3.5%, https://x.y/z). A /command is
+# left alone: Telegram only recognises it when nothing sits between the slash and the name.
+_LTR_RUN = re.compile(
+    r"(?<![/\w])(?:[A-Za-z0-9][A-Za-z0-9\-_.,:/%&'’+@#=?~]*[A-Za-z0-9%/]|[A-Za-z0-9])"
+)
 
 
 def isolate_ltr_runs(text: str) -> str:

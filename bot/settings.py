@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     answer_passages: int = Field(3, ge=1, le=5, description="passages per answer page")
     max_question_chars: int = Field(500, ge=20, le=4000)
 
+    # Shown under /start; tapping one types "@bot <question>" so inline mode answers it.
+    example_questions: list[str] = Field(
+        default_factory=lambda: [
+            "كم كلّف تدريب نموذج R1؟",
+            "لماذا هبطت أسهم إنفيديا؟",
+            "ما موقف OpenAI من ديب سيك؟",
+        ],
+        max_length=5,
+    )
+
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"

@@ -27,6 +27,8 @@ CONFIDENCE_DEPTH = 10
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
 MAX_QUESTION_CHARS = 500
+# How deep paging can go: enough pages for anyone, bounded work per question.
+MAX_RESULTS = 50
 DEFAULT_PARAMS = BM25Params()
 
 
@@ -113,7 +115,7 @@ class SearchEngine:
 
     def answer(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         """The page of passages ``[offset, offset + limit)`` answering ``question``."""
-        hits = self.search(question, limit=max(offset + limit, 10))
+        hits = self.search(question, limit=max(offset + limit + 1, MAX_RESULTS))
         terms = self.query_terms(question)
         weights = self._term_weights(terms)
         passages = tuple(self._passage(hit, weights) for hit in hits[offset : offset + limit])

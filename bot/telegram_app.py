@@ -1,0 +1,185 @@
+"""Wiring of the Telegram bot: every handler registered in one place, and how it runs.
+
+``build_application`` is what tests use too, so they exercise the very same application.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import os
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import messages, telegram_admin, telegram_chat, telegram_inline
+from bot.health import start_health_server
+from bot.settings import Settings
+from bot.telegram_state import BotState, Context, UserRateLimit
+from retrieval.library import Library
+
+log = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot's coming timedelta durations (RetryAfter.retry_after) instead of
+# a deprecation warning on every flood-control retry.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+USER_COMMANDS = [
+    BotCommand("start", "ما سند وما الذي يعرفه"),
+    BotCommand("help", "طريقة الاستخدام وأمثلة"),
+    BotCommand("ask", "اطرح سؤالًا (في المجموعات)"),
+    BotCommand("sources", "المقالات التي أجيب منها"),
+]
+ADMIN_COMMANDS = [
+    *USER_COMMANDS,
+    BotCommand("reload", "إعادة تحميل المصادر"),
+    BotCommand("rollback", "الرجوع إلى الفهرس السابق"),
+    BotCommand("stats", "إحصاءات الاستخدام"),
+    BotCommand("gaps", "أسئلة بلا إجابة أو غير مفيدة"),
+]
+
+
+async def register_commands(application: Application) -> None:
+    """Publish the command menu; admin commands only in the admins' own chats.
+
+    A Bot API that rejects this (an emulator, a restricted server) must not stop the bot.
+    """
+    bot = application.bot
+    try:
+        await bot.set_my_commands(USER_COMMANDS, scope=BotCommandScopeDefault())
+        for admin_id in application.bot_data.settings.admin_ids:
+            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
+    except TelegramError as exc:
+        log.warning("could not register the command menu: %s", exc)
+
+
+async def guard_chats(update: Update, context: Context) -> None:
+    """Drop updates from chats outside the allow-list (an empty list allows every chat)."""
+    allowed = context.bot_data.settings.allowed_chat_ids
+    chat = update.effective_chat
+    if allowed and chat is not None and chat.id not in allowed:
+        raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure first, then tell the user something went wrong; never crash."""
+    log.error("update failed: %s", html.escape(repr(context.error))[:500], exc_info=context.error)
+    if isinstance(update, Update):
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer(messages.ERROR)
+            return
+        message = update.effective_message
+        if message is not None:
+            try:
+                await message.reply_text(messages.ERROR)
+            except TelegramError:
+                log.warning("could not tell the user about the error either")
+
+
+def build_application(settings: Settings, library: Library, **builder_options: Any) -> Application:
+    """The whole bot: handlers, typed state, rate limiter, command menu."""
+    if settings.telegram_token is None:
+        raise ValueError("a Telegram token is required")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .context_types(ContextTypes(bot_data=BotState))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    for name, value in builder_options.items():
+        builder = getattr(builder, name)(value)
+    application = builder.build()
+    state: BotState = application.bot_data
+    state.settings = settings
+    state.library = library
+    state.rate_limit = UserRateLimit(settings.user_questions_per_minute)
+
+    admin_only = telegram_admin
+    application.add_handler(TypeHandler(Update, guard_chats), group=-1)
+    application.add_handlers(
+        [
+            CommandHandler(["start", "help"], telegram_chat.on_start),
+            CommandHandler("ask", telegram_chat.on_ask_command),
+            CommandHandler("sources", admin_only.on_sources),
+            CommandHandler("reload", admin_only.on_reload),
+            CommandHandler("rollback", admin_only.on_rollback),
+            CommandHandler("stats", admin_only.on_stats),
+            CommandHandler("gaps", admin_only.on_gaps),
+            MessageHandler(
+                filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND,
+                telegram_chat.on_text,
+            ),
+            MessageHandler(
+                filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE,
+                admin_only.on_document,
+            ),
+            MessageHandler(
+                filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.Document.ALL,
+                telegram_chat.on_not_text,
+            ),
+            CallbackQueryHandler(telegram_chat.on_more, pattern=f"^{telegram_chat.MORE_PREFIX}"),
+            CallbackQueryHandler(
+                telegram_chat.on_feedback, pattern=f"^{telegram_chat.FEEDBACK_PREFIX}[01]$"
+            ),
+            InlineQueryHandler(telegram_inline.on_inline_query),
+        ]
+    )
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    await register_commands(application)
+    state: BotState = application.bot_data
+    port = state.settings.health_port
+    if port is not None:
+        application.bot_data.health = start_health_server(state.library, "0.0.0.0", port)
+
+
+async def _post_shutdown(application: Application) -> None:
+    server = getattr(application.bot_data, "health", None)
+    if server is not None:
+        server.shutdown()
+
+
+def run_telegram(settings: Settings, library: Library) -> int:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(settings, library)
+    if settings.webhook_url:
+        secret = settings.webhook_secret_token
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

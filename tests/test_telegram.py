@@ -1,0 +1,364 @@
+"""End to end: the real python-telegram-bot Application against the local Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
+
+from bot.settings import Settings
+from bot.telegram_app import build_application
+from retrieval.library import Library
+
+ADMIN = 999
+QUESTION = "بكم انخفض مؤشر ناسداك؟"
+BROAD = "تأثير ديب سيك على أسهم إنفيديا"
+
+
+@pytest.fixture
+async def api():
+    emulator = BotApiEmulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def make_settings(api: BotApiEmulator, sources: Path, **extra) -> Settings:
+    return Settings(
+        telegram_token=TOKEN,
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        admin_ids=[ADMIN],
+        sources_dir=sources,
+        inline_cache_seconds=0,
+        **extra,
+    )
+
+
+class RunningBot:
+    def __init__(self, api: BotApiEmulator, settings: Settings, library: Library) -> None:
+        self.api = api
+        self.library = library
+        self.app = build_application(settings, library)
+
+    async def __aenter__(self) -> RunningBot:
+        await self.app.initialize()
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+
+
+@pytest.fixture
+async def bot(api, seeds_copy):
+    async with RunningBot(
+        api, make_settings(api, seeds_copy), Library.open(seeds_copy)
+    ) as running:
+        yield running
+
+
+def sent_texts(api: BotApiEmulator, chat_id: int) -> list[str]:
+    return [
+        c.params["text"] for c in api.calls_of("sendMessage") if c.params["chat_id"] == chat_id
+    ]
+
+
+def last_bot_message(api: BotApiEmulator, chat_id: int) -> dict:
+    messages = [m for (c, _), m in api.messages.items() if c == chat_id and m["from"] == BOT_USER]
+    return max(messages, key=lambda m: m["message_id"])
+
+
+async def test_private_question_gets_quoted_passages_with_sources(api, bot):
+    question = api.user_message(QUESTION)
+    [call] = await api.wait_for("sendMessage", chat_id=111)
+    text = call.params["text"]
+    assert "<blockquote" in text and "<b>ناسداك</b>" in text
+    assert "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد" in text
+    assert "الفقرة" in text
+    assert call.params["reply_parameters"]["message_id"] == question["message_id"]
+    assert api.calls_of("sendChatAction")
+    buttons = [
+        b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert {"fb:1", "fb:0"} <= set(buttons)
+
+
+async def test_unanswerable_question_says_so_and_suggests_sources(api, bot):
+    api.user_message("كيف أطبخ المقلوبة باللحم؟")
+    [call] = await api.wait_for("sendMessage")
+    assert "لم أجد" in call.params["text"] and "/sources" in call.params["text"]
+    assert "reply_markup" not in call.params
+
+
+async def test_group_answers_mentions_and_ask_but_not_chatter(api, bot):
+    api.user_message(
+        "صباح الخير يا جماعة، ما أخبار ديب سيك؟", chat_id=-100, chat_type="supergroup"
+    )
+    api.user_message(f"@{BOT_USER['username']} {QUESTION}", chat_id=-100, chat_type="supergroup")
+    api.user_message(f"/ask {BROAD}", chat_id=-100, chat_type="supergroup")
+    await api.wait_for("sendMessage", count=2, chat_id=-100)
+    await asyncio.sleep(0.3)
+    texts = sent_texts(api, -100)
+    assert len(texts) == 2
+    assert any("ناسداك" in t for t in texts)
+
+
+async def test_group_reply_to_the_bot_is_a_question(api, bot):
+    api.user_message(f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")
+    await api.wait_for("sendMessage", chat_id=-100)
+    answer = last_bot_message(api, -100)
+    api.user_message(BROAD, chat_id=-100, chat_type="supergroup", reply_to=answer)
+    await api.wait_for("sendMessage", count=2, chat_id=-100)
+
+
+async def test_more_button_sends_the_next_page(api, bot):
+    api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    first = last_bot_message(api, 111)
+    more = [
+        b for row in first["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "المزيد"
+    ]
+    api.press_button(first, more[0]["callback_data"])
+    calls = await api.wait_for("sendMessage", count=2)
+    assert "مزيد من الفقرات" in calls[1].params["text"]
+    assert calls[0].params["text"] != calls[1].params["text"]
+    await api.wait_for("answerCallbackQuery")
+
+
+async def test_more_button_works_after_a_restart(api, seeds_copy):
+    settings = make_settings(api, seeds_copy)
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.user_message(BROAD)
+        await api.wait_for("sendMessage")
+    first = last_bot_message(api, 111)
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.press_button(first, "more:3")
+        calls = await api.wait_for("sendMessage", count=2)
+    assert "مزيد من الفقرات" in calls[1].params["text"]
+
+
+async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api, bot):
+    api.user_message(QUESTION)
+    await api.wait_for("sendMessage")
+    answer = last_bot_message(api, 111)
+    api.press_button(answer, "fb:0")
+    api.press_button(answer, "fb:0")
+    await api.wait_for("answerCallbackQuery", count=2)
+    assert bot.app.bot_data.stats.unhelpful == 1
+    api.user_message("/gaps", user_id=ADMIN)
+    [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert QUESTION in gaps.params["text"]
+
+
+async def test_inline_query_pages_with_next_offset(api, bot):
+    api.inline_query(BROAD)
+    [first] = await api.wait_for("answerInlineQuery")
+    results = first.params["results"]
+    assert 1 <= len(results) <= 10
+    assert all(r["type"] == "article" and r["title"] for r in results)
+    assert "<blockquote" in results[0]["input_message_content"]["message_text"]
+    next_offset = first.params.get("next_offset", "")
+    assert next_offset.isdigit()
+    api.inline_query(BROAD, offset=next_offset)
+    calls = await api.wait_for("answerInlineQuery", count=2)
+    second_ids = {r["id"] for r in calls[1].params["results"]}
+    assert second_ids and not second_ids & {r["id"] for r in results}
+
+
+async def test_inline_empty_query_shows_help_and_unanswerable_shows_no_answer(api, bot):
+    api.inline_query("")
+    [help_call] = await api.wait_for("answerInlineQuery")
+    assert help_call.params["results"][0]["id"] == "help"
+    api.inline_query("كيف أطبخ المقلوبة؟")
+    calls = await api.wait_for("answerInlineQuery", count=2)
+    assert calls[1].params["results"][0]["id"] == "none"
+
+
+async def test_admin_reload_reports_changes_and_serves_new_articles(api, bot, seeds_copy):
+    (seeds_copy / "wheat.txt").write_text(
+        "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n", encoding="utf-8"
+    )
+    api.user_message("/reload", user_id=ADMIN)
+    [report] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert "wheat.txt" in report.params["text"]
+    api.user_message("لماذا ارتفعت أسعار القمح في مصر؟")
+    [answer] = await api.wait_for("sendMessage", chat_id=111)
+    assert "القمح" in answer.params["text"]
+
+
+async def test_failed_reload_keeps_the_old_index_and_says_why(api, bot, seeds_copy):
+    for path in seeds_copy.glob("*.txt"):
+        path.write_bytes(b"\xff\xfe broken")
+    api.user_message("/reload", user_id=ADMIN)
+    [report] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert "فشلت" in report.params["text"] and "not UTF-8" in report.params["text"]
+    api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", chat_id=111)
+    assert "ناسداك" in answer.params["text"]
+
+
+async def test_non_admin_is_refused_politely(api, bot):
+    api.user_message("/reload")
+    [refusal] = await api.wait_for("sendMessage", chat_id=111)
+    assert "للمشرفين" in refusal.params["text"]
+
+
+async def test_admin_rollback_restores_previous_index(api, bot, seeds_copy):
+    (seeds_copy / "wheat.txt").write_text(
+        "ارتفعت أسعار القمح في مصر هذا العام.\n", encoding="utf-8"
+    )
+    api.user_message("/reload", user_id=ADMIN)
+    await api.wait_for("sendMessage", chat_id=ADMIN)
+    api.user_message("/rollback", user_id=ADMIN)
+    calls = await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+    assert "أعدت الفهرس السابق" in calls[1].params["text"]
+    assert not bot.library.engine.search("أسعار القمح في مصر")
+
+
+async def test_admin_uploads_an_article_file(api, bot, seeds_copy):
+    content = '+++\ntitle = "أسعار الأرز"\n+++\nانخفض إنتاج الأرز في آسيا بعد الفيضانات.\n'
+    api.add_file("doc1", content.encode())
+    api.user_message(
+        None,
+        user_id=ADMIN,
+        extra={
+            "document": {
+                "file_id": "doc1",
+                "file_unique_id": "u1",
+                "file_name": "rice.md",
+                "file_size": len(content.encode()),
+            }
+        },
+    )
+    calls = await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+    assert "rice.md" in calls[0].params["text"] and "rice.md" in calls[1].params["text"]
+    assert (seeds_copy / "rice.md").read_text(encoding="utf-8") == content
+    assert not list(seeds_copy.glob(".*.tmp"))
+    assert bot.library.engine.search("إنتاج الأرز في آسيا")
+
+
+async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, seeds_copy):
+    api.add_file("doc2", b"text")
+    api.user_message(
+        None,
+        user_id=ADMIN,
+        extra={
+            "document": {"file_id": "doc2", "file_unique_id": "u2", "file_name": "../evil.txt"}
+        },
+    )
+    api.add_file("doc3", "café".encode("latin-1"))
+    api.user_message(
+        None,
+        user_id=ADMIN,
+        extra={"document": {"file_id": "doc3", "file_unique_id": "u3", "file_name": "latin.txt"}},
+    )
+    calls = await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+    assert "اسم الملف" in calls[0].params["text"] and "UTF-8" in calls[1].params["text"]
+    assert not (seeds_copy / "latin.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<b>ما هو ديب سيك</b>",
+        "إنفيديا & OpenAI <script>",
+        "ديب سيك " * 500,
+        "🤖🔥 ديب سيك؟ 🇸🇦",
+        "\u200f\u202eإنفيديا\u202c",
+        "؟؟!!...",
+    ],
+)
+async def test_hostile_input_gets_a_valid_reply(api, bot, hostile):
+    api.user_message(hostile)
+    [call] = await api.wait_for("sendMessage")
+    assert call.ok
+
+
+async def test_sticker_gets_a_text_hint(api, bot):
+    api.user_message(
+        None,
+        extra={
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+    )
+    [call] = await api.wait_for("sendMessage")
+    assert "النصية" in call.params["text"]
+
+
+async def test_edited_question_is_answered_again(api, bot):
+    api.user_message(QUESTION, edited=True)
+    [call] = await api.wait_for("sendMessage")
+    assert "ناسداك" in call.params["text"]
+
+
+async def test_telegram_429_is_retried_and_500_does_not_stop_the_bot(api, bot):
+    api.fail_next("sendMessage", 429, retry_after=1)
+    api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", timeout=15)
+    assert "ناسداك" in answer.params["text"]
+    api.fail_next("sendMessage", 500, times=1)
+    api.user_message(BROAD)
+    await asyncio.sleep(0.5)
+    api.user_message(QUESTION)
+    await api.wait_for("sendMessage", count=2, timeout=15)
+
+
+async def test_rejected_command_menu_does_not_stop_the_bot(api, seeds_copy):
+    api.fail_next("setMyCommands", 400, times=5)
+    async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+        api.user_message(QUESTION)
+        await api.wait_for("sendMessage")
+
+
+async def test_per_user_rate_limit_answers_kindly(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=1)
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.user_message(QUESTION)
+        await api.wait_for("sendMessage")
+        api.user_message(BROAD)
+        calls = await api.wait_for("sendMessage", count=2)
+    assert "انتظر" in calls[1].params["text"]
+
+
+async def test_chat_outside_the_allow_list_is_ignored(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, allowed_chat_ids=[111])
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.user_message(QUESTION, user_id=222)
+        api.user_message(QUESTION, user_id=111)
+        await api.wait_for("sendMessage", chat_id=111)
+        await asyncio.sleep(0.3)
+    assert sent_texts(api, 222) == []
+
+
+async def test_start_lists_sources_examples_and_inline_button(api, bot):
+    api.user_message("/start")
+    [call] = await api.wait_for("sendMessage")
+    keyboard = call.params["reply_markup"]["inline_keyboard"]
+    assert len(keyboard) >= 3
+    assert all("switch_inline_query_current_chat" in row[0] for row in keyboard)
+    assert "سند" in call.params["text"]
+
+
+def test_emulator_rejects_what_telegram_rejects():
+    with pytest.raises(ValueError):
+        parse_telegram_html("<b>غير مغلق")
+    with pytest.raises(ValueError):
+        parse_telegram_html("<div>x</div>")
+    with pytest.raises(ValueError):
+        parse_telegram_html("a & b")
+    assert parse_telegram_html("<b>a</b> &amp; <blockquote expandable>c</blockquote>") == "a & c"
+    assert utf16_length("🤖") == 2
