@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint eval bench clean
+.PHONY: run test eval quality bench-telegram clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,20 @@ run: $(STAMP)
 	$(BIN)/sanad run
 
 test: $(STAMP)
-	$(BIN)/ruff check bot retrieval tests
+	$(BIN)/ruff check bot retrieval tests bench
 	$(BIN)/pytest -q
 
 eval: $(STAMP)
 	$(BIN)/sanad eval ../shared/eval/seeds-dev.jsonl
 	$(BIN)/sanad eval ../shared/eval/arcd-train.json
+
+# Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
+quality: $(STAMP)
+	$(BIN)/python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
+
+# Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
+bench-telegram: $(STAMP)
+	$(BIN)/python bench/telegram_throughput.py 1000 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     answer_every_group_message: Annotated[list[int], NoDecode] = Field(default_factory=list)
     user_questions_per_minute: int = Field(20, ge=1)
     inline_cache_seconds: int = Field(300, ge=0)
+    # "typing…" is sent only when an answer takes longer than this (most take milliseconds,
+    # and an extra Bot API call per question would halve throughput for nothing).
+    typing_after_ms: int = Field(300, ge=0)
+    # Outgoing flood control (python-telegram-bot's AIORateLimiter); Telegram allows about 30
+    # messages a second overall and 20 a minute per group. 0 disables the limiter.
+    telegram_max_messages_per_second: float = Field(30, ge=0)
     upload_max_bytes: int = Field(1_000_000, ge=1_000)
 
     webhook_url: str | None = None

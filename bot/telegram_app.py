@@ -91,6 +91,14 @@ async def on_error(update: object, context: Context) -> None:
                 log.warning("could not tell the user about the error either")
 
 
+def _rate_limiter(settings: Settings) -> AIORateLimiter:
+    """Retry Telegram's 429s; throttle to Telegram's published rates unless disabled (0)."""
+    rate = settings.telegram_max_messages_per_second
+    if rate <= 0:
+        return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2)
+    return AIORateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
+
+
 def build_application(settings: Settings, library: Library, **builder_options: Any) -> Application:
     """The whole bot: handlers, typed state, rate limiter, command menu."""
     if settings.telegram_token is None:
@@ -101,7 +109,7 @@ def build_application(settings: Settings, library: Library, **builder_options: A
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(bot_data=BotState))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(_rate_limiter(settings))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

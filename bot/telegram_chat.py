@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -20,6 +21,7 @@ from bot import messages
 from bot.telegram_render import answer_html, escape, plain_text
 from bot.telegram_state import Context
 from retrieval.answer import Answer
+from retrieval.search import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +104,41 @@ async def reply_with_answer(
     settings = state.settings
     trimmed = len(question) > settings.max_question_chars
     question = question[: settings.max_question_chars]
-    await question_message.get_bot().send_chat_action(question_message.chat_id, ChatAction.TYPING)
     started = time.perf_counter()
-    answer = state.library.engine.answer(question, limit=settings.answer_passages, offset=offset)
+    typing = asyncio.get_running_loop().call_later(
+        settings.typing_after_ms / 1000, _send_typing, question_message
+    )
+    try:
+        answer = await _answer(state.library.engine, question, settings.answer_passages, offset)
+    finally:
+        typing.cancel()  # no effect once "typing…" is on its way
     if offset == 0:
         state.stats.record_answer(question, answer.found, time.perf_counter() - started)
     html = answer_html(answer, trimmed_question=trimmed)
     await send_html(question_message, html, answer_keyboard(answer), question_message.message_id)
+
+
+def _send_typing(message: Message) -> None:
+    """Show "typing…": the answer is taking long enough for a person to notice."""
+    task = asyncio.ensure_future(
+        message.get_bot().send_chat_action(message.chat_id, ChatAction.TYPING)
+    )
+    _PENDING.add(task)
+    task.add_done_callback(_typing_sent)
+
+
+def _typing_sent(task: asyncio.Future) -> None:
+    _PENDING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.info("could not show typing: %s", task.exception())
+
+
+_PENDING: set[asyncio.Future] = set()  # keeps fire-and-forget tasks referenced until done
+
+
+async def _answer(engine: SearchEngine, question: str, limit: int, offset: int) -> Answer:
+    """Search in a worker thread: the loop keeps serving (and can send "typing…") meanwhile."""
+    return await asyncio.to_thread(engine.answer, question, limit, offset)
 
 
 async def on_text(update: Update, context: Context) -> None:

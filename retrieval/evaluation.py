@@ -29,13 +29,17 @@ class Question:
 
 @dataclass
 class Report:
-    """Aggregated figures; rates are over answerable questions unless named otherwise."""
+    """Aggregated figures; rates are over answerable questions unless named otherwise.
+
+    answer@k (ARCD): an answer span of the question occurs in one of the top k passages.
+    """
 
     answerable: int = 0
     unanswerable: int = 0
     hit1: int = 0
     hit3: int = 0
     reciprocal_rank: float = 0.0
+    answer1: int = 0
     answer3: int = 0
     answered_unanswerable: int = 0
     abstained_answerable: int = 0
@@ -49,6 +53,7 @@ class Report:
             "hit@1": round(self.hit1 / n, 3),
             "hit@3": round(self.hit3 / n, 3),
             "mrr@10": round(self.reciprocal_rank / n, 3),
+            "answer@1": round(self.answer1 / n, 3),
             "answer@3": round(self.answer3 / n, 3),
             "abstained_on_unanswerable": f"{self.unanswerable - self.answered_unanswerable}"
             f"/{self.unanswerable}",
@@ -125,11 +130,13 @@ def evaluate(
             report.hit3 += ranks[0] <= 3
         if not ranks or ranks[0] > 1:
             report.misses.append(question.text)
-        if (
-            question.answers
-            and any(
-                answer in hit.paragraph.text for hit in hits[:3] for answer in question.answers
-            )
-        ) or (not question.answers and ranks and ranks[0] <= 3):
-            report.answer3 += 1
+        report.answer1 += _answers(question, hits[:1], ranks, 1)
+        report.answer3 += _answers(question, hits[:3], ranks, 3)
     return report
+
+
+def _answers(question: Question, top: list[Hit], ranks: list[int], k: int) -> bool:
+    """An answer span appears in the top ``k`` (without spans: a relevant hit in the top k)."""
+    if question.answers:
+        return any(answer in hit.paragraph.text for hit in top for answer in question.answers)
+    return bool(ranks) and ranks[0] <= k

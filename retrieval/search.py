@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,6 +55,8 @@ class SearchEngine:
             zip(index.vocabulary, (index.indptr[1:] - index.indptr[:-1]).tolist(), strict=True)
         )
         self.spelling = SpellingIndex(index.vocabulary, frequency)
+        # Popular paragraphs are quoted again and again; their highlight tokens are reused.
+        self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
 
     @classmethod
     def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
@@ -74,7 +77,9 @@ class SearchEngine:
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Relevant paragraphs best first; empty when nothing is confidently relevant."""
-        terms = self.query_terms(question)
+        return self._search(self.query_terms(question), limit)
+
+    def _search(self, terms: list[str], limit: int) -> list[Hit]:
         ranked = self.index.top(terms, max(limit, CONFIDENCE_DEPTH))
         if not ranked or not self._is_answerable(terms, [doc for doc, _ in ranked]):
             return []
@@ -115,15 +120,15 @@ class SearchEngine:
 
     def answer(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         """The page of passages ``[offset, offset + limit)`` answering ``question``."""
-        hits = self.search(question, limit=max(offset + limit + 1, MAX_RESULTS))
         terms = self.query_terms(question)
+        hits = self._search(terms, limit=max(offset + limit + 1, MAX_RESULTS))
         weights = self._term_weights(terms)
         passages = tuple(self._passage(hit, weights) for hit in hits[offset : offset + limit])
         return Answer(question, passages, offset=offset, total=len(hits))
 
     def _passage(self, hit: Hit, weights: dict[str, float]) -> Passage:
         paragraph = hit.paragraph
-        tokens = self.analyzer.analyze(paragraph.text)
+        tokens = self._paragraph_tokens(paragraph.text)
         matched: list[Token] = [t for t in tokens if t.term in weights]
         article = paragraph.article
         return Passage(

@@ -144,6 +144,7 @@ class Call:
     params: dict[str, Any]
     ok: bool = True
     error: str = ""
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
@@ -179,6 +180,7 @@ class BotApiEmulator:
                 emulator._serve_method(self)
 
         class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the bot opens many connections at once under load
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that hung up mid-poll (the bot stopping) is not a failure
 

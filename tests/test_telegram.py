@@ -33,6 +33,7 @@ def make_settings(api: BotApiEmulator, sources: Path, **extra) -> Settings:
         admin_ids=[ADMIN],
         sources_dir=sources,
         inline_cache_seconds=0,
+        typing_after_ms=0,
         **extra,
     )
 
