@@ -414,6 +414,8 @@ class BotApiEmulator:
             code, retry_after = queued.pop(0)
         if code == 429:
             raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        if code == 400:
+            raise BotApiError(400, "Bad Request: can't parse entities: unsupported start tag")
         raise BotApiError(code, "Internal Server Error")
 
     def _dispatch(self, method: str, params: dict[str, Any]) -> Any:

@@ -318,6 +318,14 @@ async def test_telegram_429_is_retried_and_500_does_not_stop_the_bot(api, bot):
     await api.wait_for("sendMessage", count=2, timeout=15)
 
 
+async def test_rejected_html_is_resent_as_plain_text(api, bot):
+    api.fail_next("sendMessage", 400)
+    api.user_message(QUESTION)
+    [call] = await api.wait_for("sendMessage")
+    assert "parse_mode" not in call.params
+    assert "ناسداك" in call.params["text"] and "<b>" not in call.params["text"]
+
+
 async def test_rejected_command_menu_does_not_stop_the_bot(api, seeds_copy):
     api.fail_next("setMyCommands", 400, times=5)
     async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
