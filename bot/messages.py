@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from retrieval.answer import Answer
+
 NO_ANSWER = (
     "لم أجد في مصادري ما يجيب عن هذا السؤال. "
     "جرّب صياغة أخرى بكلمات أوضح، أو اطّلع على ما أعرفه عبر /sources."
@@ -87,3 +89,12 @@ STATS = (
 )
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
+
+
+def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
+    """The sentence that opens a reply; for an answer without passages, the whole reply."""
+    if not answer.found:
+        return no_answer
+    if not answer.passages:
+        return NO_MORE
+    return ANSWER_INTRO if answer.offset == 0 else MORE_INTRO

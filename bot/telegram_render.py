@@ -102,11 +102,9 @@ def passage_html(passage: Passage, budget: int = 1200) -> Rendered:
 
 def answer_html(answer: Answer, trimmed_question: bool = False) -> str:
     """The whole reply to a question, always within Telegram's 4096-character limit."""
-    if not answer.found:
-        return escape(messages.NO_ANSWER)
+    intro = messages.reply_intro(answer)
     if not answer.passages:
-        return escape(messages.NO_MORE)
-    intro = messages.ANSWER_INTRO if answer.offset == 0 else messages.MORE_INTRO
+        return escape(intro)
     if trimmed_question:
         intro = f"{messages.QUESTION_TRIMMED}\n{intro}"
     parts = [f"{RLM}{escape(intro)}"]

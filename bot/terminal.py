@@ -53,11 +53,9 @@ def source_line(source: Source) -> str:
 
 def render_answer(answer: Answer, ansi: bool = False) -> str:
     """The whole reply for ``sanad ask`` and ``sanad chat``."""
-    if not answer.found:
-        return rtl_line(messages.NO_ANSWER_CONSOLE)
+    intro = messages.reply_intro(answer, no_answer=messages.NO_ANSWER_CONSOLE)
     if not answer.passages:
-        return rtl_line(messages.NO_MORE)
-    intro = messages.ANSWER_INTRO if answer.offset == 0 else messages.MORE_INTRO
+        return rtl_line(intro)
     lines = [rtl_line(intro), ""]
     for rank, passage in enumerate(answer.passages, start=answer.offset + 1):
         quote = _highlighted(passage, ansi)
