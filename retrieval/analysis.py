@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.normalize import normalize_arabic
 from retrieval.stemming import stem_latin, strip_proclitics, strip_suffixes
@@ -21,6 +22,7 @@ from retrieval.stopwords import STOPWORDS
 from retrieval.transliteration import (
     Skeleton,
     arabic_skeleton,
+    consonant_classes,
     latin_skeleton,
     transliterates,
 )
@@ -55,13 +57,18 @@ class Word:
     end: int
 
 
+@lru_cache(maxsize=1 << 18)
+def _normalized_runs(raw: str) -> tuple[str, ...]:
+    """Normalised single-script runs of one raw word (words repeat: this is cached)."""
+    return tuple(run.group() for run in _SCRIPT_RUN.finditer(normalize_arabic(raw)))
+
+
 def surface_words(text: str) -> list[Word]:
     """Split ``text`` into normalised single-script words, keeping original offsets."""
     words: list[Word] = []
     for raw in _RAW_WORD.finditer(text):
-        normalized = normalize_arabic(raw.group())
-        for run in _SCRIPT_RUN.finditer(normalized):
-            words.append(Word(run.group(), raw.start(), raw.end()))
+        start, end = raw.span()
+        words.extend(Word(form, start, end) for form in _normalized_runs(raw.group()))
     return words
 
 
@@ -96,12 +103,13 @@ class Analyzer:
             if _ARABIC.fullmatch(form):
                 self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
         self._cache: dict[str, str | None] = {}
-        self._cache_pairs: dict[tuple[str, str], str | None] = {}
+        self._joined = lru_cache(maxsize=1 << 16)(self._joined_term)
         # Consonant skeleton → (skeleton, term) of corpus words, most frequent first.
         self._latin_names: dict[str, list[tuple[Skeleton, str]]] = {}
         self._arabic_names: dict[str, list[tuple[Skeleton, str]]] = {}
         self._index_latin_names()
         self._phrases: dict[tuple[str, ...], str] = {}
+        self._phrase_starts: set[str] = set()
         for group in aliases:
             self._add_alias(group)
 
@@ -160,6 +168,7 @@ class Analyzer:
                 words = tuple(word.form for word in surface_words(spelling))
                 if words:
                     self._phrases[words] = term
+                    self._phrase_starts.add(words[0])
 
     def _arabic_base(self, form: str) -> str:
         return strip_proclitics(form, self._lexicon) if self._lexicon else form
@@ -195,6 +204,10 @@ class Analyzer:
         if _ARABIC.fullmatch(joined):
             if joined in self._forms:
                 return self.term(joined)
+            # Cheap test first: the pair's consonants must be those of some Latin corpus word.
+            consonants = consonant_classes(first) + consonant_classes(second.removesuffix("ه"))
+            if consonants not in self._latin_names:
+                return None
             return self._latin_match(arabic_skeleton(joined))
         if _LATIN.fullmatch(joined) and joined in self._forms:
             return self.term(joined)
@@ -214,16 +227,15 @@ class Analyzer:
 
     def _phrase_at(self, words: list[Word], i: int) -> tuple[int, str | None]:
         """The longest alias or joined pair starting at ``words[i]``, else the single word."""
-        for length in (4, 3, 2):
-            key = tuple(word.form for word in words[i : i + length])
-            if len(key) == length and key in self._phrases:
-                return length, self._phrases[key]
+        if words[i].form in self._phrase_starts:
+            for length in (4, 3, 2):
+                key = tuple(word.form for word in words[i : i + length])
+                if len(key) == length and key in self._phrases:
+                    return length, self._phrases[key]
         if i + 1 < len(words) and self._forms:
-            pair = (words[i].form, words[i + 1].form)
-            if pair not in self._cache_pairs:
-                self._cache_pairs[pair] = self._joined_term(*pair)
-            if self._cache_pairs[pair] is not None:
-                return 2, self._cache_pairs[pair]
+            joined = self._joined(words[i].form, words[i + 1].form)
+            if joined is not None:
+                return 2, joined
         return 1, self.term(words[i].form)
 
     def terms(self, text: str) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Digraphs first: English and pinyin spellings of single Arabic consonants.
 _LATIN_DIGRAPHS = (
@@ -137,6 +138,12 @@ def arabic_skeleton(word: str) -> Skeleton | None:
     symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in word]
     skeleton = _skeleton([s for s in symbols if s])
     return skeleton if len(skeleton.consonants) >= MIN_CONSONANTS else None
+
+
+@lru_cache(maxsize=1 << 18)
+def consonant_classes(word: str) -> str:
+    """The consonant classes of a normalised Arabic word, in order (vowels and ة dropped)."""
+    return "".join(_ARABIC_CLASSES.get(ch, "") for ch in word)
 
 
 def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
