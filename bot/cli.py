@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _library(settings: Settings) -> Library:
     try:
-        return Library.open(settings.sources_dir)
+        return Library.open(settings.sources_dir, settings.snapshot_path)
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
 
@@ -170,6 +171,24 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build the index from the sources and save its snapshot (atomically)."""
+    settings = _settings(args)
+    snapshot = settings.snapshot_path
+    if snapshot.exists():
+        snapshot.unlink()
+    started = time.perf_counter()
+    engine = _library(settings).engine
+    if not snapshot.exists():
+        raise CliError(f"could not write the index snapshot {snapshot}")
+    print(
+        f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
+        f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
+        f"({snapshot.stat().st_size / 1e6:.1f} MB)"
+    )
+    return 0
+
+
 def cmd_telegram(args: argparse.Namespace) -> int:
     """Run the Telegram bot (needs a token)."""
     settings = _settings(args)
@@ -214,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_cmd.add_argument("file")
     evaluate_cmd.add_argument("--misses", action="store_true", help="list misses on stderr")
     add("sources", cmd_sources, "loaded articles and skipped files")
+    add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
     add("run", cmd_run, "Telegram bot if a token is set, else console chat")
     return parser

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SANAD_", extra="forbid", validate_default=True)
 
     sources_dir: Path = Path("seeds")
+    # Saved index (rebuilt when the sources change); default: .sanad-index in sources_dir.
+    index_file: Path | None = None
     answer_passages: int = Field(3, ge=1, le=5, description="passages per answer page")
     max_question_chars: int = Field(500, ge=20, le=4000)
 
@@ -75,6 +77,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     health_port: int | None = Field(None, ge=1, le=65535)
+
+    @property
+    def snapshot_path(self) -> Path:
+        """Where the index snapshot lives."""
+        return self.index_file or self.sources_dir / ".sanad-index"
 
     @field_validator("admin_ids", "allowed_chat_ids", "answer_every_group_message", mode="before")
     @classmethod

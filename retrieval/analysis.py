@@ -113,6 +113,11 @@ class Analyzer:
         for group in aliases:
             self._add_alias(group)
 
+    @property
+    def forms(self) -> Counter[str]:
+        """How often each normalised word occurs in the corpus (what a snapshot stores)."""
+        return self._forms
+
     @classmethod
     def from_texts(cls, texts: Iterable[str], aliases: Iterable[list[str]] = ()) -> Analyzer:
         """Build the analyser whose decisions are backed by the vocabulary of ``texts``."""

@@ -8,13 +8,19 @@ serving engine untouched.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.bm25 import BM25Params
 from retrieval.corpus import Corpus, load_corpus
-from retrieval.search import SearchEngine
+from retrieval.search import DEFAULT_PARAMS, SearchEngine
+from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot, save_snapshot
+
+log = logging.getLogger(__name__)
+SNAPSHOT_NAME = ".sanad-index"
 
 
 class ReloadError(Exception):
@@ -47,16 +53,22 @@ def _fingerprints(corpus: Corpus) -> dict[str, str]:
 class Library:
     """Holds the serving :class:`SearchEngine` for one sources directory."""
 
-    def __init__(self, sources_dir: Path, engine: SearchEngine) -> None:
+    def __init__(
+        self, sources_dir: Path, engine: SearchEngine, snapshot: Path | None = None
+    ) -> None:
         self.sources_dir = sources_dir
+        self.snapshot = snapshot
         self._engine = engine
         self._previous: SearchEngine | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, sources_dir: Path) -> Library:
-        """Load ``sources_dir``; raises :class:`ReloadError` when nothing can be served."""
-        return cls(sources_dir, _build(sources_dir))
+    def open(cls, sources_dir: Path, snapshot: Path | None = None) -> Library:
+        """Load ``sources_dir`` (from ``snapshot`` when it matches the sources).
+
+        Raises :class:`ReloadError` when nothing can be served.
+        """
+        return cls(sources_dir, _build(sources_dir, snapshot), snapshot)
 
     @property
     def engine(self) -> SearchEngine:
@@ -74,7 +86,7 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
-            new = _build(self.sources_dir)
+            new = _build(self.sources_dir, self.snapshot)
             old = self._engine
             before, after = _fingerprints(old.corpus), _fingerprints(new.corpus)
             self._previous, self._engine = old, new
@@ -99,11 +111,31 @@ class Library:
             return self._engine
 
 
-def _build(sources_dir: Path) -> SearchEngine:
+def default_snapshot(sources_dir: Path) -> Path:
+    """Where the index of ``sources_dir`` is saved unless configured otherwise."""
+    return sources_dir / SNAPSHOT_NAME
+
+
+def _build(
+    sources_dir: Path, snapshot: Path | None, params: BM25Params = DEFAULT_PARAMS
+) -> SearchEngine:
+    """Load the sources; reuse a matching snapshot, else index them (and save the snapshot)."""
     if not sources_dir.is_dir():
         raise ReloadError(f"sources directory not found: {sources_dir}")
     corpus = load_corpus(sources_dir)
     if not corpus.paragraphs:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"
         raise ReloadError(f"no article could be loaded from {sources_dir} ({reasons})")
-    return SearchEngine.build(corpus)
+    if snapshot is None:
+        return SearchEngine.build(corpus, params)
+    source_print = fingerprint(sources_dir, params)
+    try:
+        return load_snapshot(snapshot, corpus, source_print, params)
+    except SnapshotError as exc:
+        log.info("indexing from sources: %s", exc)
+    engine = SearchEngine.build(corpus, params)
+    try:
+        save_snapshot(engine, snapshot, source_print)
+    except OSError as exc:
+        log.warning("could not save the index snapshot %s: %s", snapshot, exc)
+    return engine

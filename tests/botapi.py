@@ -181,6 +181,7 @@ class BotApiEmulator:
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # the bot opens many connections at once under load
+
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that hung up mid-poll (the bot stopping) is not a failure
 

@@ -121,3 +121,12 @@ def test_chat_answers_and_pages_until_eof():
     )
     assert result.returncode == 0, result.stderr
     assert "هذا ما وجدته" in result.stdout and "مزيد من الفقرات" in result.stdout
+
+
+def test_index_command_saves_a_snapshot_that_later_commands_use(seeds_copy):
+    result = run(["index", "--sources", str(seeds_copy)])
+    assert result.returncode == 0, result.stderr
+    assert "paragraphs" in result.stdout and "MB" in result.stdout
+    assert (seeds_copy / ".sanad-index").is_file()
+    asked = run(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"])
+    assert asked.returncode == 0 and "ناسداك" in asked.stdout

@@ -1,0 +1,85 @@
+import logging
+from pathlib import Path
+
+import pytest
+from conftest import write_articles
+
+from retrieval.corpus import load_corpus
+from retrieval.library import Library, default_snapshot
+from retrieval.search import DEFAULT_PARAMS
+from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot
+
+QUESTIONS = [
+    "كم انخفض مؤشر ناسداك؟",
+    "تأثير ديب سيك على أسهم إنفيديا",
+    "Tesla",
+    "من هو مؤسس ديبسيك؟",
+]
+
+
+def ranking(library: Library, question: str) -> list[tuple[str, int, float]]:
+    return [
+        (h.paragraph.article.file, h.paragraph.number, round(h.score, 9))
+        for h in library.engine.search(question)
+    ]
+
+
+def test_snapshot_answers_exactly_like_a_fresh_build(seeds_copy: Path):
+    fresh = Library.open(seeds_copy)
+    built = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    assert default_snapshot(seeds_copy).is_file()
+    loaded = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    corpus = load_corpus(seeds_copy)
+    direct = load_snapshot(
+        default_snapshot(seeds_copy),
+        corpus,
+        fingerprint(seeds_copy, DEFAULT_PARAMS),
+        DEFAULT_PARAMS,
+    )
+    assert direct.corpus.paragraphs == corpus.paragraphs
+    for question in QUESTIONS:
+        assert ranking(loaded, question) == ranking(fresh, question) == ranking(built, question)
+
+
+def test_changed_sources_are_reindexed_not_served_stale(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, snapshot)
+    write_articles(seeds_copy, {"wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n"})
+    with pytest.raises(SnapshotError, match="other sources"):
+        load_snapshot(
+            snapshot,
+            load_corpus(seeds_copy),
+            fingerprint(seeds_copy, DEFAULT_PARAMS),
+            DEFAULT_PARAMS,
+        )
+    library = Library.open(seeds_copy, snapshot)
+    assert library.engine.search("أسعار القمح في مصر")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"not a snapshot at all",
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:-10] + bytes(b ^ 0xFF for b in data[-10:]),
+    ],
+    ids=["foreign", "truncated", "flipped-bytes"],
+)
+def test_corrupt_snapshot_is_rejected_and_rebuilt(seeds_copy: Path, caplog, damage):
+    snapshot = default_snapshot(seeds_copy)
+    expected = ranking(Library.open(seeds_copy, snapshot), QUESTIONS[0])
+    snapshot.write_bytes(damage(snapshot.read_bytes()))
+    with caplog.at_level(logging.INFO, logger="retrieval.library"):
+        library = Library.open(seeds_copy, snapshot)
+    assert "snapshot" in caplog.text
+    assert ranking(library, QUESTIONS[0]) == expected
+    assert load_snapshot(
+        snapshot, load_corpus(seeds_copy), fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS
+    )
+
+
+def test_leftover_temp_file_is_never_read_as_an_article_or_index(seeds_copy: Path):
+    (seeds_copy / ".sanad-index.123.tmp").write_bytes(b"half written")
+    library = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    assert not any(s.file.startswith(".") for s in library.engine.corpus.skipped)
+    assert ranking(library, QUESTIONS[0])
