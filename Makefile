@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval quality bench-telegram clean
+.PHONY: run test eval quality bench bench-telegram clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ eval: $(STAMP)
 # Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
+
+# Cost growth on synthetic paragraphs (generated under .bench/, never committed).
+bench: $(STAMP)
+	$(BIN)/python bench/scale.py 10000 100000
 
 # Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
 bench-telegram: $(STAMP)
