@@ -121,9 +121,13 @@ class Analyzer:
     @classmethod
     def from_texts(cls, texts: Iterable[str], aliases: Iterable[list[str]] = ()) -> Analyzer:
         """Build the analyser whose decisions are backed by the vocabulary of ``texts``."""
-        forms: Counter[str] = Counter()
+        raw_words: Counter[str] = Counter()
         for text in texts:
-            forms.update(word.form for word in surface_words(text))
+            raw_words.update(_RAW_WORD.findall(text))
+        forms: Counter[str] = Counter()
+        for raw, count in raw_words.items():
+            for form in _normalized_runs(raw):
+                forms[form] += count
         return cls(forms, aliases)
 
     def _index_latin_names(self) -> None:
@@ -221,28 +225,40 @@ class Analyzer:
     def analyze(self, text: str) -> list[Token]:
         """Index terms of ``text`` in order, each with the span of original text it covers."""
         words = surface_words(text)
-        tokens: list[Token] = []
-        i = 0
-        while i < len(words):
-            length, term = self._phrase_at(words, i)
-            if term is not None:
-                tokens.append(Token(term, words[i].start, words[i + length - 1].end))
-            i += length
-        return tokens
-
-    def _phrase_at(self, words: list[Word], i: int) -> tuple[int, str | None]:
-        """The longest alias or joined pair starting at ``words[i]``, else the single word."""
-        if words[i].form in self._phrase_starts:
-            for length in (4, 3, 2):
-                key = tuple(word.form for word in words[i : i + length])
-                if len(key) == length and key in self._phrases:
-                    return length, self._phrases[key]
-        if i + 1 < len(words) and self._forms:
-            joined = self._joined(words[i].form, words[i + 1].form)
-            if joined is not None:
-                return 2, joined
-        return 1, self.term(words[i].form)
+        return [
+            Token(term, words[i].start, words[i + length - 1].end)
+            for i, length, term in self._scan([word.form for word in words])
+        ]
 
     def terms(self, text: str) -> list[str]:
-        """Index terms of ``text`` (what BM25 sees)."""
-        return [token.term for token in self.analyze(text)]
+        """Index terms of ``text`` (what BM25 sees); the same as ``analyze`` without spans."""
+        forms = [form for raw in _RAW_WORD.findall(text) for form in _normalized_runs(raw)]
+        return [term for _, _, term in self._scan(forms)]
+
+    def _scan(self, forms: list[str]) -> list[tuple[int, int, str]]:
+        """(first word, word count, term) of each term, joining aliases and split spellings."""
+        found: list[tuple[int, int, str]] = []
+        term_of = self._cache
+        i = 0
+        while i < len(forms):
+            length, term = self._phrase_at(forms, i)
+            if length == 1:
+                form = forms[i]
+                term = term_of[form] if form in term_of else self.term(form)
+            if term is not None:
+                found.append((i, length, term))
+            i += length
+        return found
+
+    def _phrase_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
+        """The longest alias or joined pair starting at ``forms[i]`` (length 1: none)."""
+        if forms[i] in self._phrase_starts:
+            for length in (4, 3, 2):
+                key = tuple(forms[i : i + length])
+                if len(key) == length and key in self._phrases:
+                    return length, self._phrases[key]
+        if i + 1 < len(forms) and self._forms:
+            joined = self._joined(forms[i], forms[i + 1])
+            if joined is not None:
+                return 2, joined
+        return 1, None
