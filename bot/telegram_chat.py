@@ -105,13 +105,18 @@ async def reply_with_answer(
     trimmed = len(question) > settings.max_question_chars
     question = question[: settings.max_question_chars]
     started = time.perf_counter()
-    typing = asyncio.get_running_loop().call_later(
-        settings.typing_after_ms / 1000, _send_typing, question_message
-    )
+    typing = None
+    if settings.typing_after_ms == 0:
+        _send_typing(question_message)
+    else:
+        typing = asyncio.get_running_loop().call_later(
+            settings.typing_after_ms / 1000, _send_typing, question_message
+        )
     try:
         answer = await _answer(state.library.engine, question, settings.answer_passages, offset)
     finally:
-        typing.cancel()  # no effect once "typing…" is on its way
+        if typing is not None:
+            typing.cancel()  # no effect once "typing…" is on its way
     if offset == 0:
         state.stats.record_answer(question, answer.found, time.perf_counter() - started)
     html = answer_html(answer, trimmed_question=trimmed)

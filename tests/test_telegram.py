@@ -83,7 +83,7 @@ async def test_private_question_gets_quoted_passages_with_sources(api, bot):
     assert "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد" in text
     assert "الفقرة" in text
     assert call.params["reply_parameters"]["message_id"] == question["message_id"]
-    assert api.calls_of("sendChatAction")
+    await api.wait_for("sendChatAction", chat_id=111, action="typing")
     buttons = [
         b["callback_data"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row
     ]
