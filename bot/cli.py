@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import messages
+from bot.catalogue import render_sources
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import render_answer
 from retrieval.evaluation import evaluate, load_questions
@@ -141,28 +142,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for miss in report.misses:
             print(f"miss: {miss}", file=sys.stderr)
     return 0
-
-
-def render_sources(engine: SearchEngine) -> str:
-    """Loaded articles with paragraph counts, and the skipped files with their reasons."""
-    corpus = engine.corpus
-    counts: dict[str, int] = {}
-    for paragraph in corpus.paragraphs:
-        counts[paragraph.article.file] = counts.get(paragraph.article.file, 0) + 1
-    lines = [
-        messages.SOURCES_HEADER.format(
-            articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
-        )
-    ]
-    for article in corpus.articles:
-        publisher = f" — {article.source}" if article.source else ""
-        lines.append(
-            f"- {article.file}: {article.title}{publisher} ({counts.get(article.file, 0)})"
-        )
-    if corpus.skipped:
-        lines.append(messages.SOURCES_SKIPPED)
-        lines.extend(f"- {s.file}: {s.reason}" for s in corpus.skipped)
-    return "\n".join(lines)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Message, Update
 
 from bot import messages
-from bot.cli import render_sources
+from bot.catalogue import render_sources
 from bot.telegram_state import Context
 from retrieval.corpus import ArticleError, read_article
 from retrieval.library import ReloadError, ReloadReport

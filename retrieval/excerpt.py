@@ -38,7 +38,7 @@ def choose_excerpt(
     if len(text) <= limit:
         return Span(0, len(text))
     sentences = sentence_spans(text)
-    best: tuple[float, int, Span] | None = None
+    best: tuple[float, int, Span] = (-1.0, 0, sentences[0])
     for first in range(len(sentences)):
         end_index = first
         while (
@@ -50,9 +50,8 @@ def choose_excerpt(
         terms = {t.term for t in tokens if window.start <= t.start and t.end <= window.end}
         score = sum(weights.get(term, 0.0) for term in terms)
         candidate = (score, -first, window)
-        if best is None or candidate[:2] > best[:2]:
+        if candidate[:2] > best[:2]:
             best = candidate
-    assert best is not None  # sentences is never empty
     window = best[2]
     if window.end - window.start > limit:
         window = _cut_long_sentence(text, window, tokens, weights, limit)

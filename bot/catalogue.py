@@ -1,0 +1,28 @@
+"""The list of loaded articles and skipped files, as plain text for any platform."""
+
+from __future__ import annotations
+
+from bot import messages
+from retrieval.search import SearchEngine
+
+
+def render_sources(engine: SearchEngine) -> str:
+    """Loaded articles with paragraph counts, and the skipped files with their reasons."""
+    corpus = engine.corpus
+    counts: dict[str, int] = {}
+    for paragraph in corpus.paragraphs:
+        counts[paragraph.article.file] = counts.get(paragraph.article.file, 0) + 1
+    lines = [
+        messages.SOURCES_HEADER.format(
+            articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
+        )
+    ]
+    for article in corpus.articles:
+        publisher = f" — {article.source}" if article.source else ""
+        lines.append(
+            f"- {article.file}: {article.title}{publisher} ({counts.get(article.file, 0)})"
+        )
+    if corpus.skipped:
+        lines.append(messages.SOURCES_SKIPPED)
+        lines.extend(f"- {s.file}: {s.reason}" for s in corpus.skipped)
+    return "\n".join(lines)
