@@ -88,6 +88,36 @@ def measure_sanad(size: int) -> dict:
     return {"build_s": round(build, 1), "snapshot_load_s": round(load, 2), **figures}
 
 
+def measure_reload(size: int) -> dict:
+    """Answer latency while a full reload rebuilds the index in a worker thread (as /reload)."""
+    import threading
+
+    from retrieval.library import Library, default_snapshot
+
+    sources = generate(size)
+    snapshot = default_snapshot(sources)
+    library = Library.open(sources, snapshot)
+    snapshot.unlink(missing_ok=True)  # force a real rebuild, as after a change of sources
+    questions = _questions()
+    worker = threading.Thread(target=library.reload)
+    started = time.perf_counter()
+    worker.start()
+    timings = []
+    while worker.is_alive():
+        question = questions[len(timings) % len(questions)]
+        asked = time.perf_counter()
+        library.engine.answer(question, limit=3)
+        timings.append((time.perf_counter() - asked) * 1000)
+        time.sleep(0.01)  # about 100 questions a second, not a busy loop
+    timings.sort()
+    return {
+        "reload_s": round(time.perf_counter() - started, 1),
+        "answers_during_reload": len(timings),
+        "during_reload_p50_ms": round(statistics.median(timings), 2),
+        "during_reload_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 2),
+    }
+
+
 def measure_rank_bm25(size: int) -> dict:
     import numpy as np
     from rank_bm25 import BM25Okapi
@@ -110,7 +140,8 @@ def measure_rank_bm25(size: int) -> dict:
 
 
 def child(system: str, size: int) -> None:
-    figures = measure_sanad(size) if system == "sanad" else measure_rank_bm25(size)
+    measure = {"sanad": measure_sanad, "reload": measure_reload, "rank-bm25": measure_rank_bm25}
+    figures = measure[system](size)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps({"system": system, "paragraphs": size, **figures, "peak_rss_mb": peak}))
 
@@ -118,7 +149,7 @@ def child(system: str, size: int) -> None:
 def main(sizes: list[int]) -> None:
     for size in sizes:
         generate(size)
-        systems = ["sanad", "rank-bm25"] if size <= 100_000 else ["sanad"]
+        systems = ["sanad", "reload", "rank-bm25"] if size <= 100_000 else ["sanad", "reload"]
         for system in systems:
             result = subprocess.run(
                 [sys.executable, __file__, "--child", system, str(size)],
