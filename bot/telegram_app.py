@@ -170,6 +170,19 @@ async def _post_shutdown(application: Application) -> None:
         server.shutdown()
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Where the webhook listens and what it registers with Telegram (path ``/telegram``)."""
+    secret = settings.webhook_secret_token
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": "telegram",
+        "webhook_url": settings.webhook_url,
+        "secret_token": secret.get_secret_value() if secret else None,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run_telegram(settings: Settings, library: Library) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set."""
     logging.basicConfig(
@@ -179,15 +192,7 @@ def run_telegram(settings: Settings, library: Library) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     application = build_application(settings, library)
     if settings.webhook_url:
-        secret = settings.webhook_secret_token
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

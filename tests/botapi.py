@@ -160,6 +160,7 @@ class BotApiEmulator:
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
+    webhook: dict[str, Any] = field(default_factory=dict)
 
     # ----- test side -------------------------------------------------------------------------
 
@@ -431,6 +432,15 @@ class BotApiEmulator:
         return BOT_USER
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise BotApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise BotApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = params
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> Any:

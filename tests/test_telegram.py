@@ -45,7 +45,9 @@ class RunningBot:
         self.app = build_application(settings, library)
 
     async def __aenter__(self) -> RunningBot:
+        # What Application.run_polling does, minus signal handling and the blocking loop.
         await self.app.initialize()
+        await self.app.post_init(self.app)
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
         return self
@@ -54,6 +56,7 @@ class RunningBot:
         await self.app.updater.stop()
         await self.app.stop()
         await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
 
 
 @pytest.fixture
@@ -360,6 +363,78 @@ async def test_start_lists_sources_examples_and_inline_button(api, bot):
     assert len(keyboard) >= 3
     assert all("switch_inline_query_current_chat" in row[0] for row in keyboard)
     assert "سند" in call.params["text"]
+
+
+async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from bot.telegram_app import webhook_options
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = make_settings(
+        api,
+        seeds_copy,
+        webhook_url="https://bot.example.org/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret_token="s3cret-token",
+    )
+    bot = RunningBot(api, settings, Library.open(seeds_copy))
+    await bot.app.initialize()
+    await bot.app.post_init(bot.app)
+    await bot.app.start()
+    await bot.app.updater.start_webhook(**webhook_options(settings))
+    try:
+        assert api.webhook["url"] == "https://bot.example.org/telegram"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": {"id": 111, "type": "private"},
+                "from": {"id": 111, "is_bot": False, "first_name": "س"},
+                "text": QUESTION,
+            },
+        }
+        api.messages[(111, 5)] = update["message"]
+
+        def post(secret: str) -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/telegram",
+                data=json.dumps(update).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": secret,
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert await asyncio.to_thread(post, "wrong") == 403
+        assert await asyncio.to_thread(post, "s3cret-token") == 200
+        [answer] = await api.wait_for("sendMessage", chat_id=111)
+        assert "ناسداك" in answer.params["text"]
+    finally:
+        await bot.app.updater.stop()
+        await bot.app.stop()
+        await bot.app.shutdown()
+
+
+async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
+    calls = await api.wait_for("setMyCommands", count=2)
+    scopes = {c.params.get("scope", {}).get("type"): c for c in calls}
+    admin = scopes["chat"]
+    assert admin.params["scope"]["chat_id"] == ADMIN
+    assert "reload" in {c["command"] for c in admin.params["commands"]}
+    assert "reload" not in {c["command"] for c in scopes["default"].params["commands"]}
 
 
 def test_emulator_rejects_what_telegram_rejects():
