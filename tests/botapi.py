@@ -63,6 +63,11 @@ _ALLOWED_TAGS = {
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
+def _user(user_id: int) -> dict[str, Any]:
+    """The Telegram user object of a simulated person."""
+    return {"id": user_id, "is_bot": False, "first_name": "سارة", "language_code": "ar"}
+
+
 class ParseError(ValueError):
     """The text is not valid Telegram HTML."""
 
@@ -245,7 +250,7 @@ class BotApiEmulator:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
-            "from": {"id": user_id, "is_bot": False, "first_name": "سارة", "language_code": "ar"},
+            "from": _user(user_id),
         }
         if text is not None:
             message["text"] = text
@@ -274,7 +279,7 @@ class BotApiEmulator:
             {
                 "callback_query": {
                     "id": query_id,
-                    "from": {"id": user_id, "is_bot": False, "first_name": "سارة"},
+                    "from": _user(user_id),
                     "message": bot_message,
                     "chat_instance": "ci-1",
                     "data": data,
@@ -289,7 +294,7 @@ class BotApiEmulator:
             {
                 "inline_query": {
                     "id": query_id,
-                    "from": {"id": user_id, "is_bot": False, "first_name": "سارة"},
+                    "from": _user(user_id),
                     "query": query,
                     "offset": offset,
                 }
