@@ -100,7 +100,8 @@ class Analyzer:
         self._forms: Counter[str] = forms or Counter()
         self._lexicon: Counter[str] = Counter()
         for form, count in self._forms.items():
-            if _ARABIC.fullmatch(form):
+            # Function words would make every ك/ل look like a proclitic (كلمة → ك + لم).
+            if _ARABIC.fullmatch(form) and form not in STOPWORDS:
                 self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
         self._cache: dict[str, str | None] = {}
         self._joined = lru_cache(maxsize=1 << 16)(self._joined_term)

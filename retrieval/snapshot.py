@@ -32,7 +32,7 @@ from retrieval.search import SearchEngine
 MAGIC = b"SANADIX\x01"
 FORMAT_VERSION = 1
 # Bump whenever analysis or scoring changes what the same text indexes to.
-ANALYSIS_VERSION = "2026-11-23.1"
+ANALYSIS_VERSION = "2026-11-23.2"
 _ALIGN = 64
 _ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 

@@ -75,7 +75,7 @@ _ARABIC_CLASSES = {
     "ه": "H",
     "ح": "H",
 }
-_ARABIC_VOWELS = frozenset("اويءؤئع")
+_ARABIC_VOWELS = frozenset("اويءؤئ")
 
 _LATIN_WORD = re.compile("[a-z]+")
 _ARABIC_WORD = re.compile("[\u0621-\u064a]+")
@@ -130,7 +130,8 @@ def latin_skeleton(word: str) -> Skeleton | None:
 
 def arabic_skeleton(word: str) -> Skeleton | None:
     """Skeleton of a normalised Arabic word; None when too short to be evidence of a name."""
-    if not _ARABIC_WORD.fullmatch(word):
+    # ع has no counterpart in the languages names are borrowed from: a word with it is Arabic.
+    if not _ARABIC_WORD.fullmatch(word) or "ع" in word:
         return None
     # ة is folded to ه and is no transliterated consonant; a leading alef only carries the
     # vowel Arabic puts before a consonant cluster or a letter name (Nvidia → إنفيديا).

@@ -62,3 +62,13 @@ def test_admin_alias_groups_join_spellings():
     analyzer = Analyzer.from_texts(CORPUS, aliases)
     assert aliases == [["OpenAI", "أوبن إيه آي"]]
     assert analyzer.terms("أوبن إيه آي") == analyzer.terms("OpenAI")
+
+
+def test_function_words_do_not_make_letters_look_like_proclitics():
+    analyzer = Analyzer.from_texts(["لم يقل كلمة واحدة، لم يفعل، لم يذهب.", "كلمة السر"])
+    assert analyzer.terms("كلمة") == ["كلم"]
+
+
+def test_arabic_word_with_ain_is_never_a_latin_name():
+    analyzer = Analyzer.from_texts(["خاضت America حروبا كثيرة.", "أهم معاركه كانت في الشرق."])
+    assert analyzer.terms("معارك") != analyzer.terms("America")
