@@ -29,6 +29,7 @@ _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 # A line this short that does not end a sentence is a heading or a byline, not an answer.
 HEADING_MAX_WORDS = 8
+HEADING_MAX_CHARS = 200
 TITLE_MAX_WORDS = 12
 
 
@@ -90,13 +91,17 @@ class ArticleError(ValueError):
 
 
 def _is_heading(line: str) -> bool:
+    # Length first: most paragraphs are far too long to be a heading, and splitting costs.
+    if len(line) > HEADING_MAX_CHARS:
+        return False
     return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _is_noise(line: str) -> bool:
     """Scraped-page debris: markdown images and lines made only of hashtags."""
-    words = line.split()
-    return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in words)
+    if line[0] not in "#!":
+        return False
+    return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in line.split())
 
 
 def split_front_matter(text: str) -> tuple[ArticleMeta, str]:
