@@ -115,6 +115,8 @@ def measure_reload(size: int) -> dict:
         "answers_during_reload": len(timings),
         "during_reload_p50_ms": round(statistics.median(timings), 2),
         "during_reload_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 2),
+        "indexing_subprocess_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        // 1024,
     }
 
 

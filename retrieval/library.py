@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +88,8 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
+            if self.snapshot is not None:
+                _index_in_subprocess(self.sources_dir, self.snapshot)
             new = _build(self.sources_dir, self.snapshot)
             old = self._engine
             before, after = _fingerprints(old.corpus), _fingerprints(new.corpus)
@@ -109,6 +113,26 @@ class Library:
                 return None
             self._engine, self._previous = self._previous, self._engine
             return self._engine
+
+
+def _index_in_subprocess(sources_dir: Path, snapshot: Path) -> None:
+    """Build and save the snapshot in another process, so this one keeps answering quickly.
+
+    Indexing is Python code that would hold this process's GIL for the whole rebuild; in a
+    child process it only costs the other core. The parent then loads the fresh snapshot.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        try:
+            pool.submit(_build_and_save, sources_dir, snapshot).result()
+        except ReloadError:
+            raise
+        except Exception as exc:  # the child died or could not start: build here instead
+            log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
+
+
+def _build_and_save(sources_dir: Path, snapshot: Path) -> None:
+    _build(sources_dir, snapshot)
 
 
 def default_snapshot(sources_dir: Path) -> Path:

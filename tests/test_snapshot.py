@@ -83,3 +83,28 @@ def test_leftover_temp_file_is_never_read_as_an_article_or_index(seeds_copy: Pat
     library = Library.open(seeds_copy, default_snapshot(seeds_copy))
     assert not any(s.file.startswith(".") for s in library.engine.corpus.skipped)
     assert ranking(library, QUESTIONS[0])
+
+
+def test_reload_with_a_snapshot_indexes_in_a_subprocess_and_serves_the_result(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    library = Library.open(seeds_copy, snapshot)
+    write_articles(seeds_copy, {"wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n"})
+    report = library.reload()
+    assert report.added == ["wheat.txt"]
+    assert library.engine.search("أسعار القمح في مصر")
+    fresh = load_snapshot(
+        snapshot, load_corpus(seeds_copy), fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS
+    )
+    assert fresh.search("أسعار القمح في مصر")
+
+
+def test_failed_subprocess_reload_keeps_the_old_index(seeds_copy: Path):
+    from retrieval.library import ReloadError
+
+    library = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    before = library.engine
+    for path in seeds_copy.glob("*.txt"):
+        path.write_bytes(b"\xff\xfe broken")
+    with pytest.raises(ReloadError, match="not UTF-8"):
+        library.reload()
+    assert library.engine is before
