@@ -122,24 +122,23 @@ def build_application(settings: Settings, library: Library, **builder_options: A
     state.library = library
     state.rate_limit = UserRateLimit(settings.user_questions_per_minute)
 
-    admin_only = telegram_admin
     application.add_handler(TypeHandler(Update, guard_chats), group=-1)
     application.add_handlers(
         [
             CommandHandler(["start", "help"], telegram_chat.on_start),
             CommandHandler("ask", telegram_chat.on_ask_command),
-            CommandHandler("sources", admin_only.on_sources),
-            CommandHandler("reload", admin_only.on_reload),
-            CommandHandler("rollback", admin_only.on_rollback),
-            CommandHandler("stats", admin_only.on_stats),
-            CommandHandler("gaps", admin_only.on_gaps),
+            CommandHandler("sources", telegram_admin.on_sources),
+            CommandHandler("reload", telegram_admin.on_reload),
+            CommandHandler("rollback", telegram_admin.on_rollback),
+            CommandHandler("stats", telegram_admin.on_stats),
+            CommandHandler("gaps", telegram_admin.on_gaps),
             MessageHandler(
                 filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND,
                 telegram_chat.on_text,
             ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE,
-                admin_only.on_document,
+                telegram_admin.on_document,
             ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.Document.ALL,

@@ -47,7 +47,7 @@ def plain_text(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
-def _quote_body(passage: Passage, budget: int) -> tuple[str, int]:
+def _quote_body(passage: Passage, budget: int) -> str:
     """The excerpt with bold highlights, shortened at a word boundary to ``budget`` if needed."""
     start, end = passage.excerpt.start, passage.excerpt.end
     trimmed_end = passage.trimmed_end
@@ -55,23 +55,15 @@ def _quote_body(passage: Passage, budget: int) -> tuple[str, int]:
         cut = passage.text.rfind(" ", start, start + budget)
         end = cut if cut > start else start + budget
         trimmed_end = True
-    pieces: list[str] = []
-    visible = 0
-    cursor = start
-    for span in passage.highlights:
-        if span.start < cursor or span.end > end:
-            continue
-        pieces.append(escape(passage.text[cursor : span.start]))
-        pieces.append(f"<b>{escape(passage.text[span.start : span.end])}</b>")
-        cursor = span.end
-    pieces.append(escape(passage.text[cursor:end]))
-    body = "".join(pieces)
+    body = "".join(
+        f"<b>{escape(text)}</b>" if marked else escape(text)
+        for text, marked in passage.marked_pieces(end)
+    )
     if passage.trimmed_start:
         body = ELLIPSIS + body
     if trimmed_end:
         body += ELLIPSIS
-    visible = utf16_length(plain_text(body))
-    return body, visible
+    return body
 
 
 def source_html(source: Source) -> str:
@@ -90,7 +82,7 @@ def source_html(source: Source) -> str:
 
 def passage_html(passage: Passage, budget: int = 1200) -> Rendered:
     """One quoted passage and its source line."""
-    body, _ = _quote_body(passage, budget)
+    body = _quote_body(passage, budget)
     tag = (
         "blockquote expandable"
         if utf16_length(plain_text(body)) > EXPANDABLE_OVER

@@ -18,18 +18,10 @@ RESET = "\033[0m"
 
 def _highlighted(passage: Passage, ansi: bool) -> str:
     """The excerpt with its matched terms marked."""
-    text = passage.text[passage.excerpt.start : passage.excerpt.end]
-    pieces: list[str] = []
-    cursor = 0
-    for span in passage.excerpt_highlights():
-        if span.start < cursor:
-            continue
-        pieces.append(text[cursor : span.start])
-        term = text[span.start : span.end]
-        pieces.append(f"{BOLD}{term}{RESET}" if ansi else f"«{term}»")
-        cursor = span.end
-    pieces.append(text[cursor:])
-    body = "".join(pieces)
+    body = "".join(
+        (f"{BOLD}{text}{RESET}" if ansi else f"«{text}»") if marked else text
+        for text, marked in passage.marked_pieces()
+    )
     return (
         (ELLIPSIS if passage.trimmed_start else "")
         + body

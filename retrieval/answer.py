@@ -63,14 +63,22 @@ class Passage:
             + (ELLIPSIS if self.trimmed_end else "")
         )
 
-    def excerpt_highlights(self) -> tuple[Span, ...]:
-        """Highlights inside the excerpt, relative to the excerpt's first character."""
-        start, end = self.excerpt.start, self.excerpt.end
-        return tuple(
-            Span(h.start - start, h.end - start)
-            for h in self.highlights
-            if h.start >= start and h.end <= end
-        )
+    def marked_pieces(self, end: int | None = None) -> list[tuple[str, bool]]:
+        """The excerpt (cut at ``end`` if given) as (text, is a matched term) pieces, in order.
+
+        Every platform marks matched terms its own way (bold, ANSI); this is where they are found.
+        """
+        end = self.excerpt.end if end is None else end
+        pieces: list[tuple[str, bool]] = []
+        cursor = self.excerpt.start
+        for span in self.highlights:
+            if span.start < cursor or span.end > end:
+                continue
+            pieces.append((self.text[cursor : span.start], False))
+            pieces.append((self.text[span.start : span.end], True))
+            cursor = span.end
+        pieces.append((self.text[cursor:end], False))
+        return [piece for piece in pieces if piece[0]]
 
 
 @dataclass(frozen=True, slots=True)
