@@ -63,6 +63,11 @@ def _normalized_runs(raw: str) -> tuple[str, ...]:
     return tuple(run.group() for run in _SCRIPT_RUN.finditer(normalize_arabic(raw)))
 
 
+def word_forms(token: str) -> tuple[str, ...]:
+    """Normalised single-script words of one whitespace-separated token (no spans)."""
+    return tuple(form for raw in _RAW_WORD.findall(token) for form in _normalized_runs(raw))
+
+
 def surface_words(text: str) -> list[Word]:
     """Split ``text`` into normalised single-script words, keeping original offsets."""
     words: list[Word] = []
@@ -223,6 +228,15 @@ class Analyzer:
             return self.term(joined)
         return None
 
+    def starts_phrase(self, form: str) -> bool:
+        """Whether an admin alias phrase starts with ``form``."""
+        return form in self._phrase_starts
+
+    @property
+    def name_consonants(self) -> frozenset[str]:
+        """Consonant classes of the corpus's Latin names: what an Arabic pair may join into."""
+        return frozenset(self._latin_names)
+
     def analyze(self, text: str) -> list[Token]:
         """Index terms of ``text`` in order, each with the span of original text it covers."""
         words = surface_words(text)
@@ -242,7 +256,7 @@ class Analyzer:
         term_of = self._cache
         i = 0
         while i < len(forms):
-            length, term = self._phrase_at(forms, i)
+            length, term = self.phrase_at(forms, i)
             if length == 1:
                 form = forms[i]
                 term = term_of[form] if form in term_of else self.term(form)
@@ -251,7 +265,7 @@ class Analyzer:
             i += length
         return found
 
-    def _phrase_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
+    def phrase_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
         """The longest alias or joined pair starting at ``forms[i]`` (length 1: none)."""
         if forms[i] in self._phrase_starts:
             for length in (4, 3, 2):

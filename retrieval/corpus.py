@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +81,7 @@ class Corpus:
     """Everything loaded from a sources directory."""
 
     articles: list[Article] = field(default_factory=list)
-    paragraphs: list[Paragraph] = field(default_factory=list)
+    paragraphs: Sequence[Paragraph] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     aliases: list[list[str]] = field(default_factory=list)
 
@@ -215,34 +215,50 @@ def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str
     return articles, aliases, []
 
 
+def article_files(directory: Path) -> list[Path]:
+    """The article files of a sources directory, in the order they are indexed."""
+    return [
+        path
+        for path in sorted(directory.iterdir())
+        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
+    ]
+
+
+def read_source_file(
+    path: Path, catalog: ArticleMeta | None = None
+) -> tuple[Article, list[Paragraph]] | Skipped:
+    """One article file parsed, or why it was skipped (never an exception)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+        return read_article(path.name, text, catalog)
+    except UnicodeDecodeError:
+        return Skipped(path.name, "not UTF-8 text")
+    except OSError as exc:
+        return Skipped(path.name, f"unreadable: {exc.strerror or exc}")
+    except ArticleError as exc:
+        return Skipped(path.name, str(exc))
+
+
 def load_corpus(directory: Path) -> Corpus:
     """Load every article in ``directory``; bad files are skipped with a reason, never fatal."""
     catalog, aliases, skipped = read_catalog(directory)
-    corpus = Corpus(skipped=skipped, aliases=aliases)
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
-            continue
-        try:
-            text = path.read_bytes().decode("utf-8")
-            article, paragraphs = read_article(path.name, text, catalog.get(path.name))
-        except UnicodeDecodeError:
-            corpus.skipped.append(Skipped(path.name, "not UTF-8 text"))
-            continue
-        except OSError as exc:
-            corpus.skipped.append(Skipped(path.name, f"unreadable: {exc.strerror or exc}"))
-            continue
-        except ArticleError as exc:
-            corpus.skipped.append(Skipped(path.name, str(exc)))
-            continue
-        corpus.articles.append(article)
-        corpus.paragraphs.extend(paragraphs)
-    return corpus
+    articles: list[Article] = []
+    paragraphs: list[Paragraph] = []
+    for path in article_files(directory):
+        result = read_source_file(path, catalog.get(path.name))
+        if isinstance(result, Skipped):
+            skipped.append(result)
+        else:
+            articles.append(result[0])
+            paragraphs.extend(result[1])
+    return Corpus(articles, paragraphs, skipped, aliases)
 
 
 def corpus_from_articles(items: Iterable[tuple[Article, list[str]]]) -> Corpus:
     """Build a corpus from in-memory articles (evaluation sets), one paragraph per string."""
-    corpus = Corpus()
+    articles: list[Article] = []
+    paragraphs: list[Paragraph] = []
     for article, texts in items:
-        corpus.articles.append(article)
-        corpus.paragraphs.extend(Paragraph(article, n, t) for n, t in enumerate(texts, start=1))
-    return corpus
+        articles.append(article)
+        paragraphs.extend(Paragraph(article, n, t) for n, t in enumerate(texts, start=1))
+    return Corpus(articles, paragraphs)

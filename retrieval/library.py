@@ -7,7 +7,6 @@ serving engine untouched.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import threading
@@ -17,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.bm25 import BM25Params
-from retrieval.corpus import Corpus, load_corpus
+from retrieval.corpus import Corpus
+from retrieval.indexing import Progress
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
 from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot, save_snapshot
+from retrieval.store import ParagraphStore
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -44,12 +45,8 @@ class ReloadReport:
 
 def _fingerprints(corpus: Corpus) -> dict[str, str]:
     """A digest of each article's paragraphs and attribution, to tell what changed."""
-    digests: dict[str, hashlib._Hash] = {}
-    for article in corpus.articles:
-        digests[article.file] = hashlib.sha256(repr(article).encode())
-    for paragraph in corpus.paragraphs:
-        digests[paragraph.article.file].update(f"{paragraph.number}\0{paragraph.text}".encode())
-    return {name: digest.hexdigest() for name, digest in digests.items()}
+    assert isinstance(corpus.paragraphs, ParagraphStore)  # every engine is built over a store
+    return corpus.paragraphs.article_digests()
 
 
 class Library:
@@ -65,12 +62,14 @@ class Library:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, sources_dir: Path, snapshot: Path | None = None) -> Library:
+    def open(
+        cls, sources_dir: Path, snapshot: Path | None = None, progress: Progress | None = None
+    ) -> Library:
         """Load ``sources_dir`` (from ``snapshot`` when it matches the sources).
 
         Raises :class:`ReloadError` when nothing can be served.
         """
-        return cls(sources_dir, _build(sources_dir, snapshot), snapshot)
+        return cls(sources_dir, _build(sources_dir, snapshot, progress), snapshot)
 
     @property
     def engine(self) -> SearchEngine:
@@ -141,25 +140,28 @@ def default_snapshot(sources_dir: Path) -> Path:
 
 
 def _build(
-    sources_dir: Path, snapshot: Path | None, params: BM25Params = DEFAULT_PARAMS
+    sources_dir: Path,
+    snapshot: Path | None,
+    progress: Progress | None = None,
+    params: BM25Params = DEFAULT_PARAMS,
 ) -> SearchEngine:
-    """Load the sources; reuse a matching snapshot, else index them (and save the snapshot)."""
+    """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
     if not sources_dir.is_dir():
         raise ReloadError(f"sources directory not found: {sources_dir}")
-    corpus = load_corpus(sources_dir)
+    if snapshot is not None:
+        source_print = fingerprint(sources_dir, params)
+        try:
+            return load_snapshot(snapshot, source_print, params)
+        except SnapshotError as exc:
+            log.info("indexing from sources: %s", exc)
+    engine = SearchEngine.from_sources(sources_dir, params, progress)
+    corpus = engine.corpus
     if not corpus.paragraphs:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"
         raise ReloadError(f"no article could be loaded from {sources_dir} ({reasons})")
-    if snapshot is None:
-        return SearchEngine.build(corpus, params)
-    source_print = fingerprint(sources_dir, params)
-    try:
-        return load_snapshot(snapshot, corpus, source_print, params)
-    except SnapshotError as exc:
-        log.info("indexing from sources: %s", exc)
-    engine = SearchEngine.build(corpus, params)
-    try:
-        save_snapshot(engine, snapshot, source_print)
-    except OSError as exc:
-        log.warning("could not save the index snapshot %s: %s", snapshot, exc)
+    if snapshot is not None:
+        try:
+            save_snapshot(engine, snapshot, source_print)
+        except OSError as exc:
+            log.warning("could not save the index snapshot %s: %s", snapshot, exc)
     return engine

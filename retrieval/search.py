@@ -7,8 +7,9 @@ This is the whole core a platform talks to: ``SearchEngine.build(corpus)`` once,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from retrieval.answer import Answer, Passage, Source, Span
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
+from retrieval.indexing import Progress, index_part, no_progress, read_sources, tokenize
 from retrieval.spelling import SpellingIndex
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
@@ -61,11 +63,18 @@ class SearchEngine:
     @classmethod
     def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
         """Analyse and index every paragraph of ``corpus`` (with its heading as context)."""
-        analyzer = Analyzer.from_texts(
-            (_indexed_text(p) for p in corpus.paragraphs), corpus.aliases
-        )
-        documents = [analyzer.terms(_indexed_text(p)) for p in corpus.paragraphs]
-        return cls(corpus, analyzer, BM25Index.build(documents, params), params)
+        part = tokenize(list(corpus.articles), corpus.paragraphs)
+        analyzer, index = index_part(part, corpus.aliases, params)
+        return cls(replace(corpus, paragraphs=part.store), analyzer, index, params)
+
+    @classmethod
+    def from_sources(
+        cls, directory: Path, params: BM25Params = DEFAULT_PARAMS, progress: Progress | None = None
+    ) -> SearchEngine:
+        """Read and index a sources directory, in parallel processes when it is large."""
+        corpus, part = read_sources(directory, progress or no_progress)
+        analyzer, index = index_part(part, corpus.aliases, params, progress or no_progress)
+        return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
         """The index terms of a question (cut to a sane length first), misspellings corrected."""
@@ -147,14 +156,3 @@ class SearchEngine:
             highlights=tuple(Span(t.start, t.end) for t in matched),
             heading=paragraph.heading,
         )
-
-
-def _indexed_text(paragraph: Paragraph) -> str:
-    """What a paragraph is found by: its text, the heading it sits under and its article's title.
-
-    Questions name the subject an article is about even when the answering paragraph only says
-    "it" (measured in BENCHMARKS.md: the title raises hit@1 on both evaluation sets).
-    """
-    return "\n".join(
-        part for part in (paragraph.article.title, paragraph.heading, paragraph.text) if part
-    )

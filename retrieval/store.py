@@ -1,0 +1,153 @@
+"""Paragraph text kept out of Python objects until a passage is shown.
+
+A million paragraphs as Python strings and dataclasses cost over a gigabyte and seconds to
+unpickle. Here every paragraph's UTF-8 text sits in one byte array (memory-mapped from the
+snapshot when loaded), found through an offsets array; its article, locator and heading are small
+integer arrays. A :class:`Paragraph` object exists only for a passage being answered with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.corpus import Article, Paragraph
+
+
+class ParagraphStore(Sequence[Paragraph]):
+    """An immutable sequence of paragraphs backed by flat arrays; articles stay contiguous."""
+
+    def __init__(
+        self,
+        articles: list[Article],
+        headings: list[str],
+        text: npt.NDArray[np.uint8],
+        offsets: npt.NDArray[np.int64],
+        article_ids: npt.NDArray[np.int32],
+        numbers: npt.NDArray[np.int32],
+        heading_ids: npt.NDArray[np.int32],
+    ) -> None:
+        self.articles = articles
+        self.headings = headings  # headings[0] is "": no heading
+        self.text = text
+        self.offsets = offsets
+        self.article_ids = article_ids
+        self.numbers = numbers
+        self.heading_ids = heading_ids
+
+    @classmethod
+    def from_paragraphs(
+        cls, articles: list[Article], paragraphs: Iterable[Paragraph]
+    ) -> ParagraphStore:
+        """Pack in-memory paragraphs (whose articles are listed in ``articles``, in order)."""
+        article_index = {id(article): i for i, article in enumerate(articles)}
+        heading_index: dict[str, int] = {"": 0}
+        encoded: list[bytes] = []
+        article_ids: list[int] = []
+        numbers: list[int] = []
+        heading_ids: list[int] = []
+        for paragraph in paragraphs:
+            encoded.append(paragraph.text.encode("utf-8"))
+            article_ids.append(article_index[id(paragraph.article)])
+            numbers.append(paragraph.number)
+            heading_ids.append(heading_index.setdefault(paragraph.heading, len(heading_index)))
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return cls(
+            articles,
+            list(heading_index),
+            np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            offsets,
+            np.asarray(article_ids, dtype=np.int32),
+            np.asarray(numbers, dtype=np.int32),
+            np.asarray(heading_ids, dtype=np.int32),
+        )
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[ParagraphStore]) -> ParagraphStore:
+        """One store holding ``parts`` in order (as read by parallel workers)."""
+        if len(parts) == 1:
+            return parts[0]
+        articles: list[Article] = []
+        headings: list[str] = [""]
+        offsets = [np.zeros(1, dtype=np.int64)]
+        article_ids, heading_ids = [], []
+        text_end = 0
+        for part in parts:
+            article_ids.append(part.article_ids + len(articles))
+            heading_map = np.arange(len(part.headings), dtype=np.int32) + len(headings) - 1
+            heading_map[0] = 0
+            heading_ids.append(heading_map[part.heading_ids])
+            offsets.append(part.offsets[1:] + text_end)
+            articles.extend(part.articles)
+            headings.extend(part.headings[1:])
+            text_end += int(part.offsets[-1])
+        return cls(
+            articles,
+            headings,
+            np.concatenate([part.text for part in parts]),
+            np.concatenate(offsets),
+            np.concatenate(article_ids),
+            np.concatenate([part.numbers for part in parts]),
+            np.concatenate(heading_ids),
+        )
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> Paragraph: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Paragraph]: ...
+
+    def __getitem__(self, index: int | slice) -> Paragraph | list[Paragraph]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        return Paragraph(
+            self.articles[int(self.article_ids[index])],
+            int(self.numbers[index]),
+            self.text_of(index),
+            self.headings[int(self.heading_ids[index])],
+        )
+
+    def __iter__(self) -> Iterator[Paragraph]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def text_of(self, index: int) -> str:
+        """The exact text of paragraph ``index``."""
+        start, end = int(self.offsets[index]), int(self.offsets[index + 1])
+        return self.text[start:end].tobytes().decode("utf-8")
+
+    def paragraph_counts(self) -> list[int]:
+        """How many paragraphs each article has, in article order."""
+        return np.bincount(self.article_ids, minlength=len(self.articles)).tolist()
+
+    def article_digests(self) -> dict[str, str]:
+        """A digest per article file of its attribution, locators and texts: what changed."""
+        starts = np.searchsorted(self.article_ids, np.arange(len(self.articles) + 1))
+        digests = {}
+        for i, article in enumerate(self.articles):
+            first, last = int(starts[i]), int(starts[i + 1])
+            digest = hashlib.sha256(repr(article).encode())
+            digest.update(self.numbers[first:last].tobytes())
+            digest.update(self.offsets[first : last + 1] - self.offsets[first])
+            headings = (self.headings[h] for h in self.heading_ids[first:last].tolist())
+            digest.update("\0".join(headings).encode())
+            digest.update(self.text[self.offsets[first] : self.offsets[last]])
+            digests[article.file] = digest.hexdigest()
+        return digests
