@@ -233,6 +233,11 @@ class Analyzer:
         return form in self._phrase_starts
 
     @property
+    def phrase_terms(self) -> list[str]:
+        """The terms admin alias phrases index as."""
+        return list(dict.fromkeys(self._phrases.values()))
+
+    @property
     def name_consonants(self) -> frozenset[str]:
         """Consonant classes of the corpus's Latin names: what an Arabic pair may join into."""
         return frozenset(self._latin_names)

@@ -13,11 +13,15 @@ Python loop over paragraphs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+_SLICE = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,30 +77,47 @@ class BM25Index:
         """Index one key per term occurrence, ``term id * doc_count + document`` (sorted in place).
 
         One value sort of packed keys groups the postings by term and, within a term, by
-        document: numpy sorts int64 values with SIMD, an order of magnitude faster than an
-        argsort of (term, document) pairs, and run lengths are the term frequencies.
+        document; run lengths are the term frequencies.
+        """
+        term_of, doc_ids, tf = group_occurrences(keys, doc_count)
+        df = np.bincount(term_of, minlength=len(terms))
+        doc_len = np.bincount(doc_ids, weights=tf, minlength=doc_count)
+        return cls.from_postings(terms, df, doc_ids, tf, doc_len, params)
+
+    @classmethod
+    def from_postings(
+        cls,
+        terms: Sequence[str],
+        df: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int32],
+        tf: npt.NDArray[np.integer],
+        doc_len: npt.NDArray[np.float64],
+        params: BM25Params | None = None,
+    ) -> BM25Index:
+        """Index postings grouped by term in ``terms`` order, documents ascending in each.
+
+        Terms without postings (read only inside a joined phrase) are left out.
         """
         params = params or BM25Params()
-        keys.sort()
-        starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if len(keys) else keys[:0]
-        starts = np.concatenate([np.zeros(min(len(keys), 1), dtype=np.int64), starts])
-        tf = np.diff(np.append(starts, len(keys))).astype(np.float64)
-        postings = keys[starts]
-        del keys, starts
-        term_of = postings // max(doc_count, 1)
-        doc_ids = (postings - term_of * doc_count).astype(np.int32)
-        del postings
-        df = np.bincount(term_of, minlength=len(terms))
-        used = np.flatnonzero(df)  # terms only ever read inside a joined phrase have none
+        doc_count = len(doc_len)
+        used = np.flatnonzero(df)
         vocabulary = {terms[i]: new for new, i in enumerate(used.tolist())}
         df = df[used]
         indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-
-        doc_len = np.bincount(doc_ids, weights=tf, minlength=doc_count)
         avgdl = doc_len.sum() / doc_count if doc_count else 0.0
-        norm = params.k1 * (1 - params.b + params.b * doc_len[doc_ids] / avgdl) if avgdl else tf
-        weights = (tf * (params.k1 + 1) / (tf + norm)).astype(np.float32)
+        weights = np.empty(len(doc_ids), dtype=np.float32)
+
+        def weigh(start: int) -> None:
+            docs = doc_ids[start : start + _SLICE]
+            freq = tf[start : start + _SLICE].astype(np.float64)
+            norm = params.k1 * (1 - params.b + params.b * doc_len[docs] / avgdl)
+            weights[start : start + _SLICE] = freq * (params.k1 + 1) / (freq + norm)
+
+        # In slices (float64 temporaries of megabytes, not gigabytes), on every core: numpy
+        # releases the GIL for the arithmetic.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(weigh, range(0, len(doc_ids), _SLICE)))
         return cls(vocabulary, indptr, doc_ids, weights, lucene_idf(df, doc_count), doc_count)
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
@@ -151,3 +172,20 @@ class BM25Index:
 def lucene_idf(df: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]:
     """Lucene's BM25 idf: log(1 + (N - df + 0.5) / (df + 0.5)), positive for every term."""
     return np.log1p((n - df + 0.5) / (df + 0.5))
+
+
+def group_occurrences(
+    keys: npt.NDArray[np.int64], doc_count: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """(term, document, frequency) of each distinct ``term * doc_count + document`` key, sorted.
+
+    Sorts ``keys`` in place: numpy sorts int64 values with SIMD, an order of magnitude faster
+    than an argsort of (term, document) pairs.
+    """
+    keys.sort()
+    starts = np.flatnonzero(np.diff(keys, prepend=-1))
+    tf = np.diff(starts, append=len(keys)).astype(np.int32)
+    postings = keys[starts]
+    term_of = postings // max(doc_count, 1)
+    doc_ids = (postings - term_of * doc_count).astype(np.int32)
+    return term_of, doc_ids, tf

@@ -12,13 +12,15 @@ by paragraph; a test holds the two paths equal.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
 import re
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import Analyzer, word_forms
-from retrieval.bm25 import BM25Index, BM25Params
+from retrieval.bm25 import BM25Index, BM25Params, group_occurrences
 from retrieval.corpus import (
     Article,
     ArticleMeta,
@@ -37,7 +39,7 @@ from retrieval.corpus import (
     read_catalog,
     read_source_file,
 )
-from retrieval.store import ParagraphStore
+from retrieval.store import ParagraphStore, StoreBuilder
 from retrieval.transliteration import consonant_classes
 
 # Below this many bytes of sources, starting worker processes costs more than it saves.
@@ -46,7 +48,15 @@ PARALLEL_MIN_BYTES = 8 << 20
 TASK_BYTES = 16 << 20
 _ARABIC_FORM = re.compile("[\u0621-\u064a]+")
 # Paragraphs analysed per numpy block: bounds the temporary arrays of the expansion.
-BLOCK_PARAGRAPHS = 100_000
+BLOCK_PARAGRAPHS = 10_000
+
+# glibc mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+
+# glibc mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
 
 # (stage, done, total): "reading" counts bytes of sources, "indexing" paragraphs.
 Progress = Callable[[str, int, int], None]
@@ -106,8 +116,25 @@ def tokenize(
     )
 
 
+def retain_freed_memory() -> None:
+    """Keep freed memory in this process for reuse instead of handing it back to the OS.
+
+    Indexing allocates and frees gigabytes of temporary arrays. glibc returns each large block
+    to the kernel on free, so the next one is fresh memory again, and on virtual machines a
+    first touch is slow: 1 GB of fresh pages costs 4 s on the benchmark machine, 0.13 s when
+    reused (BENCHMARKS.md). Only for processes that exit after indexing: peak memory is kept.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    libc.mallopt(_M_MMAP_MAX, 0)
+    libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+
+
 def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]) -> TokenizedPart:
     """Read and tokenise some article files of ``directory`` (a worker's task)."""
+    retain_freed_memory()
     articles: list[Article] = []
     paragraphs: list[Paragraph] = []
     skipped: list[Skipped] = []
@@ -121,60 +148,77 @@ def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
     return tokenize(articles, paragraphs, skipped)
 
 
-def merge_parts(parts: Sequence[TokenizedPart]) -> TokenizedPart:
-    """One part from several, token ids renumbered into one vocabulary (first seen first)."""
-    if len(parts) == 1:
-        return parts[0]
-    vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-    ids = []
-    for part in parts:
+@dataclass
+class Tokens:
+    """Whitespace tokens of all paragraphs as ids into ``vocabulary``, in chunks of paragraphs
+    (kept as the workers sent them: concatenating would copy every id once more)."""
+
+    vocabulary: list[str]
+    chunks: list[
+        tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]
+    ]  # (ids, per-paragraph counts)
+
+    @classmethod
+    def of(cls, part: TokenizedPart) -> Tokens:
+        return cls(part.tokens, [(part.token_ids, part.lengths)])
+
+    @property
+    def doc_count(self) -> int:
+        return sum(len(lengths) for _, lengths in self.chunks)
+
+
+class _PartMerger:
+    """Joins workers' parts in order as they arrive, so only one part is in flight at a time."""
+
+    def __init__(self, text_capacity: int) -> None:
+        self.vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self.chunks: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]] = []
+        self.stores = StoreBuilder(text_capacity)
+        self.skipped: list[Skipped] = []
+
+    def add(self, part: TokenizedPart) -> None:
         renumber = np.fromiter(
-            map(vocabulary.__getitem__, part.tokens), dtype=np.int32, count=len(part.tokens)
+            map(self.vocabulary.__getitem__, part.tokens), dtype=np.int32, count=len(part.tokens)
         )
-        ids.append(renumber[part.token_ids])
-    return TokenizedPart(
-        ParagraphStore.concatenate([part.store for part in parts]),
-        list(vocabulary),
-        np.concatenate(ids),
-        np.concatenate([part.lengths for part in parts]),
-        [skip for part in parts for skip in part.skipped],
-    )
+        ids = part.token_ids if part.token_ids.flags.writeable else part.token_ids.copy()
+        np.take(renumber, ids, out=ids, mode="clip")
+        self.chunks.append((ids, part.lengths))
+        self.stores.add(part.store)
+        self.skipped.extend(part.skipped)
+
+    def tokens(self) -> Tokens:
+        return Tokens(list(self.vocabulary), self.chunks)
 
 
-def read_sources(
-    directory: Path, progress: Progress = no_progress
-) -> tuple[Corpus, TokenizedPart]:
+def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Corpus, Tokens]:
     """Every article of ``directory`` and its tokens, read by parallel workers when it is large."""
     catalog, aliases, skipped = read_catalog(directory)
     files = [(path.name, _size(path)) for path in article_files(directory)]
     total = sum(size for _, size in files)
     tasks = _tasks(files, TASK_BYTES if total >= PARALLEL_MIN_BYTES else total + 1)
-    parts: list[TokenizedPart] = []
+    # Paragraph text is cut out of the files, so it never needs more bytes than they have.
+    merger = _PartMerger(text_capacity=total)
     done = 0
     progress("reading", done, total)
     if len(tasks) <= 1:
-        parts = [read_part(directory, [name for name, _ in task], catalog) for task in tasks]
+        for task in tasks:
+            merger.add(read_part(directory, [name for name, _ in task], catalog))
     else:
         context = multiprocessing.get_context("spawn")
         workers = min(len(tasks), os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
+            futures = deque(
                 pool.submit(read_part, directory, [name for name, _ in task], catalog)
                 for task in tasks
-            ]
-            for task, future in zip(tasks, futures, strict=True):
-                parts.append(future.result())
+            )
+            for task in tasks:  # popped, so each part is freed once merged
+                merger.add(futures.popleft().result())
                 done += sum(size for _, size in task)
                 progress("reading", done, total)
     progress("reading", total, total)
-    merged = merge_parts(parts) if parts else tokenize([], [])
-    corpus = Corpus(
-        articles=merged.store.articles,
-        paragraphs=merged.store,
-        skipped=skipped + merged.skipped,
-        aliases=aliases,
-    )
-    return corpus, merged
+    store = merger.stores.build()
+    corpus = Corpus(store.articles, store, skipped + merger.skipped, aliases)
+    return corpus, merger.tokens()
 
 
 def _size(path: Path) -> int:
@@ -200,26 +244,41 @@ def _tasks(files: list[tuple[str, int]], task_bytes: int) -> list[list[tuple[str
     return tasks
 
 
-def index_part(
-    part: TokenizedPart,
+def index_tokens(
+    tokens: Tokens,
     aliases: Iterable[list[str]] = (),
     params: BM25Params | None = None,
     progress: Progress = no_progress,
 ) -> tuple[Analyzer, BM25Index]:
-    """Analyse each distinct token once, then index every occurrence with numpy."""
-    table = _FormTable.analyse(part.tokens, part.token_ids, aliases)
-    doc_count = len(part.lengths)
-    token_starts = np.zeros(doc_count + 1, dtype=np.int64)
-    np.cumsum(part.lengths, out=token_starts[1:])
-    keys = []
-    for first in range(0, doc_count, BLOCK_PARAGRAPHS):
-        last = min(first + BLOCK_PARAGRAPHS, doc_count)
-        block = part.token_ids[token_starts[first] : token_starts[last]]
-        keys.append(table.occurrence_keys(block, part.lengths[first:last], first, doc_count))
-        progress("indexing", last, doc_count)
-    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-    del keys
-    index = BM25Index.from_occurrences(list(table.terms), all_keys, doc_count, params)
+    """Analyse each distinct token once, then index every occurrence with numpy.
+
+    Blocks of paragraphs are expanded in threads: numpy releases the GIL for the array work,
+    so both cores help; phrase terms get their ids afterwards, in block order, so the index is
+    the same on every run.
+    """
+    table = _FormTable.analyse(tokens, aliases)
+    doc_count = tokens.doc_count
+    blocks = []
+    first_doc = 0
+    for ids, lengths in tokens.chunks:
+        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
+            last = min(first + BLOCK_PARAGRAPHS, len(lengths))
+            blocks.append(
+                (ids[starts[first] : starts[last]], lengths[first:last], first_doc + first)
+            )
+        first_doc += len(lengths)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = []
+        for (_, lengths, first), result in zip(
+            blocks, pool.map(lambda block: table.occurrence_keys(*block), blocks), strict=True
+        ):
+            results.append(result)
+            progress("indexing", first + len(lengths), doc_count)
+    del blocks
+    tokens.chunks = []  # the largest arrays of the build: free them before the postings
+    index = _BlockPostings.merge(results, list(table.terms), doc_count, params)
     return table.analyzer, index
 
 
@@ -236,22 +295,26 @@ class _FormTable:
     may_start: npt.NDArray[np.bool_]  # an alias phrase may start with this form
     pairs: _PairFilter
     terms: dict[str, int]
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def analyse(
-        cls, tokens: list[str], token_ids: npt.NDArray[np.int32], aliases: Iterable[list[str]]
-    ) -> _FormTable:
+    def analyse(cls, tokens: Tokens, aliases: Iterable[list[str]]) -> _FormTable:
         """Build the analyser from the corpus's word counts and analyse every distinct word."""
         forms: dict[str, int] = {}
-        token_forms = [[forms.setdefault(f, len(forms)) for f in word_forms(t)] for t in tokens]
-        forms_per_token = np.fromiter(map(len, token_forms), np.int64, len(tokens))
-        token_form_ptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+        vocabulary = tokens.vocabulary
+        token_forms = [
+            [forms.setdefault(f, len(forms)) for f in word_forms(t)] for t in vocabulary
+        ]
+        forms_per_token = np.fromiter(map(len, token_forms), np.int64, len(vocabulary))
+        token_form_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(forms_per_token, out=token_form_ptr[1:])
         token_form_ids = np.fromiter(
             itertools.chain.from_iterable(token_forms), np.int32, int(token_form_ptr[-1])
         )
         del token_forms
-        occurrences = np.bincount(token_ids, minlength=len(tokens))
+        occurrences = np.zeros(len(vocabulary), dtype=np.int64)
+        for ids, _ in tokens.chunks:
+            occurrences += np.bincount(ids, minlength=len(vocabulary))
         form_counts = np.bincount(
             token_form_ids,
             weights=np.repeat(occurrences, forms_per_token),
@@ -268,6 +331,8 @@ class _FormTable:
             term = analyzer.term(form)
             if term is not None:
                 form_term[i] = terms.setdefault(term, len(terms))
+        for phrase in analyzer.phrase_terms:
+            terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
         return cls(
             analyzer,
@@ -286,9 +351,8 @@ class _FormTable:
         block: npt.NDArray[np.int32],
         lengths: npt.NDArray[np.int64],
         first_doc: int,
-        doc_count: int,
-    ) -> npt.NDArray[np.int64]:
-        """``term * doc_count + paragraph`` for every term occurrence of a block of paragraphs."""
+    ) -> _BlockPostings:
+        """The postings of a block of paragraphs (numbered from ``first_doc``)."""
         # The forms of every token occurrence in text order, and the paragraph of each.
         per_token = self.forms_per_token[block]
         starts = np.repeat(
@@ -313,11 +377,78 @@ class _FormTable:
                 window = [self.form_list[f] for f in forms[i:end].tolist()]
                 length, phrase = self.analyzer.phrase_at(window, 0)
                 if length > 1 and phrase is not None:
-                    term[i] = self.terms.setdefault(phrase, len(self.terms))
-                    term[i + 1 : i + length] = -1
+                    term[i : i + length] = -1
+                    term[i] = self._phrase_term(phrase)
                     consumed = i + length
         keep = term >= 0
-        return term[keep] * doc_count + (doc[keep].astype(np.int64) + first_doc)
+        doc_len = np.bincount(doc[keep], minlength=len(lengths))
+        return _BlockPostings.of(term[keep] * len(lengths) + doc[keep], doc_len, first_doc)
+
+    def _phrase_term(self, phrase: str) -> int:
+        """Id of a joined or alias term; they are registered up front, so ids never race."""
+        with self.lock:
+            return self.terms.setdefault(phrase, len(self.terms))
+
+
+@dataclass
+class _BlockPostings:
+    """One block's postings, sorted by term then paragraph, and its paragraphs' lengths.
+
+    Kept compact, since every block waits in memory for the merge: the terms as runs, and
+    term frequencies as uint16 (capped at 65535, where BM25 has long saturated).
+    """
+
+    run_terms: npt.NDArray[np.int64]  # distinct terms of the block, ascending
+    run_lengths: npt.NDArray[np.int64]  # how many postings each has
+    docs: npt.NDArray[np.int32]
+    tf: npt.NDArray[np.uint16]
+    doc_len: npt.NDArray[np.int32]
+
+    @classmethod
+    def of(
+        cls, keys: npt.NDArray[np.int64], doc_len: npt.NDArray[np.int64], first_doc: int
+    ) -> _BlockPostings:
+        """From ``term * len(doc_len) + paragraph`` keys of every occurrence in the block."""
+        terms, docs, tf = group_occurrences(keys, len(doc_len))
+        run_starts = np.flatnonzero(np.diff(terms, prepend=-1))
+        return cls(
+            terms[run_starts],
+            np.diff(run_starts, append=len(terms)),
+            docs + np.int32(first_doc),
+            np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16),
+            doc_len.astype(np.int32),
+        )
+
+    @staticmethod
+    def merge(
+        blocks: list[_BlockPostings], terms: list[str], doc_count: int, params: BM25Params | None
+    ) -> BM25Index:
+        """Place each block's postings after the previous blocks' in every term's run.
+
+        Blocks come in paragraph order, so appending keeps every run sorted by paragraph: a
+        bucket placement, linear, instead of one global sort of every occurrence.
+        """
+        df = np.zeros(len(terms), dtype=np.int64)
+        for block in blocks:
+            df[block.run_terms] += block.run_lengths
+        doc_len = np.zeros(doc_count, dtype=np.float64)
+        if blocks:
+            doc_len = np.concatenate([block.doc_len for block in blocks]).astype(np.float64)
+        cursor = np.zeros(len(terms), dtype=np.int64)
+        np.cumsum(df[:-1], out=cursor[1:])
+        doc_ids = np.empty(int(df.sum()), dtype=np.int32)
+        tf = np.empty(len(doc_ids), dtype=np.uint16)
+        blocks.reverse()
+        while blocks:  # popped, so each block is freed once placed
+            block = blocks.pop()
+            run_starts = np.cumsum(block.run_lengths) - block.run_lengths
+            where = np.repeat(cursor[block.run_terms] - run_starts, block.run_lengths)
+            where += np.arange(len(where))
+            doc_ids[where] = block.docs
+            tf[where] = block.tf
+            cursor[block.run_terms] += block.run_lengths
+            del block
+        return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, params)
 
 
 @dataclass
@@ -376,6 +507,12 @@ class _PairFilter:
     """
 
     routes: tuple[_PairRoute, ...]
+    left_any: npt.NDArray[np.bool_] = field(init=False)  # a left word in some route
+    right_any: npt.NDArray[np.bool_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.left_any = np.logical_or.reduce([route.left >= 0 for route in self.routes])
+        self.right_any = np.logical_or.reduce([route.right >= 0 for route in self.routes])
 
     @classmethod
     def build(cls, analyzer: Analyzer, forms: dict[str, int]) -> _PairFilter:
@@ -411,4 +548,8 @@ class _PairFilter:
         self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
     ) -> npt.NDArray[np.bool_]:
         """For each (left[i], right[i]) pair of form ids: may it join into one word?"""
-        return np.logical_or.reduce([route.joins(left, right) for route in self.routes])
+        found = self.left_any[left] & self.right_any[right]  # cheap first cut
+        where = np.flatnonzero(found)
+        left, right = left[where], right[where]
+        found[where] = np.logical_or.reduce([route.joins(left, right) for route in self.routes])
+        return found

@@ -18,7 +18,7 @@ from retrieval.answer import Answer, Passage, Source, Span
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
-from retrieval.indexing import Progress, index_part, no_progress, read_sources, tokenize
+from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.spelling import SpellingIndex
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
@@ -64,7 +64,7 @@ class SearchEngine:
     def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
         """Analyse and index every paragraph of ``corpus`` (with its heading as context)."""
         part = tokenize(list(corpus.articles), corpus.paragraphs)
-        analyzer, index = index_part(part, corpus.aliases, params)
+        analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params)
         return cls(replace(corpus, paragraphs=part.store), analyzer, index, params)
 
     @classmethod
@@ -72,8 +72,8 @@ class SearchEngine:
         cls, directory: Path, params: BM25Params = DEFAULT_PARAMS, progress: Progress | None = None
     ) -> SearchEngine:
         """Read and index a sources directory, in parallel processes when it is large."""
-        corpus, part = read_sources(directory, progress or no_progress)
-        analyzer, index = index_part(part, corpus.aliases, params, progress or no_progress)
+        corpus, tokens = read_sources(directory, progress or no_progress)
+        analyzer, index = index_tokens(tokens, corpus.aliases, params, progress or no_progress)
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:

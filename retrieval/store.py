@@ -67,35 +67,6 @@ class ParagraphStore(Sequence[Paragraph]):
             np.asarray(heading_ids, dtype=np.int32),
         )
 
-    @classmethod
-    def concatenate(cls, parts: Sequence[ParagraphStore]) -> ParagraphStore:
-        """One store holding ``parts`` in order (as read by parallel workers)."""
-        if len(parts) == 1:
-            return parts[0]
-        articles: list[Article] = []
-        headings: list[str] = [""]
-        offsets = [np.zeros(1, dtype=np.int64)]
-        article_ids, heading_ids = [], []
-        text_end = 0
-        for part in parts:
-            article_ids.append(part.article_ids + len(articles))
-            heading_map = np.arange(len(part.headings), dtype=np.int32) + len(headings) - 1
-            heading_map[0] = 0
-            heading_ids.append(heading_map[part.heading_ids])
-            offsets.append(part.offsets[1:] + text_end)
-            articles.extend(part.articles)
-            headings.extend(part.headings[1:])
-            text_end += int(part.offsets[-1])
-        return cls(
-            articles,
-            headings,
-            np.concatenate([part.text for part in parts]),
-            np.concatenate(offsets),
-            np.concatenate(article_ids),
-            np.concatenate([part.numbers for part in parts]),
-            np.concatenate(heading_ids),
-        )
-
     def __len__(self) -> int:
         return len(self.numbers)
 
@@ -151,3 +122,51 @@ class ParagraphStore(Sequence[Paragraph]):
             digest.update(self.text[self.offsets[first] : self.offsets[last]])
             digests[article.file] = digest.hexdigest()
         return digests
+
+
+class StoreBuilder:
+    """Concatenates stores in order into one, copying each text into a preallocated blob.
+
+    Workers send their parts one by one; copying each into place as it arrives lets its memory
+    be freed before the next, where a final concatenation would hold everything twice.
+    """
+
+    def __init__(self, text_capacity: int) -> None:
+        self._text = np.empty(text_capacity, dtype=np.uint8)
+        self._used = 0
+        self._articles: list[Article] = []
+        self._headings: list[str] = [""]
+        self._offsets = [np.zeros(1, dtype=np.int64)]
+        self._article_ids: list[npt.NDArray[np.int32]] = []
+        self._numbers: list[npt.NDArray[np.int32]] = []
+        self._heading_ids: list[npt.NDArray[np.int32]] = []
+
+    def add(self, part: ParagraphStore) -> None:
+        size = int(part.offsets[-1])
+        if self._used + size > len(self._text):  # more text than promised: grow (rare)
+            self._text = np.concatenate([self._text[: self._used], part.text[:size]])
+        else:
+            self._text[self._used : self._used + size] = part.text[:size]
+        self._offsets.append(part.offsets[1:] + self._used)
+        self._used += size
+        self._article_ids.append(part.article_ids + len(self._articles))
+        heading_map = np.arange(len(part.headings), dtype=np.int32) + len(self._headings) - 1
+        heading_map[0] = 0
+        self._heading_ids.append(heading_map[part.heading_ids])
+        self._numbers.append(part.numbers)
+        self._articles.extend(part.articles)
+        self._headings.extend(part.headings[1:])
+
+    def build(self) -> ParagraphStore:
+        def joined(arrays: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
+            return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+
+        return ParagraphStore(
+            self._articles,
+            self._headings,
+            self._text[: self._used],
+            np.concatenate(self._offsets),
+            joined(self._article_ids),
+            joined(self._numbers),
+            joined(self._heading_ids),
+        )
