@@ -60,7 +60,7 @@ def lucene_search(corpus: Corpus, questions: list[Question]) -> Search | None:
     rankings = {}
     for question, line in zip(questions, result.stdout.split("\n"), strict=False):
         pairs = [item.split(":") for item in line.split("\t") if item]
-        rankings[question.text] = [Hit(corpus.paragraphs[int(d)], float(s)) for d, s in pairs]
+        rankings[question.text] = [Hit(corpus.paragraphs, int(d), float(s)) for d, s in pairs]
     return lambda text: rankings.get(text, [])
 
 
@@ -71,7 +71,7 @@ def whitespace_search(corpus: Corpus) -> Search:
     def search(text: str) -> list[Hit]:
         scores = index.get_scores(text.split())
         order = np.argsort(-scores, kind="stable")[:10]
-        return [Hit(corpus.paragraphs[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [Hit(corpus.paragraphs, int(i), float(scores[i])) for i in order if scores[i] > 0]
 
     return search
 

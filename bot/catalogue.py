@@ -9,19 +9,15 @@ from retrieval.search import SearchEngine
 def render_sources(engine: SearchEngine) -> str:
     """Loaded articles with paragraph counts, and the skipped files with their reasons."""
     corpus = engine.corpus
-    counts: dict[str, int] = {}
-    for paragraph in corpus.paragraphs:
-        counts[paragraph.article.file] = counts.get(paragraph.article.file, 0) + 1
+    counts = engine.store.paragraph_counts()
     lines = [
         messages.SOURCES_HEADER.format(
             articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
         )
     ]
-    for article in corpus.articles:
+    for article, count in zip(corpus.articles, counts, strict=True):
         publisher = f" — {article.source}" if article.source else ""
-        lines.append(
-            f"- {article.file}: {article.title}{publisher} ({counts.get(article.file, 0)})"
-        )
+        lines.append(f"- {article.file}: {article.title}{publisher} ({count})")
     if corpus.skipped:
         lines.append(messages.SOURCES_SKIPPED)
         lines.extend(f"- {s.file}: {s.reason}" for s in corpus.skipped)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import messages
 from bot.catalogue import render_sources
+from bot.progress import TerminalProgress
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import render_answer
 from retrieval.evaluation import evaluate, load_questions
@@ -32,7 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _library(settings: Settings) -> Library:
     try:
-        return Library.open(settings.sources_dir, settings.snapshot_path)
+        return Library.open(settings.sources_dir, settings.snapshot_path, TerminalProgress())
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
 

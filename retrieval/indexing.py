@@ -221,6 +221,11 @@ def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Cor
     return corpus, merger.tokens()
 
 
+def sources_size(directory: Path) -> int:
+    """Bytes of article files in ``directory``: what decides whether indexing runs in parallel."""
+    return sum(_size(path) for path in article_files(directory))
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size

@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.bm25 import BM25Params
-from retrieval.corpus import Corpus
-from retrieval.indexing import Progress
+from retrieval.indexing import PARALLEL_MIN_BYTES, Progress, retain_freed_memory, sources_size
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
 from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot, save_snapshot
-from retrieval.store import ParagraphStore
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -41,12 +39,6 @@ class ReloadReport:
     paragraphs: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
-
-
-def _fingerprints(corpus: Corpus) -> dict[str, str]:
-    """A digest of each article's paragraphs and attribution, to tell what changed."""
-    assert isinstance(corpus.paragraphs, ParagraphStore)  # every engine is built over a store
-    return corpus.paragraphs.article_digests()
 
 
 class Library:
@@ -89,9 +81,9 @@ class Library:
             started = time.perf_counter()
             if self.snapshot is not None:
                 _index_in_subprocess(self.sources_dir, self.snapshot)
-            new = _build(self.sources_dir, self.snapshot)
+            new = _build(self.sources_dir, self.snapshot, allow_subprocess=False)
             old = self._engine
-            before, after = _fingerprints(old.corpus), _fingerprints(new.corpus)
+            before, after = old.store.article_digests(), new.store.article_digests()
             self._previous, self._engine = old, new
             return ReloadReport(
                 added=sorted(after.keys() - before.keys()),
@@ -114,24 +106,28 @@ class Library:
             return self._engine
 
 
-def _index_in_subprocess(sources_dir: Path, snapshot: Path) -> None:
+def _index_in_subprocess(
+    sources_dir: Path, snapshot: Path, progress: Progress | None = None
+) -> None:
     """Build and save the snapshot in another process, so this one keeps answering quickly.
 
-    Indexing is Python code that would hold this process's GIL for the whole rebuild; in a
-    child process it only costs the other core. The parent then loads the fresh snapshot.
+    Indexing is Python code that would hold this process's GIL for the whole rebuild, and its
+    temporary arrays would stay in this process's memory; in a child process it only costs the
+    other core and memory until it exits. The parent then loads the fresh snapshot.
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         try:
-            pool.submit(_build_and_save, sources_dir, snapshot).result()
+            pool.submit(_build_and_save, sources_dir, snapshot, progress).result()
         except ReloadError:
             raise
         except Exception as exc:  # the child died or could not start: build here instead
             log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
 
 
-def _build_and_save(sources_dir: Path, snapshot: Path) -> None:
-    _build(sources_dir, snapshot)
+def _build_and_save(sources_dir: Path, snapshot: Path, progress: Progress | None) -> None:
+    retain_freed_memory()
+    _build(sources_dir, snapshot, progress, allow_subprocess=False)
 
 
 def default_snapshot(sources_dir: Path) -> Path:
@@ -144,6 +140,7 @@ def _build(
     snapshot: Path | None,
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
+    allow_subprocess: bool = True,
 ) -> SearchEngine:
     """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
     if not sources_dir.is_dir():
@@ -154,6 +151,12 @@ def _build(
             return load_snapshot(snapshot, source_print, params)
         except SnapshotError as exc:
             log.info("indexing from sources: %s", exc)
+        if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
+            _index_in_subprocess(sources_dir, snapshot, progress)
+            try:
+                return load_snapshot(snapshot, source_print, params)
+            except SnapshotError as exc:
+                log.warning("indexing in this process: %s", exc)
     engine = SearchEngine.from_sources(sources_dir, params, progress)
     corpus = engine.corpus
     if not corpus.paragraphs:

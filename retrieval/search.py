@@ -7,6 +7,7 @@ This is the whole core a platform talks to: ``SearchEngine.build(corpus)`` once,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.spelling import SpellingIndex
+from retrieval.store import ParagraphStore
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
 # answered when one of the top paragraphs contains two of its distinct terms, or half of its idf
@@ -37,10 +39,16 @@ DEFAULT_PARAMS = BM25Params()
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A ranked paragraph before it is dressed as a passage."""
+    """A ranked paragraph before it is dressed as a passage; its text is read when asked for
+    (a page shows three of the fifty hits counted for paging)."""
 
-    paragraph: Paragraph
+    paragraphs: Sequence[Paragraph]
+    doc: int
     score: float
+
+    @property
+    def paragraph(self) -> Paragraph:
+        return self.paragraphs[self.doc]
 
 
 class SearchEngine:
@@ -49,7 +57,10 @@ class SearchEngine:
     def __init__(
         self, corpus: Corpus, analyzer: Analyzer, index: BM25Index, params: BM25Params
     ) -> None:
+        if not isinstance(corpus.paragraphs, ParagraphStore):
+            raise TypeError("an engine serves a corpus packed in a ParagraphStore")
         self.corpus = corpus
+        self.store: ParagraphStore = corpus.paragraphs
         self.analyzer = analyzer
         self.index = index
         self.params = params
@@ -94,7 +105,7 @@ class SearchEngine:
             return []
         best = ranked[0][1]
         return [
-            Hit(self.corpus.paragraphs[doc], score)
+            Hit(self.corpus.paragraphs, doc, score)
             for doc, score in ranked[:limit]
             if score >= best * MIN_RELATIVE_SCORE
         ]

@@ -2,9 +2,9 @@
 
 A snapshot holds everything a search engine needs: the BM25 arrays, the analyser's vocabulary,
 and the articles themselves (attribution in the header; paragraph text as one UTF-8 blob with
-offsets). Loading maps the arrays with ``np.memmap`` instead of parsing anything per paragraph,
-so a million paragraphs load as fast as five, and the text stays on disk (in the page cache)
-until a passage quotes it.
+offsets). Loading parses nothing per paragraph: small arrays are memory-mapped, the postings
+and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a million
+paragraphs load as fast as five and stay on disk (in the page cache) until a query reads them.
 
 The fingerprint covers the format version, the analysis code version, the BM25 parameters and
 every source file's name, size and modification time (content hashing would read the whole
@@ -33,6 +33,7 @@ import numpy as np
 from retrieval.analysis import Analyzer
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
+from retrieval.filearray import FileArray, ReadOnlyFile
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 
@@ -44,6 +45,8 @@ _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
 _CHUNK = 8 << 20
+# Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray).
+_READ_ARRAYS = ("doc_ids", "weights", "text")
 
 
 class SnapshotError(Exception):
@@ -139,12 +142,16 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
 
 
 def _engine(path: Path, header: dict, data_start: int, params: BM25Params) -> SearchEngine:
-    arrays = {
-        name: np.memmap(
-            path, dtype=np.dtype(dtype), mode="r", offset=data_start + offset, shape=tuple(shape)
-        )
-        for name, (dtype, shape, offset) in header["arrays"].items()
-    }
+    file = ReadOnlyFile(path)
+    arrays: dict = {}
+    for name, (dtype, shape, offset) in header["arrays"].items():
+        if name in _READ_ARRAYS:
+            (length,) = shape
+            arrays[name] = FileArray(file, data_start + offset, np.dtype(dtype), length)
+        else:
+            arrays[name] = np.memmap(
+                path, np.dtype(dtype), mode="r", offset=data_start + offset, shape=tuple(shape)
+            )
     vocabulary = {term: i for i, term in enumerate(header["vocabulary"])}
     doc_count = int(header["doc_count"])
     if len(arrays["indptr"]) != len(vocabulary) + 1 or len(arrays["numbers"]) != doc_count:
