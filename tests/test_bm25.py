@@ -66,3 +66,29 @@ def test_contains_reports_postings():
 def test_single_article_collection_still_scores_its_words():
     index = BM25Index.build([["a", "b"], ["a", "c"]])
     assert index.top(["a"], 2)[0][1] > 0
+
+
+def test_rare_terms_take_the_sorted_path_and_still_rank_as_rank_bm25():
+    # A term in 2 of 400 documents: scores come from sorting its few postings, not a scan.
+    docs = [["common", f"w{i % 7}"] for i in range(400)]
+    docs[17].append("rare")
+    docs[303] += ["rare", "rare"]
+    index = BM25Index.build(docs, PARAMS)
+    for query in (["rare"], ["rare", "w3"]):  # sorted path, then the scan
+        expected = reference(docs).get_scores(query)
+        top = index.top(query, 3)
+        best_two = sorted([17, 303], key=lambda d: -expected[d])
+        assert [doc for doc, _ in top][:2] == best_two  # ties below may come in any order
+        np.testing.assert_allclose(
+            [score for _, score in top], sorted(expected, reverse=True)[: len(top)], rtol=1e-6
+        )
+        for doc, score in top:
+            assert abs(expected[doc] - score) <= 1e-6 * max(1.0, score)
+        np.testing.assert_allclose(index.dense_scores(query), expected, rtol=1e-6)
+
+
+def test_scores_are_independent_between_queries():
+    index = BM25Index.build([["a", "b"], ["b"], ["c"]] * 50)
+    first = index.dense_scores(["a", "b"])
+    index.dense_scores(["c"])
+    assert np.array_equal(index.dense_scores(["a", "b"]), first)

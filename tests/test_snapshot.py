@@ -103,3 +103,27 @@ def test_failed_subprocess_reload_keeps_the_old_index(seeds_copy: Path):
     with pytest.raises(ReloadError, match="not UTF-8"):
         library.reload()
     assert library.engine is before
+
+
+def test_engine_kept_for_rollback_still_quotes_its_replaced_snapshot(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, snapshot)  # build and save
+    library = Library.open(seeds_copy, snapshot)  # served from the snapshot file
+    before = library.engine.answer(QUESTIONS[0]).passages[0].text
+    write_articles(seeds_copy, {"wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n"})
+    library.reload()  # renames a new snapshot over the old one
+    assert library.rollback() is not None
+    assert library.engine.answer(QUESTIONS[0]).passages[0].text == before
+    assert not library.engine.search("أسعار القمح في مصر")
+
+
+def test_snapshot_carries_the_articles_and_skipped_files(seeds_copy: Path):
+    (seeds_copy / "broken.txt").write_bytes(b"\xff\xfe")
+    Library.open(seeds_copy, default_snapshot(seeds_copy))
+    loaded = load_snapshot(
+        default_snapshot(seeds_copy), fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS
+    )
+    corpus = load_corpus(seeds_copy)
+    assert loaded.corpus.articles == corpus.articles
+    assert loaded.corpus.skipped == corpus.skipped
+    assert loaded.corpus.aliases == corpus.aliases

@@ -1,0 +1,98 @@
+"""Bulk indexing must give exactly the index of analysing every paragraph one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SEEDS, write_articles
+
+from retrieval import indexing
+from retrieval.analysis import Analyzer
+from retrieval.bm25 import BM25Index
+from retrieval.corpus import Corpus, load_corpus
+from retrieval.evaluation import load_questions
+from retrieval.indexing import Tokens, index_tokens, indexed_text, read_sources, tokenize
+
+ARCD = SEEDS.parent.parent / "shared" / "eval" / "arcd-train.json"
+
+# Split spellings, a proclitic glued to a Latin name, punctuation inside tokens, an alias
+# phrase, a stop word between name halves, and a heading: every context-dependent case.
+TRICKY = {
+    "a.txt": (
+        '+++\ntitle = "ديب سيك تتحدى"\n+++\n'
+        "أطلقت DeepSeek نموذجها، وقالت ديبسيك إن ديب سيك أرخص من OpenAI.\n\n"
+        "قال مسؤول في لـDeepSeek إن (ديب-سيك) تنافس أوبن إيه آي و«ديب» سيك.\n\n"
+        "عنوان قصير\n\n"
+        "ثم جاء دور إنفيديا وNVIDIA وغوغل وجوجل وGoogle في السوق.\n"
+    ),
+    "b.md": "سهم إنفيديا انخفض. ديب في سيك لا تُجمع.\n",
+    "sources.toml": 'aliases = [["Open AI", "أوبن إيه آي"]]\n',
+}
+
+
+def reference_index(corpus: Corpus) -> tuple[Analyzer, BM25Index]:
+    """The straightforward path: analyse each paragraph's text, index the term lists."""
+    texts = [indexed_text(p) for p in corpus.paragraphs]
+    analyzer = Analyzer.from_texts(texts, corpus.aliases)
+    return analyzer, BM25Index.build([analyzer.terms(t) for t in texts])
+
+
+def postings(index: BM25Index) -> dict[str, tuple[list[int], list[float], float]]:
+    result = {}
+    for term, term_id in index.vocabulary.items():
+        docs, weights = index.postings(term_id)
+        result[term] = (docs.tolist(), weights.tolist(), float(index.idf[term_id]))
+    return result
+
+
+def corpora() -> list[Corpus]:
+    found = [load_corpus(SEEDS)]
+    if ARCD.is_file():
+        found.append(load_questions(ARCD)[1])
+    return found
+
+
+@pytest.mark.parametrize("corpus", corpora(), ids=lambda c: f"{len(c.paragraphs)}-paragraphs")
+def test_bulk_index_equals_paragraph_by_paragraph_analysis(corpus: Corpus):
+    analyzer, index = index_tokens(Tokens.of(tokenize(list(corpus.articles), corpus.paragraphs)))
+    expected_analyzer, expected = reference_index(corpus)
+    assert postings(index) == postings(expected)
+    assert list(analyzer.forms.items()) == list(expected_analyzer.forms.items())
+
+
+def test_joined_names_aliases_and_headings_index_as_one_by_one(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", TRICKY)
+    corpus, tokens = read_sources(sources)
+    _, index = index_tokens(tokens, corpus.aliases)
+    _, expected = reference_index(load_corpus(sources))
+    assert postings(index) == postings(expected)
+    assert "deepseek" in index.vocabulary  # the split and glued spellings were joined
+    openai_docs, _ = index.postings(index.vocabulary["openai"])
+    assert len(openai_docs) == 2  # "OpenAI" and the alias phrase "أوبن إيه آي"
+
+
+def test_parallel_reading_gives_the_same_corpus_and_index(tmp_path: Path, monkeypatch):
+    sources = tmp_path / "s"
+    write_articles(sources, {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")})
+    (sources / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
+    (sources / "sources.toml").write_bytes((SEEDS / "sources.toml").read_bytes())
+    serial_corpus, serial_tokens = read_sources(sources)
+    monkeypatch.setattr(indexing, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexing, "TASK_BYTES", 20_000)  # several worker tasks
+    stages: list[tuple[str, int, int]] = []
+    corpus, tokens = read_sources(sources, lambda *args: stages.append(args))
+    assert list(corpus.paragraphs) == list(serial_corpus.paragraphs)
+    assert corpus.skipped == serial_corpus.skipped and corpus.skipped[0].file == "broken.txt"
+    assert postings(index_tokens(tokens, corpus.aliases)[1]) == postings(
+        index_tokens(serial_tokens, serial_corpus.aliases)[1]
+    )
+    reading = [done for stage, done, _ in stages if stage == "reading"]
+    assert len(reading) > 3 and reading == sorted(reading) and stages[-1][1] == stages[-1][2]
+
+
+def test_index_of_nothing_is_empty():
+    _, index = index_tokens(Tokens.of(tokenize([], [])))
+    assert index.doc_count == 0 and index.top(["x"], 3) == []
+    assert np.array_equal(index.indptr, [0])
