@@ -1,10 +1,19 @@
-"""How Sanad's cost grows with the collection, beside rank-bm25 on the same tokens.
+"""How Sanad's cost grows with the collection, beside rank-bm25 and bm25s on the same tokens.
 
 Synthetic Arabic paragraphs (15–80 words each) are sampled, seeded and reproducible, from the
 word frequencies of the seed articles and the ARCD paragraphs (the benchmark data is generated
-under .bench/, never committed). Each measurement runs in its own process so peak RSS is its own.
+under .bench/, never committed). Every measurement runs in a process of its own, so each peak
+RSS is its own:
 
-    python bench/scale.py 10000 100000          # sizes to measure
+- build: ``Library.open`` on sources without a snapshot, as a first start does (indexing runs
+  in a child process with worker processes; the peak is the largest of them);
+- serve: a fresh process loads the snapshot and answers the dev questions five times (analysis,
+  scoring, top-k and reading the passages' text included);
+- reload: answers about 100 questions a second while a full re-index runs;
+- rank-bm25 (10k, 100k) and bm25s (all sizes, "lucene" method): indexed from exactly Sanad's
+  terms (term frequencies from Sanad's postings), timed on indexing and top-3 only.
+
+    python bench/scale.py 10000 100000 1000000
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
 QUESTIONS = ROOT.parent / "shared" / "eval" / "seeds-dev.jsonl"
 PER_FILE = 1000
+RANK_BM25_MAX = 100_000  # beyond this one query takes seconds
 
 
 def generate(size: int, seed: int = 7) -> Path:
@@ -59,9 +69,11 @@ def _questions() -> list[str]:
     return [q.text for q in load_questions(QUESTIONS)[0]]
 
 
-def _latencies(answer, questions: list[str]) -> dict[str, float]:
+def _latencies(answer, questions: list[str], rounds: int = 5) -> dict[str, float]:
+    for question in questions:  # warm-up: first-touch costs are start-up, not query, costs
+        answer(question)
     timings = []
-    for question in questions * 5:
+    for question in questions * rounds:
         started = time.perf_counter()
         answer(question)
         timings.append((time.perf_counter() - started) * 1000)
@@ -72,7 +84,11 @@ def _latencies(answer, questions: list[str]) -> dict[str, float]:
     }
 
 
-def measure_sanad(size: int) -> dict:
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> int:
+    return resource.getrusage(who).ru_maxrss // 1024
+
+
+def measure_build(size: int) -> dict:
     from retrieval.library import Library, default_snapshot
 
     sources = generate(size)
@@ -80,16 +96,26 @@ def measure_sanad(size: int) -> dict:
     snapshot.unlink(missing_ok=True)
     started = time.perf_counter()
     Library.open(sources, snapshot)
-    build = time.perf_counter() - started
+    return {
+        "build_s": round(time.perf_counter() - started, 1),
+        "build_peak_rss_mb": max(_peak_mb(), _peak_mb(resource.RUSAGE_CHILDREN)),
+        "snapshot_mb": round(snapshot.stat().st_size / 1e6),
+    }
+
+
+def measure_serve(size: int) -> dict:
+    from retrieval.library import Library, default_snapshot
+
+    sources = generate(size)
     started = time.perf_counter()
-    library = Library.open(sources, snapshot)
+    library = Library.open(sources, default_snapshot(sources))
     load = time.perf_counter() - started
     figures = _latencies(lambda q: library.engine.answer(q, limit=3), _questions())
-    return {"build_s": round(build, 1), "snapshot_load_s": round(load, 2), **figures}
+    return {"snapshot_load_s": round(load, 2), **figures, "serving_peak_rss_mb": _peak_mb()}
 
 
 def measure_reload(size: int) -> dict:
-    """Answer latency while a full reload rebuilds the index in a worker thread (as /reload)."""
+    """Answer latency while /reload re-indexes everything (as after a change of sources)."""
     import threading
 
     from retrieval.library import Library, default_snapshot
@@ -97,8 +123,10 @@ def measure_reload(size: int) -> dict:
     sources = generate(size)
     snapshot = default_snapshot(sources)
     library = Library.open(sources, snapshot)
-    snapshot.unlink(missing_ok=True)  # force a real rebuild, as after a change of sources
+    snapshot.unlink(missing_ok=True)  # force a real rebuild
     questions = _questions()
+    for question in questions:
+        library.engine.answer(question, limit=3)
     worker = threading.Thread(target=library.reload)
     started = time.perf_counter()
     worker.start()
@@ -115,43 +143,106 @@ def measure_reload(size: int) -> dict:
         "answers_during_reload": len(timings),
         "during_reload_p50_ms": round(statistics.median(timings), 2),
         "during_reload_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 2),
-        "indexing_subprocess_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        // 1024,
+        "serving_peak_rss_mb": _peak_mb(),
+        "indexing_peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
     }
+
+
+def _documents(size: int) -> tuple[list, dict[str, int], object]:
+    """Sanad's terms of every paragraph (term ids, each repeated tf times) and its engine.
+
+    Taken from Sanad's own bulk indexing blocks, so all three engines see the same terms.
+    """
+    import numpy as np
+
+    from retrieval.indexing import BLOCK_PARAGRAPHS, _FormTable, read_sources
+    from retrieval.library import Library, default_snapshot
+
+    sources = generate(size)
+    corpus, tokens = read_sources(sources)
+    table = _FormTable.analyse(tokens, corpus.aliases)
+    documents = []
+    first_doc = 0
+    for ids, lengths in tokens.chunks:
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
+            last = min(first + BLOCK_PARAGRAPHS, len(lengths))
+            block = table.occurrence_keys(
+                ids[starts[first] : starts[last]], lengths[first:last], first_doc + first
+            )
+            terms = np.repeat(block.run_terms, block.run_lengths)
+            order = np.argsort(block.docs, kind="stable")
+            expanded = np.repeat(terms[order], block.tf[order].astype(np.int64))
+            documents.extend(np.split(expanded, np.cumsum(block.doc_len)[:-1]))
+        first_doc += len(lengths)
+    del tokens
+    engine = Library.open(sources, default_snapshot(sources)).engine
+    return documents, table.terms, engine
 
 
 def measure_rank_bm25(size: int) -> dict:
     import numpy as np
     from rank_bm25 import BM25Okapi
 
-    from retrieval.corpus import load_corpus
-    from retrieval.search import SearchEngine
-
-    corpus = load_corpus(generate(size))
-    engine = SearchEngine.build(corpus)  # for identical tokens
-    documents = [engine.analyzer.terms(p.text) for p in corpus.paragraphs]
+    documents, vocabulary, engine = _documents(size)
     started = time.perf_counter()
     index = BM25Okapi(documents, k1=1.2, b=0.75)
     build = time.perf_counter() - started
 
     def answer(question: str) -> None:
-        scores = index.get_scores(engine.query_terms(question))
+        terms = [vocabulary[t] for t in engine.query_terms(question) if t in vocabulary]
+        scores = index.get_scores(terms)
         np.argpartition(-scores, 3)[:3]
 
-    return {"build_s (index only)": round(build, 1), **_latencies(answer, _questions()[:5])}
+    return {
+        "build_s (index only)": round(build, 1),
+        **_latencies(answer, _questions()[:10], rounds=1),
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+def measure_bm25s(size: int) -> dict:
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    documents, vocabulary, engine = _documents(size)
+    started = time.perf_counter()
+    retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    retriever.index(Tokenized(ids=documents, vocab=vocabulary), show_progress=False)
+    build = time.perf_counter() - started
+    del documents
+
+    def answer(question: str) -> None:
+        terms = [t for t in engine.query_terms(question) if t in vocabulary]
+        if terms:
+            retriever.retrieve([terms], k=3, show_progress=False)
+
+    return {
+        "build_s (index only)": round(build, 1),
+        **_latencies(answer, _questions()),
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+MEASURES = {
+    "build": measure_build,
+    "serve": measure_serve,
+    "reload": measure_reload,
+    "rank-bm25": measure_rank_bm25,
+    "bm25s": measure_bm25s,
+}
 
 
 def child(system: str, size: int) -> None:
-    measure = {"sanad": measure_sanad, "reload": measure_reload, "rank-bm25": measure_rank_bm25}
-    figures = measure[system](size)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(json.dumps({"system": system, "paragraphs": size, **figures, "peak_rss_mb": peak}))
+    print(json.dumps({"system": system, "paragraphs": size, **MEASURES[system](size)}))
 
 
 def main(sizes: list[int]) -> None:
     for size in sizes:
         generate(size)
-        systems = ["sanad", "reload", "rank-bm25"] if size <= 100_000 else ["sanad", "reload"]
+        systems = ["build", "serve", "reload", "bm25s"]
+        if size <= RANK_BM25_MAX:
+            systems.append("rank-bm25")
         for system in systems:
             result = subprocess.run(
                 [sys.executable, __file__, "--child", system, str(size)],
@@ -160,7 +251,8 @@ def main(sizes: list[int]) -> None:
                 cwd=ROOT,
                 check=False,
             )
-            print(result.stdout.strip() or result.stderr.strip().splitlines()[-1], flush=True)
+            lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines()
+            print(lines[-1] if lines else f"{system} {size}: no output", flush=True)
 
 
 if __name__ == "__main__":
