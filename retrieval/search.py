@@ -100,8 +100,8 @@ class SearchEngine:
         return self._search(self.query_terms(question), limit)
 
     def _search(self, terms: list[str], limit: int) -> list[Hit]:
-        ranked = self.index.top(terms, max(limit, CONFIDENCE_DEPTH))
-        if not ranked or not self._is_answerable(terms, [doc for doc, _ in ranked]):
+        ranked, matches = self.index.top_matching(terms, max(limit, CONFIDENCE_DEPTH))
+        if not ranked or not self._is_answerable(terms, matches):
             return []
         best = ranked[0][1]
         return [
@@ -110,7 +110,7 @@ class SearchEngine:
             if score >= best * MIN_RELATIVE_SCORE
         ]
 
-    def _is_answerable(self, terms: list[str], docs: list[int]) -> bool:
+    def _is_answerable(self, terms: list[str], matches: dict[str, np.ndarray]) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
 
         A term the corpus has never seen weighs as much as the rarest possible term, so a
@@ -120,13 +120,14 @@ class SearchEngine:
         total = sum(weights.values())
         if total <= 0:
             return False
-        candidates = np.asarray(docs, dtype=np.int32)
-        shared = np.zeros(len(candidates), dtype=np.int64)
-        covered = np.zeros(len(candidates), dtype=np.float64)
+        depth = min(CONFIDENCE_DEPTH, *(len(m) for m in matches.values()))
+        shared = np.zeros(depth, dtype=np.int64)
+        covered = np.zeros(depth, dtype=np.float64)
         for term, weight in weights.items():
-            contains = self.index.contains(term, candidates)
-            shared += contains
-            covered += contains * weight
+            if term in matches:
+                contains = matches[term][:depth]
+                shared += contains
+                covered += contains * weight
         needed = min(MIN_SHARED_TERMS, len(weights))
         return bool(np.any((shared >= needed) | (covered >= MIN_COVERAGE * total)))
 

@@ -61,8 +61,9 @@ def test_changed_sources_are_reindexed_not_served_stale(seeds_copy: Path):
         lambda data: b"not a snapshot at all",
         lambda data: data[: len(data) // 2],
         lambda data: data[:-10] + bytes(b ^ 0xFF for b in data[-10:]),
+        lambda data: data[:80] + bytes([data[80] ^ 0x01]) + data[81:],
     ],
-    ids=["foreign", "truncated", "flipped-bytes"],
+    ids=["foreign", "truncated", "flipped-bytes", "flipped-header-bit"],
 )
 def test_corrupt_snapshot_is_rejected_and_rebuilt(seeds_copy: Path, caplog, damage):
     snapshot = default_snapshot(seeds_copy)
