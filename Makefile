@@ -27,9 +27,11 @@ eval: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
 
-# Cost growth on synthetic paragraphs (generated under .bench/, never committed).
+# Cost growth on synthetic paragraphs (generated under .bench/, never committed), beside
+# rank-bm25 and bm25s on the same terms.
 bench: $(STAMP)
-	$(BIN)/python bench/scale.py 10000 100000
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/scale.py 10000 100000 1000000
 
 # Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
 bench-telegram: $(STAMP)
