@@ -204,8 +204,8 @@ def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Cor
         for task in tasks:
             merger.add(read_part(directory, [name for name, _ in task], catalog))
     else:
-        context = multiprocessing.get_context("spawn")
         workers = min(len(tasks), os.cpu_count() or 1)
+        context = multiprocessing.get_context(_start_method())
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = deque(
                 pool.submit(read_part, directory, [name for name, _ in task], catalog)
@@ -219,6 +219,17 @@ def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Cor
     store = merger.stores.build()
     corpus = Corpus(store.articles, store, skipped + merger.skipped, aliases)
     return corpus, merger.tokens()
+
+
+def _start_method() -> str:
+    """How to start reading workers: fork inside an indexing process, else spawn.
+
+    Forking is instant where spawning re-imports everything (about a second a worker), but it
+    is only safe in a process that runs no other threads: the indexing child of
+    :mod:`retrieval.library` is one; a serving process (event loop, thread pools) is not.
+    """
+    single_threaded = threading.active_count() == 1
+    return "fork" if multiprocessing.parent_process() is not None and single_threaded else "spawn"
 
 
 def sources_size(directory: Path) -> int:
