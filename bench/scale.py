@@ -11,7 +11,8 @@ RSS is its own:
   scoring, top-k and reading the passages' text included);
 - reload: answers about 100 questions a second while a full re-index runs;
 - rank-bm25 (10k, 100k) and bm25s (all sizes, "lucene" method): indexed from exactly Sanad's
-  terms (term frequencies from Sanad's postings), timed on indexing and top-3 only.
+  terms, timed on indexing and top-3 only;
+- Lucene 8.7 (the anchor, when Java and the jars are installed): its own ArabicAnalyzer.
 
     python bench/scale.py 10000 100000 1000000
 """
@@ -224,12 +225,56 @@ def measure_bm25s(size: int) -> dict:
     }
 
 
+def measure_lucene(size: int) -> dict:
+    """Lucene 8.7 (ArabicAnalyzer, BM25, in-memory directory, text not stored): the anchor.
+
+    Needs javac and Debian's liblucene8-java (as `make quality`); the JVM reads all paragraphs
+    into memory first, so its peak includes them. Queries: the dev questions, five rounds.
+    """
+    import shutil
+    import tempfile
+
+    from quality import LUCENE_JARS
+
+    from retrieval.library import Library, default_snapshot
+
+    if not (shutil.which("javac") and all(jar.exists() for jar in LUCENE_JARS)):
+        return {"skipped": "no javac or Lucene 8.7 jars"}
+    sources = generate(size)
+    store = Library.open(sources, default_snapshot(sources)).engine.store
+    classpath = ":".join(map(str, LUCENE_JARS))
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        anchor = ROOT / "bench" / "LuceneAnchor.java"
+        subprocess.run(["javac", "-cp", classpath, "-d", work, str(anchor)], check=True)
+        with open(folder / "docs.tsv", "w", encoding="utf-8") as docs:
+            for i in range(len(store)):
+                docs.write(" ".join(store.text_of(i).split()) + "\n")
+        questions = [" ".join(q.split()) for q in _questions()] * 5
+        (folder / "queries.txt").write_text("\n".join(questions) + "\n", "utf-8")
+        del store
+        result = subprocess.run(
+            ["java", "-cp", f"{classpath}:{work}", "LuceneAnchor", "docs.tsv", "queries.txt", "3"],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    timings = dict(line.split("\t") for line in result.stderr.splitlines() if "\t" in line)
+    return {
+        "build_s (index only)": round(float(timings["build_seconds"]), 1),
+        "query_mean_ms": round(float(timings["query_seconds"]) * 1000 / len(questions), 2),
+        "jvm_peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+    }
+
+
 MEASURES = {
     "build": measure_build,
     "serve": measure_serve,
     "reload": measure_reload,
     "rank-bm25": measure_rank_bm25,
     "bm25s": measure_bm25s,
+    "lucene": measure_lucene,
 }
 
 
@@ -240,7 +285,7 @@ def child(system: str, size: int) -> None:
 def main(sizes: list[int]) -> None:
     for size in sizes:
         generate(size)
-        systems = ["build", "serve", "reload", "bm25s"]
+        systems = ["build", "serve", "reload", "bm25s", "lucene"]
         if size <= RANK_BM25_MAX:
             systems.append("rank-bm25")
         for system in systems:
