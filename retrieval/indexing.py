@@ -39,7 +39,7 @@ from retrieval.corpus import (
     read_catalog,
     read_source_file,
 )
-from retrieval.store import ParagraphStore, StoreBuilder
+from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
 from retrieval.transliteration import consonant_classes
 
 # Below this many bytes of sources, starting worker processes costs more than it saves.
@@ -170,10 +170,10 @@ class Tokens:
 class _PartMerger:
     """Joins workers' parts in order as they arrive, so only one part is in flight at a time."""
 
-    def __init__(self, text_capacity: int) -> None:
+    def __init__(self, text: TextSink) -> None:
         self.vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
         self.chunks: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]] = []
-        self.stores = StoreBuilder(text_capacity)
+        self.stores = StoreBuilder(text)
         self.skipped: list[Skipped] = []
 
     def add(self, part: TokenizedPart) -> None:
@@ -190,14 +190,19 @@ class _PartMerger:
         return Tokens(list(self.vocabulary), self.chunks)
 
 
-def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Corpus, Tokens]:
-    """Every article of ``directory`` and its tokens, read by parallel workers when it is large."""
+def read_sources(
+    directory: Path, progress: Progress = no_progress, text: TextSink | None = None
+) -> tuple[Corpus, Tokens]:
+    """Every article of ``directory`` and its tokens, read by parallel workers when it is large.
+
+    Paragraph text goes to ``text`` (by default one blob in memory).
+    """
     catalog, aliases, skipped = read_catalog(directory)
     files = [(path.name, _size(path)) for path in article_files(directory)]
     total = sum(size for _, size in files)
     tasks = _tasks(files, TASK_BYTES if total >= PARALLEL_MIN_BYTES else total + 1)
     # Paragraph text is cut out of the files, so it never needs more bytes than they have.
-    merger = _PartMerger(text_capacity=total)
+    merger = _PartMerger(text or MemoryText(capacity=total))
     done = 0
     progress("reading", done, total)
     if len(tasks) <= 1:
@@ -205,7 +210,7 @@ def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Cor
             merger.add(read_part(directory, [name for name, _ in task], catalog))
     else:
         workers = min(len(tasks), os.cpu_count() or 1)
-        context = multiprocessing.get_context(_start_method())
+        context = multiprocessing.get_context(start_method())
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = deque(
                 pool.submit(read_part, directory, [name for name, _ in task], catalog)
@@ -221,15 +226,14 @@ def read_sources(directory: Path, progress: Progress = no_progress) -> tuple[Cor
     return corpus, merger.tokens()
 
 
-def _start_method() -> str:
-    """How to start reading workers: fork inside an indexing process, else spawn.
+def start_method() -> str:
+    """How to start helper processes: fork when this process runs no other thread, else spawn.
 
-    Forking is instant where spawning re-imports everything (about a second a worker), but it
-    is only safe in a process that runs no other threads: the indexing child of
-    :mod:`retrieval.library` is one; a serving process (event loop, thread pools) is not.
+    Forking is instant where spawning re-imports everything (most of a second a process), but
+    forking a process while another thread may hold a lock can deadlock the child: a serving
+    process (event loop, thread pools) spawns, a command-line build or an indexing child forks.
     """
-    single_threaded = threading.active_count() == 1
-    return "fork" if multiprocessing.parent_process() is not None and single_threaded else "spawn"
+    return "fork" if threading.active_count() == 1 else "spawn"
 
 
 def sources_size(directory: Path) -> int:

@@ -16,9 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.bm25 import BM25Params
-from retrieval.indexing import PARALLEL_MIN_BYTES, Progress, retain_freed_memory, sources_size
+from retrieval.indexing import (
+    PARALLEL_MIN_BYTES,
+    Progress,
+    retain_freed_memory,
+    sources_size,
+    start_method,
+)
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
-from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot, save_snapshot
+from retrieval.snapshot import SnapshotError, SnapshotWriter, fingerprint, load_snapshot
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -115,7 +121,7 @@ def _index_in_subprocess(
     temporary arrays would stay in this process's memory; in a child process it only costs the
     other core and memory until it exits. The parent then loads the fresh snapshot.
     """
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         try:
             pool.submit(_build_and_save, sources_dir, snapshot, progress).result()
@@ -157,14 +163,34 @@ def _build(
                 return load_snapshot(snapshot, source_print, params)
             except SnapshotError as exc:
                 log.warning("indexing in this process: %s", exc)
-    engine = SearchEngine.from_sources(sources_dir, params, progress)
+    if snapshot is None:
+        return _index(sources_dir, params, progress)
+    try:  # paragraph text streams into the new snapshot while the sources are read
+        writer = SnapshotWriter(snapshot)
+        try:
+            engine = _index(sources_dir, params, progress, writer)
+            writer.finish(engine, source_print)
+        except BaseException:
+            writer.discard()
+            raise
+    except OSError as exc:
+        log.warning(
+            "could not write the index snapshot %s (%s): indexing in memory", snapshot, exc
+        )
+        return _index(sources_dir, params, progress)
+    return engine
+
+
+def _index(
+    sources_dir: Path,
+    params: BM25Params,
+    progress: Progress | None,
+    text: SnapshotWriter | None = None,
+) -> SearchEngine:
+    """Index the sources; :class:`ReloadError` when no article could be loaded."""
+    engine = SearchEngine.from_sources(sources_dir, params, progress, text)
     corpus = engine.corpus
     if not corpus.paragraphs:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"
         raise ReloadError(f"no article could be loaded from {sources_dir} ({reasons})")
-    if snapshot is not None:
-        try:
-            save_snapshot(engine, snapshot, source_print)
-        except OSError as exc:
-            log.warning("could not save the index snapshot %s: %s", snapshot, exc)
     return engine

@@ -21,7 +21,7 @@ from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.spelling import SpellingIndex
-from retrieval.store import ParagraphStore
+from retrieval.store import ParagraphStore, TextSink
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
 # answered when one of the top paragraphs contains two of its distinct terms, or half of its idf
@@ -80,10 +80,17 @@ class SearchEngine:
 
     @classmethod
     def from_sources(
-        cls, directory: Path, params: BM25Params = DEFAULT_PARAMS, progress: Progress | None = None
+        cls,
+        directory: Path,
+        params: BM25Params = DEFAULT_PARAMS,
+        progress: Progress | None = None,
+        text: TextSink | None = None,
     ) -> SearchEngine:
-        """Read and index a sources directory, in parallel processes when it is large."""
-        corpus, tokens = read_sources(directory, progress or no_progress)
+        """Read and index a sources directory, in parallel processes when it is large.
+
+        Paragraph text goes to ``text`` (a snapshot being written), by default to memory.
+        """
+        corpus, tokens = read_sources(directory, progress or no_progress, text)
         analyzer, index = index_tokens(tokens, corpus.aliases, params, progress or no_progress)
         return cls(corpus, analyzer, index, params)
 

@@ -10,10 +10,11 @@ The fingerprint covers the format version, the analysis code version, the BM25 p
 every source file's name, size and modification time (content hashing would read the whole
 archive at every start). Any difference means rebuild.
 
-File layout: ``MAGIC``, the header's length (8 bytes) and CRC-32 (4 bytes), a JSON header, then
-the raw arrays, 64-byte aligned. A CRC-32 of the array bytes is checked at every load by
-streaming the file in a thread while the engine is set up (a few hundred ms per GB; streaming,
-unlike touching a map, adds nothing to resident memory).
+File layout: ``MAGIC``, the raw arrays (64-byte aligned, paragraph text first so that it can be
+streamed in while sources are read), the JSON header, then a trailer: the header's offset,
+length and CRC-32, and ``MAGIC`` again (a truncated file has no trailer). A CRC-32 of the array
+bytes is checked at every load by streaming the file in a thread while the engine is set up (a
+few hundred ms per GB; streaming, unlike touching a map, adds nothing to resident memory).
 Writes go to a temporary file that is fsynced and renamed into place, so a reader sees the old
 file or the new one, never half of one.
 """
@@ -39,16 +40,16 @@ from retrieval.filearray import FileArray, ReadOnlyFile
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 
-MAGIC = b"SANADIX\x03"
-FORMAT_VERSION = 3
+MAGIC = b"SANADIX\x04"
+FORMAT_VERSION = 4
 # Bump whenever analysis or scoring changes what the same text indexes to.
 ANALYSIS_VERSION = "2026-11-23.2"
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
 _CHUNK = 8 << 20
-# After MAGIC: the header's length and its CRC-32, little-endian.
-_PREFIX = "<QI"
+# Before the closing MAGIC: the header's offset, length and CRC-32, little-endian.
+_TRAILER = "<QQI"
 # Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray).
 _READ_ARRAYS = ("doc_ids", "weights", "text")
 
@@ -69,61 +70,105 @@ def fingerprint(sources_dir: Path, params: BM25Params) -> str:
     return digest.hexdigest()
 
 
-def save_snapshot(engine: SearchEngine, path: Path, source_print: str) -> None:
-    """Write ``engine`` (index and articles) to ``path`` atomically: temp file, fsync, rename."""
-    index, corpus = engine.index, engine.corpus
-    store = corpus.paragraphs
-    assert isinstance(store, ParagraphStore)  # every engine is built over a store
-    arrays = {name: np.ascontiguousarray(getattr(index, name)) for name in _INDEX_ARRAYS}
-    arrays |= {name: np.ascontiguousarray(getattr(store, name)) for name in _STORE_ARRAYS}
-    header: dict = {
-        "format": FORMAT_VERSION,
-        "fingerprint": source_print,
-        "doc_count": index.doc_count,
-        "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
-        "forms": dict(engine.analyzer.forms),
-        "aliases": corpus.aliases,
-        "articles": [asdict(a) for a in store.articles],
-        "headings": store.headings,
-        "skipped": [[s.file, s.reason] for s in corpus.skipped],
-        "arrays": {},
-    }
-    offset = 0
-    crc = 0
-    for name, array in arrays.items():
-        padding = -offset % _ALIGN
-        crc = zlib.crc32(memoryview(array).cast("B"), zlib.crc32(bytes(padding), crc))
-        offset += padding
-        header["arrays"][name] = [array.dtype.str, list(array.shape), offset]
-        offset += array.nbytes
-    header["crc32"] = crc
-    header["data_bytes"] = offset
-    header_bytes = json.dumps(header, ensure_ascii=False).encode()
-    data_start = _data_start(len(header_bytes))
+class SnapshotWriter:
+    """A snapshot being written to a temporary file, renamed into place by :meth:`finish`.
 
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "wb") as handle:
-            prefix = struct.pack(_PREFIX, len(header_bytes), zlib.crc32(header_bytes))
-            handle.write(MAGIC + prefix + header_bytes)
-            handle.write(bytes(data_start - handle.tell()))
-            for name, array in arrays.items():
-                handle.write(bytes(data_start + header["arrays"][name][2] - handle.tell()))
-                handle.write(memoryview(array).cast("B"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    It is also a :class:`retrieval.store.TextSink`: while sources are read, paragraph text is
+    streamed straight into the file (and read back from it by the engine being built), so the
+    largest part of a big index is written once and never held in memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temp = path.with_name(f".{path.name}.{os.getpid()}.{id(self)}.tmp")
+        self._handle = open(self.temp, "w+b")  # noqa: SIM115 - closed by finish or discard
+        self._handle.write(MAGIC)
+        self._crc = 0
+        self._arrays: dict[str, list] = {}
+        self._text_start = self._align()
+        self._text_bytes = 0
+
+    def _write(self, data: object) -> None:
+        view = memoryview(data).cast("B")  # type: ignore[arg-type]
+        self._crc = zlib.crc32(view, self._crc)
+        self._handle.write(view)
+
+    def _align(self) -> int:
+        padding = -self._handle.tell() % _ALIGN
+        self._write(bytes(padding))
+        return self._handle.tell()
+
+    def write(self, data: np.ndarray) -> None:
+        """Append paragraph text (the text section is first, so it can grow as it comes)."""
+        if self._arrays:
+            raise RuntimeError("paragraph text must be written before the other arrays")
+        self._write(np.ascontiguousarray(data))
+        self._text_bytes += len(data)
+
+    def text(self) -> FileArray:
+        """The text written so far, read back from the file."""
+        self._handle.flush()
+        return FileArray(
+            ReadOnlyFile(self.temp), self._text_start, np.dtype(np.uint8), self._text_bytes
+        )
+
+    def finish(self, engine: SearchEngine, source_print: str) -> None:
+        """Write the rest of ``engine``, the header and the trailer; fsync; rename into place."""
+        index, corpus, store = engine.index, engine.corpus, engine.store
+        if self._text_bytes == 0 and len(store.text):
+            self.write(store.text[0 : len(store.text)])
+        self._arrays["text"] = ["|u1", [self._text_bytes], self._text_start]
+        arrays = {name: getattr(index, name) for name in _INDEX_ARRAYS}
+        arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
+        for name, array in arrays.items():
+            array = np.ascontiguousarray(array[0 : len(array)])
+            self._arrays[name] = [array.dtype.str, list(array.shape), self._align()]
+            self._write(array)
+        header = {
+            "format": FORMAT_VERSION,
+            "fingerprint": source_print,
+            "doc_count": index.doc_count,
+            "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
+            "forms": dict(engine.analyzer.forms),
+            "aliases": corpus.aliases,
+            "articles": [asdict(a) for a in store.articles],
+            "headings": store.headings,
+            "skipped": [[s.file, s.reason] for s in corpus.skipped],
+            "arrays": self._arrays,
+            "crc32": self._crc,
+        }
+        header_bytes = json.dumps(header, ensure_ascii=False).encode()
+        header_offset = self._handle.tell()
+        self._handle.write(header_bytes)
+        trailer = struct.pack(_TRAILER, header_offset, len(header_bytes), zlib.crc32(header_bytes))
+        self._handle.write(trailer + MAGIC)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(self.temp, self.path)
+
+    def discard(self) -> None:
+        """Give up: close and delete the temporary file."""
+        self._handle.close()
+        self.temp.unlink(missing_ok=True)
 
 
 def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:
     """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`."""
+    tail = struct.calcsize(_TRAILER) + len(MAGIC)
     try:
         with open(path, "rb") as handle:
             if handle.read(len(MAGIC)) != MAGIC:
                 raise SnapshotError(f"{path} is not a Sanad index snapshot of this version")
-            length, header_crc = struct.unpack(_PREFIX, handle.read(struct.calcsize(_PREFIX)))
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(max(size - tail, 0))
+            ending = handle.read(tail)
+            if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
+                raise SnapshotError(f"corrupt snapshot {path}: truncated")
+            header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
+            if header_offset + length + tail != size:
+                raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
+            handle.seek(header_offset)
             header_bytes = handle.read(length)
             if zlib.crc32(header_bytes) != header_crc:
                 raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
@@ -132,41 +177,36 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
                 raise SnapshotError(
                     f"snapshot {path} was built from other sources or another version"
                 )
-            data_start = _data_start(length)
-            if os.fstat(handle.fileno()).st_size != data_start + header["data_bytes"]:
-                raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
     except FileNotFoundError as exc:
         raise SnapshotError(f"no snapshot at {path}") from exc
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
-    except (KeyError, TypeError) as exc:
-        raise SnapshotError(f"corrupt snapshot {path}: missing {exc}") from exc
     # The data checksum streams the file while the engine is set up: zlib and file reads
     # release the GIL, so the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        crc = pool.submit(_file_crc, path, data_start, header["data_bytes"])
+        crc = pool.submit(_file_crc, path, len(MAGIC), header_offset - len(MAGIC))
         try:
-            engine = _engine(path, header, data_start, params)
+            engine = _engine(path, header, params)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SnapshotError(f"corrupt snapshot {path}: {exc}") from exc
         try:
             if crc.result() != header["crc32"]:
                 raise SnapshotError(f"corrupt snapshot {path}: checksum mismatch")
-        except OSError as exc:
+        except (OSError, KeyError) as exc:
             raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
     return engine
 
 
-def _engine(path: Path, header: dict, data_start: int, params: BM25Params) -> SearchEngine:
+def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
     file = ReadOnlyFile(path)
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
         if name in _READ_ARRAYS:
             (length,) = shape
-            arrays[name] = FileArray(file, data_start + offset, np.dtype(dtype), length)
+            arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
         else:
             arrays[name] = np.memmap(
-                path, np.dtype(dtype), mode="r", offset=data_start + offset, shape=tuple(shape)
+                path, np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape)
             )
     vocabulary = {term: i for i, term in enumerate(header["vocabulary"])}
     doc_count = int(header["doc_count"])
@@ -190,10 +230,6 @@ def _engine(path: Path, header: dict, data_start: int, params: BM25Params) -> Se
     )
     analyzer = Analyzer(Counter(header["forms"]), corpus.aliases)
     return SearchEngine(corpus, analyzer, index, params)
-
-
-def _data_start(header_length: int) -> int:
-    return -(-(len(MAGIC) + struct.calcsize(_PREFIX) + header_length) // _ALIGN) * _ALIGN
 
 
 def _file_crc(path: Path, start: int, size: int) -> int:

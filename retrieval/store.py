@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from retrieval.corpus import Article, Paragraph
+from retrieval.filearray import FileArray
 
 
 class ParagraphStore(Sequence[Paragraph]):
@@ -25,7 +26,7 @@ class ParagraphStore(Sequence[Paragraph]):
         self,
         articles: list[Article],
         headings: list[str],
-        text: npt.NDArray[np.uint8],
+        text: npt.NDArray[np.uint8] | FileArray,
         offsets: npt.NDArray[np.int64],
         article_ids: npt.NDArray[np.int32],
         numbers: npt.NDArray[np.int32],
@@ -124,15 +125,43 @@ class ParagraphStore(Sequence[Paragraph]):
         return digests
 
 
-class StoreBuilder:
-    """Concatenates stores in order into one, copying each text into a preallocated blob.
+class TextSink(Protocol):
+    """Where a :class:`StoreBuilder` puts paragraph text, and how the built store reads it."""
 
-    Workers send their parts one by one; copying each into place as it arrives lets its memory
-    be freed before the next, where a final concatenation would hold everything twice.
+    def write(self, data: npt.NDArray[np.uint8]) -> None: ...
+
+    def text(self) -> npt.NDArray[np.uint8] | FileArray: ...
+
+
+class MemoryText:
+    """Paragraph text in one preallocated in-memory blob."""
+
+    def __init__(self, capacity: int) -> None:
+        self._blob = np.empty(capacity, dtype=np.uint8)
+        self._used = 0
+
+    def write(self, data: npt.NDArray[np.uint8]) -> None:
+        if self._used + len(data) > len(self._blob):  # more text than promised: grow (rare)
+            self._blob = np.concatenate([self._blob[: self._used], data])
+        else:
+            self._blob[self._used : self._used + len(data)] = data
+        self._used += len(data)
+
+    def text(self) -> npt.NDArray[np.uint8]:
+        return self._blob[: self._used]
+
+
+class StoreBuilder:
+    """Concatenates stores in order into one, each text written to ``text`` as it arrives.
+
+    Workers send their parts one by one; writing each into place lets its memory be freed
+    before the next, where a final concatenation would hold everything twice. The sink can be
+    the snapshot file being written (:class:`retrieval.snapshot.SnapshotWriter`), so a
+    million paragraphs' text never sits in the indexing process's memory at all.
     """
 
-    def __init__(self, text_capacity: int) -> None:
-        self._text = np.empty(text_capacity, dtype=np.uint8)
+    def __init__(self, text: TextSink) -> None:
+        self._text = text
         self._used = 0
         self._articles: list[Article] = []
         self._headings: list[str] = [""]
@@ -143,10 +172,7 @@ class StoreBuilder:
 
     def add(self, part: ParagraphStore) -> None:
         size = int(part.offsets[-1])
-        if self._used + size > len(self._text):  # more text than promised: grow (rare)
-            self._text = np.concatenate([self._text[: self._used], part.text[:size]])
-        else:
-            self._text[self._used : self._used + size] = part.text[:size]
+        self._text.write(part.text[:size])
         self._offsets.append(part.offsets[1:] + self._used)
         self._used += size
         self._article_ids.append(part.article_ids + len(self._articles))
@@ -164,7 +190,7 @@ class StoreBuilder:
         return ParagraphStore(
             self._articles,
             self._headings,
-            self._text[: self._used],
+            self._text.text(),
             np.concatenate(self._offsets),
             joined(self._article_ids),
             joined(self._numbers),

@@ -62,8 +62,9 @@ def test_changed_sources_are_reindexed_not_served_stale(seeds_copy: Path):
         lambda data: data[: len(data) // 2],
         lambda data: data[:-10] + bytes(b ^ 0xFF for b in data[-10:]),
         lambda data: data[:80] + bytes([data[80] ^ 0x01]) + data[81:],
+        lambda data: data[:-40] + bytes([data[-40] ^ 0x01]) + data[-39:],
     ],
-    ids=["foreign", "truncated", "flipped-bytes", "flipped-header-bit"],
+    ids=["foreign", "truncated", "flipped-trailer", "flipped-data-bit", "flipped-header-bit"],
 )
 def test_corrupt_snapshot_is_rejected_and_rebuilt(seeds_copy: Path, caplog, damage):
     snapshot = default_snapshot(seeds_copy)

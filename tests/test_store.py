@@ -6,7 +6,7 @@ import numpy as np
 from conftest import SEEDS
 
 from retrieval.corpus import Article, Paragraph, load_corpus
-from retrieval.store import ParagraphStore, StoreBuilder
+from retrieval.store import MemoryText, ParagraphStore, StoreBuilder
 
 
 def test_packed_paragraphs_read_back_exactly():
@@ -24,7 +24,7 @@ def test_parts_concatenate_in_order_with_their_headings():
         [first], [Paragraph(first, 2, "نص أول 🙂", "عنوان"), Paragraph(first, 3, "ثانٍ")]
     )
     two = ParagraphStore.from_paragraphs([second], [Paragraph(second, 1, "Nvidia سهم", "فرعي")])
-    builder = StoreBuilder(text_capacity=10)  # too small on purpose: it must grow
+    builder = StoreBuilder(MemoryText(capacity=10))  # too small on purpose: it must grow
     builder.add(one)
     builder.add(two)
     joined = builder.build()
