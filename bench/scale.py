@@ -288,6 +288,7 @@ def main(sizes: list[int]) -> None:
         systems = ["build", "serve", "reload", "bm25s", "lucene"]
         if size <= RANK_BM25_MAX:
             systems.append("rank-bm25")
+        results = {}
         for system in systems:
             result = subprocess.run(
                 [sys.executable, __file__, "--child", system, str(size)],
@@ -298,6 +299,35 @@ def main(sizes: list[int]) -> None:
             )
             lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines()
             print(lines[-1] if lines else f"{system} {size}: no output", flush=True)
+            try:
+                results[system] = json.loads(lines[-1])
+            except (IndexError, ValueError):
+                continue
+        print(ratios(size, results), flush=True)
+
+
+def ratios(size: int, results: dict[str, dict]) -> str:
+    """One line: each other system's cost divided by Sanad's, side by side."""
+    build, serve = results.get("build", {}), results.get("serve", {})
+    parts = []
+    for system, figures in results.items():
+        if system in ("build", "serve", "reload") or "skipped" in figures:
+            continue
+        p50 = figures.get("query_p50_ms") or figures.get("query_mean_ms")
+        p99 = figures.get("query_p99_ms")
+        peak = figures.get("peak_rss_mb") or figures.get("jvm_peak_rss_mb")
+        index = figures.get("build_s (index only)")
+        cells = [
+            f"query p50 {p50 / serve['query_p50_ms']:.1f}x" if p50 and serve else "",
+            f"p99 {p99 / serve['query_p99_ms']:.1f}x" if p99 and serve else "",
+            f"peak RSS {peak / serve['serving_peak_rss_mb']:.1f}x serving"
+            if peak and serve
+            else "",
+            f"{peak / build['build_peak_rss_mb']:.1f}x build" if peak and build else "",
+            f"build {index / build['build_s']:.1f}x" if index and build else "",
+        ]
+        parts.append(f"{system}: " + ", ".join(cell for cell in cells if cell))
+    return f"ratios at {size} (other / Sanad): " + "; ".join(parts)
 
 
 if __name__ == "__main__":
