@@ -129,3 +129,12 @@ def test_snapshot_carries_the_articles_and_skipped_files(seeds_copy: Path):
     assert loaded.corpus.articles == corpus.articles
     assert loaded.corpus.skipped == corpus.skipped
     assert loaded.corpus.aliases == corpus.aliases
+
+
+def test_unwritable_snapshot_location_still_serves_from_memory(seeds_copy: Path, caplog):
+    snapshot = seeds_copy / "no-such-dir" / ".sanad-index"
+    with caplog.at_level(logging.WARNING, logger="retrieval.library"):
+        library = Library.open(seeds_copy, snapshot)
+    assert "could not write the index snapshot" in caplog.text
+    assert not snapshot.exists()
+    assert library.engine.answer(QUESTIONS[0]).passages
