@@ -28,7 +28,8 @@ quality: $(STAMP)
 	$(BIN)/python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
 
 # Cost growth on synthetic paragraphs (generated under .bench/, never committed), beside
-# rank-bm25 and bm25s on the same terms.
+# rank-bm25 and bm25s on the same terms, and Lucene 8.7 when Java and its jars are installed
+# (as for `make quality`).
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/scale.py 10000 100000 1000000
