@@ -21,10 +21,13 @@ file or the new one, never half of one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import struct
+import time
 import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -48,10 +51,14 @@ _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
 _CHUNK = 8 << 20
+ABANDONED_TEMP_SECONDS = 3600
 # Before the closing MAGIC: the header's offset, length and CRC-32, little-endian.
 _TRAILER = "<QQI"
 # Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray).
 _READ_ARRAYS = ("doc_ids", "weights", "text")
+
+
+log = logging.getLogger(__name__)
 
 
 class SnapshotError(Exception):
@@ -80,6 +87,7 @@ class SnapshotWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        _remove_abandoned_temp_files(path)
         self.temp = path.with_name(f".{path.name}.{os.getpid()}.{id(self)}.tmp")
         self._handle = open(self.temp, "w+b")  # noqa: SIM115 - closed by finish or discard
         self._handle.write(MAGIC)
@@ -151,6 +159,20 @@ class SnapshotWriter:
         """Give up: close and delete the temporary file."""
         self._handle.close()
         self.temp.unlink(missing_ok=True)
+
+
+def _remove_abandoned_temp_files(path: Path) -> None:
+    """Delete temp files of builds that died (killed, out of memory) before renaming them.
+
+    A build writes its temp file continuously, so one untouched for an hour is abandoned; the
+    age test (not a process id) is safe when replicas on several hosts share the directory.
+    """
+    cutoff = time.time() - ABANDONED_TEMP_SECONDS
+    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+                log.info("removed the abandoned snapshot temp file %s", temp)
 
 
 def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:

@@ -1,4 +1,6 @@
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,16 @@ def test_unwritable_snapshot_location_still_serves_from_memory(seeds_copy: Path,
     assert "could not write the index snapshot" in caplog.text
     assert not snapshot.exists()
     assert library.engine.answer(QUESTIONS[0]).passages
+
+
+def test_abandoned_temp_files_are_removed_and_fresh_ones_kept(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    abandoned = seeds_copy / f".{snapshot.name}.999.1.tmp"
+    in_progress = seeds_copy / f".{snapshot.name}.998.1.tmp"  # another replica's build, now
+    for temp in (abandoned, in_progress):
+        temp.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    os.utime(abandoned, (old, old))
+    snapshot.unlink(missing_ok=True)  # a build writes a snapshot, and cleans up first
+    Library.open(seeds_copy, snapshot)
+    assert not abandoned.exists() and in_progress.exists()
