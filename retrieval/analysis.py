@@ -36,6 +36,8 @@ _RAW_WORD = re.compile(
 # After normalisation a raw word may still mix scripts (لـDeepSeek → لdeepseek): split it.
 _SCRIPT_RUN = re.compile("[a-z0-9]+|[\u0621-\u064a]+|[^\\W_a-z0-9\u0621-\u064a]+")
 _ARABIC = re.compile("[\u0621-\u064a]+")
+# Distinct words whose terms are remembered (about 60 MB at most).
+TERM_CACHE_SIZE = 1 << 18
 _LATIN = re.compile("[a-z]+")
 
 
@@ -193,6 +195,10 @@ class Analyzer:
         if form in self._cache:
             return self._cache[form]
         term = self._term_uncached(form)
+        if len(self._cache) >= TERM_CACHE_SIZE:
+            # Bounded: a long-running bot meets new question words forever. Starting over is
+            # cheap (analysis is microseconds a word) and keeps the hot path a plain dict.
+            self._cache.clear()
         self._cache[form] = term
         return term
 

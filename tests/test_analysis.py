@@ -72,3 +72,19 @@ def test_function_words_do_not_make_letters_look_like_proclitics():
 def test_arabic_word_with_ain_is_never_a_latin_name():
     analyzer = Analyzer.from_texts(["خاضت America حروبا كثيرة.", "أهم معاركه كانت في الشرق."])
     assert analyzer.terms("معارك") != analyzer.terms("America")
+
+
+def test_word_memory_is_bounded_without_changing_any_term(monkeypatch):
+    import itertools
+
+    from retrieval import analysis
+
+    texts = ["أعلنت شركة ديبسيك نموذجها الجديد وتراجعت أسهم إنفيديا في بورصة ناسداك"]
+    letters = "بتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    words = ["".join(p) for p in itertools.islice(itertools.permutations(letters, 4), 300)]
+    question = " ".join(words)
+    expected = Analyzer.from_texts(texts).terms(question)
+    monkeypatch.setattr(analysis, "TERM_CACHE_SIZE", 16)
+    small = Analyzer.from_texts(texts)
+    assert small.terms(question) == expected
+    assert len(small._cache) <= 16
