@@ -132,9 +132,16 @@ def retain_freed_memory() -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
 
 
-def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]) -> TokenizedPart:
-    """Read and tokenise some article files of ``directory`` (a worker's task)."""
+def _worker_read_part(
+    directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
+) -> TokenizedPart:
+    """:func:`read_part` in a reading worker, a process that exits once indexing is done."""
     retain_freed_memory()
+    return read_part(directory, names, catalog)
+
+
+def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]) -> TokenizedPart:
+    """Read and tokenise some article files of ``directory``."""
     articles: list[Article] = []
     paragraphs: list[Paragraph] = []
     skipped: list[Skipped] = []
@@ -213,7 +220,7 @@ def read_sources(
         context = multiprocessing.get_context(start_method())
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = deque(
-                pool.submit(read_part, directory, [name for name, _ in task], catalog)
+                pool.submit(_worker_read_part, directory, [name for name, _ in task], catalog)
                 for task in tasks
             )
             for task in tasks:  # popped, so each part is freed once merged
