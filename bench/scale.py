@@ -168,7 +168,7 @@ def _documents(size: int) -> tuple[list, dict[str, int], object]:
         starts = np.concatenate([[0], np.cumsum(lengths)])
         for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
             last = min(first + BLOCK_PARAGRAPHS, len(lengths))
-            block = table.occurrence_keys(
+            block = table.block_postings(
                 ids[starts[first] : starts[last]], lengths[first:last], first_doc + first
             )
             terms = np.repeat(block.run_terms, block.run_lengths)

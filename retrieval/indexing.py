@@ -47,12 +47,9 @@ PARALLEL_MIN_BYTES = 8 << 20
 # Files per worker task: small enough for a smooth progress bar, large enough to amortise.
 TASK_BYTES = 16 << 20
 _ARABIC_FORM = re.compile("[\u0621-\u064a]+")
-# Paragraphs analysed per numpy block: bounds the temporary arrays of the expansion.
+# Paragraphs analysed per numpy block: keeps the expansion's temporary arrays to a few MB,
+# small enough for glibc to reuse from block to block instead of mapping fresh memory.
 BLOCK_PARAGRAPHS = 10_000
-
-# glibc mallopt parameters (malloc.h).
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
 
 # glibc mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -155,15 +152,16 @@ def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
     return tokenize(articles, paragraphs, skipped)
 
 
+Chunk = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]  # token ids, tokens per paragraph
+
+
 @dataclass
 class Tokens:
     """Whitespace tokens of all paragraphs as ids into ``vocabulary``, in chunks of paragraphs
     (kept as the workers sent them: concatenating would copy every id once more)."""
 
     vocabulary: list[str]
-    chunks: list[
-        tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]
-    ]  # (ids, per-paragraph counts)
+    chunks: list[Chunk]
 
     @classmethod
     def of(cls, part: TokenizedPart) -> Tokens:
@@ -179,7 +177,7 @@ class _PartMerger:
 
     def __init__(self, text: TextSink) -> None:
         self.vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-        self.chunks: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]] = []
+        self.chunks: list[Chunk] = []
         self.stores = StoreBuilder(text)
         self.skipped: list[Skipped] = []
 
@@ -280,8 +278,9 @@ def index_tokens(
     """Analyse each distinct token once, then index every occurrence with numpy.
 
     Blocks of paragraphs are expanded in threads: numpy releases the GIL for the array work,
-    so both cores help; phrase terms get their ids afterwards, in block order, so the index is
-    the same on every run.
+    so both cores help. Alias terms are numbered before the threads start (joined names are
+    terms of corpus words already), so the index is the same on every run. ``tokens`` is
+    emptied on the way: its ids are the largest arrays of the build.
     """
     table = _FormTable.analyse(tokens, aliases)
     doc_count = tokens.doc_count
@@ -299,12 +298,12 @@ def index_tokens(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = []
         for (_, lengths, first), result in zip(
-            blocks, pool.map(lambda block: table.occurrence_keys(*block), blocks), strict=True
+            blocks, pool.map(lambda block: table.block_postings(*block), blocks), strict=True
         ):
             results.append(result)
             progress("indexing", first + len(lengths), doc_count)
     del blocks
-    tokens.chunks = []  # the largest arrays of the build: free them before the postings
+    tokens.chunks = []  # freed before the postings are merged
     index = _BlockPostings.merge(results, list(table.terms), doc_count, params)
     return table.analyzer, index
 
@@ -373,7 +372,7 @@ class _FormTable:
             terms,
         )
 
-    def occurrence_keys(
+    def block_postings(
         self,
         block: npt.NDArray[np.int32],
         lengths: npt.NDArray[np.int64],
