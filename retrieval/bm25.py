@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+# Postings weighed per slice at build time: float64 temporaries of a few MB.
 _SLICE = 1 << 20
 # Sorting P postings beats scanning N documents while P * _SCAN_RATIO < N.
 _SCAN_RATIO = 16
