@@ -130,16 +130,6 @@ class BM25Index:
         """Ids of the terms the index knows, repeated as often as the query repeats them."""
         return [self.vocabulary[t] for t in terms if t in self.vocabulary]
 
-    def contains(self, term: str, docs: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
-        """Which of ``docs`` contain ``term`` (postings are sorted by document)."""
-        term_id = self.vocabulary.get(term)
-        if term_id is None:
-            return np.zeros(len(docs), dtype=np.bool_)
-        postings, _ = self.postings(term_id)
-        where = np.searchsorted(postings, docs)
-        where = np.minimum(where, len(postings) - 1)
-        return postings[where] == docs
-
     def postings(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """The documents containing a term (ascending) and their term-frequency weights."""
         where = slice(int(self.indptr[term_id]), int(self.indptr[term_id + 1]))
@@ -154,10 +144,7 @@ class BM25Index:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
         accumulator, postings = self._accumulate(ids)
         try:
-            if self._few(postings):
-                touched = _distinct(postings)
-            else:  # a boolean scan is several times faster than nonzero on floats
-                touched = np.flatnonzero(accumulator > 0).astype(np.int32)
+            touched = self._touched(accumulator, postings)
             return touched, accumulator[touched].astype(np.float64)
         finally:
             self._clear(accumulator, postings)
@@ -185,12 +172,11 @@ class BM25Index:
         order = np.lexsort((candidates, -scores))[:k]
         docs = candidates[order]
         ranked = [(int(d), float(s)) for d, s in zip(docs, scores[order], strict=True)]
-        matches = {}
-        for term, (term_docs, _) in zip(
-            [t for t in terms if t in self.vocabulary], postings, strict=True
-        ):
-            where = np.minimum(np.searchsorted(term_docs, docs), len(term_docs) - 1)
-            matches[term] = term_docs[where] == docs
+        known = [t for t in terms if t in self.vocabulary]
+        matches = {
+            term: in_sorted(term_docs, docs)
+            for term, (term_docs, _) in zip(known, postings, strict=True)
+        }
         return ranked, matches
 
     def _accumulate(
@@ -235,13 +221,22 @@ class BM25Index:
         one scan of the accumulator then finds a few hundred candidates, not the hundreds of
         thousands a common word touches.
         """
-        if self._few(postings):
-            return _distinct(postings)
         shortest = min((docs for docs, _ in postings), key=len)
-        if len(shortest) < k:
-            return np.flatnonzero(accumulator > 0).astype(np.int32)
+        if self._few(postings) or len(shortest) < k:
+            return self._touched(accumulator, postings)
         bound = np.partition(accumulator[shortest], len(shortest) - k)[len(shortest) - k]
         return np.flatnonzero(accumulator >= bound).astype(np.int32)
+
+    def _touched(
+        self,
+        accumulator: npt.NDArray[np.float32],
+        postings: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]],
+    ) -> npt.NDArray[np.int32]:
+        """Every document a query scored, ascending: from its postings when they are few, else
+        by one boolean scan of the accumulator (several times faster than nonzero on floats)."""
+        if self._few(postings):
+            return _distinct(postings)
+        return np.flatnonzero(accumulator > 0).astype(np.int32)
 
     def _clear(
         self,
@@ -269,6 +264,16 @@ def _distinct(
     """The documents in any of ``postings``, ascending, each once."""
     docs = np.sort(np.concatenate([docs for docs, _ in postings]))
     return docs[np.diff(docs, prepend=-1) != 0]
+
+
+def in_sorted(
+    sorted_values: npt.NDArray[np.integer], values: npt.NDArray[np.integer]
+) -> npt.NDArray[np.bool_]:
+    """Whether each of ``values`` occurs in ``sorted_values`` (ascending): one searchsorted."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=np.bool_)
+    where = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[where] == values
 
 
 def lucene_idf(df: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]:

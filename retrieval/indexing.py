@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import Analyzer, word_forms
-from retrieval.bm25 import BM25Index, BM25Params, group_occurrences
+from retrieval.bm25 import BM25Index, BM25Params, group_occurrences, in_sorted
 from retrieval.corpus import (
     Article,
     ArticleMeta,
@@ -515,11 +515,7 @@ class _PairRoute:
         left_codes, right_codes = self.left[left], self.right[right]
         found = (left_codes >= 0) & (right_codes >= 0)
         codes = left_codes[found] * self.right_count + right_codes[found]
-        if len(self.pairs):
-            where = np.minimum(np.searchsorted(self.pairs, codes), len(self.pairs) - 1)
-            found[found] = self.pairs[where] == codes
-        else:
-            found[:] = False
+        found[found] = in_sorted(self.pairs, codes)
         return found
 
 

@@ -57,10 +57,13 @@ def test_unknown_terms_score_nothing():
     assert index.top(["zzz"], 3) == []
 
 
-def test_contains_reports_postings():
+def test_top_reports_which_documents_contain_each_term():
     index = BM25Index.build([["a"], ["b"], ["a", "b"]])
-    assert index.contains("a", np.array([0, 1, 2], dtype=np.int32)).tolist() == [True, False, True]
-    assert index.contains("zzz", np.array([0], dtype=np.int32)).tolist() == [False]
+    ranked, matches = index.top_matching(["a", "b", "zzz"], 3)
+    docs = [doc for doc, _ in ranked]
+    assert dict(zip(docs, matches["a"].tolist(), strict=True)) == {0: True, 1: False, 2: True}
+    assert dict(zip(docs, matches["b"].tolist(), strict=True)) == {0: False, 1: True, 2: True}
+    assert "zzz" not in matches  # a term the index does not know matches nothing
 
 
 def test_single_article_collection_still_scores_its_words():
