@@ -156,26 +156,19 @@ def _documents(size: int) -> tuple[list, dict[str, int], object]:
     """
     import numpy as np
 
-    from retrieval.indexing import BLOCK_PARAGRAPHS, _FormTable, read_sources
+    from retrieval.indexing import _FormTable, read_sources
     from retrieval.library import Library, default_snapshot
 
     sources = generate(size)
     corpus, tokens = read_sources(sources)
     table = _FormTable.analyse(tokens, corpus.aliases)
     documents = []
-    first_doc = 0
-    for ids, lengths in tokens.chunks:
-        starts = np.concatenate([[0], np.cumsum(lengths)])
-        for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
-            last = min(first + BLOCK_PARAGRAPHS, len(lengths))
-            block = table.block_postings(
-                ids[starts[first] : starts[last]], lengths[first:last], first_doc + first
-            )
-            terms = np.repeat(block.run_terms, block.run_lengths)
-            order = np.argsort(block.docs, kind="stable")
-            expanded = np.repeat(terms[order], block.tf[order].astype(np.int64))
-            documents.extend(np.split(expanded, np.cumsum(block.doc_len)[:-1]))
-        first_doc += len(lengths)
+    for block_args in tokens.blocks():
+        block = table.block_postings(*block_args)
+        terms = np.repeat(block.run_terms, block.run_lengths)
+        order = np.argsort(block.docs, kind="stable")
+        expanded = np.repeat(terms[order], block.tf[order].astype(np.int64))
+        documents.extend(np.split(expanded, np.cumsum(block.doc_len)[:-1]))
     del tokens
     engine = Library.open(sources, default_snapshot(sources)).engine
     return documents, table.terms, engine

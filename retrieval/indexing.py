@@ -171,6 +171,20 @@ class Tokens:
     def doc_count(self) -> int:
         return sum(len(lengths) for _, lengths in self.chunks)
 
+    def blocks(self) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], int]]:
+        """(token ids, tokens per paragraph, first paragraph) of each block of paragraphs."""
+        blocks = []
+        first_doc = 0
+        for ids, lengths in self.chunks:
+            starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=starts[1:])
+            for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
+                last = min(first + BLOCK_PARAGRAPHS, len(lengths))
+                block_ids = ids[starts[first] : starts[last]]
+                blocks.append((block_ids, lengths[first:last], first_doc + first))
+            first_doc += len(lengths)
+        return blocks
+
 
 class _PartMerger:
     """Joins workers' parts in order as they arrive, so only one part is in flight at a time."""
@@ -284,17 +298,7 @@ def index_tokens(
     """
     table = _FormTable.analyse(tokens, aliases)
     doc_count = tokens.doc_count
-    blocks = []
-    first_doc = 0
-    for ids, lengths in tokens.chunks:
-        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        for first in range(0, len(lengths), BLOCK_PARAGRAPHS):
-            last = min(first + BLOCK_PARAGRAPHS, len(lengths))
-            blocks.append(
-                (ids[starts[first] : starts[last]], lengths[first:last], first_doc + first)
-            )
-        first_doc += len(lengths)
+    blocks = tokens.blocks()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = []
         for (_, lengths, first), result in zip(

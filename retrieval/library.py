@@ -89,7 +89,7 @@ class Library:
                 _index_in_subprocess(self.sources_dir, self.snapshot)
             new = _build(self.sources_dir, self.snapshot, allow_subprocess=False)
             old = self._engine
-            before, after = old.store.article_digests(), new.store.article_digests()
+            before, after = old.store.article_digests, new.store.article_digests
             self._previous, self._engine = old, new
             return ReloadReport(
                 added=sorted(after.keys() - before.keys()),

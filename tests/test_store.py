@@ -41,7 +41,7 @@ def test_article_digest_changes_only_for_the_article_that_changed():
     after = ParagraphStore.from_paragraphs(
         [first, second], [Paragraph(first, 1, "نص"), Paragraph(second, 1, "آخر معدل")]
     )
-    old, new = before.article_digests(), after.article_digests()
+    old, new = before.article_digests, after.article_digests
     assert old["a.txt"] == new["a.txt"] and old["b.txt"] != new["b.txt"]
 
 
