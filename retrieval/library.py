@@ -151,20 +151,19 @@ def _build(
     """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
     if not sources_dir.is_dir():
         raise ReloadError(f"sources directory not found: {sources_dir}")
-    if snapshot is not None:
-        source_print = fingerprint(sources_dir, params)
+    if snapshot is None:
+        return _index(sources_dir, params, progress)
+    source_print = fingerprint(sources_dir, params)
+    try:
+        return load_snapshot(snapshot, source_print, params)
+    except SnapshotError as exc:
+        log.info("indexing from sources: %s", exc)
+    if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
+        _index_in_subprocess(sources_dir, snapshot, progress)
         try:
             return load_snapshot(snapshot, source_print, params)
         except SnapshotError as exc:
-            log.info("indexing from sources: %s", exc)
-        if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
-            _index_in_subprocess(sources_dir, snapshot, progress)
-            try:
-                return load_snapshot(snapshot, source_print, params)
-            except SnapshotError as exc:
-                log.warning("indexing in this process: %s", exc)
-    if snapshot is None:
-        return _index(sources_dir, params, progress)
+            log.warning("indexing in this process: %s", exc)
     try:  # paragraph text streams into the new snapshot while the sources are read
         writer = SnapshotWriter(snapshot)
         try:

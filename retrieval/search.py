@@ -112,7 +112,7 @@ class SearchEngine:
             return []
         best = ranked[0][1]
         return [
-            Hit(self.corpus.paragraphs, doc, score)
+            Hit(self.store, doc, score)
             for doc, score in ranked[:limit]
             if score >= best * MIN_RELATIVE_SCORE
         ]
