@@ -42,10 +42,6 @@ class FileArray:
     def __len__(self) -> int:
         return self._length
 
-    @property
-    def nbytes(self) -> int:
-        return self._length * self.dtype.itemsize
-
     def __getitem__(self, key: slice) -> npt.NDArray:
         if not isinstance(key, slice):
             raise TypeError("FileArray reads slices only")

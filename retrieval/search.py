@@ -104,11 +104,12 @@ class SearchEngine:
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Relevant paragraphs best first; empty when nothing is confidently relevant."""
-        return self._search(self.query_terms(question), limit)
+        terms = self.query_terms(question)
+        return self._search(terms, self._term_weights(terms), limit)
 
-    def _search(self, terms: list[str], limit: int) -> list[Hit]:
+    def _search(self, terms: list[str], weights: dict[str, float], limit: int) -> list[Hit]:
         ranked, matches = self.index.top_matching(terms, max(limit, CONFIDENCE_DEPTH))
-        if not ranked or not self._is_answerable(terms, matches):
+        if not ranked or not self._is_answerable(weights, matches):
             return []
         best = ranked[0][1]
         return [
@@ -117,13 +118,12 @@ class SearchEngine:
             if score >= best * MIN_RELATIVE_SCORE
         ]
 
-    def _is_answerable(self, terms: list[str], matches: dict[str, np.ndarray]) -> bool:
+    def _is_answerable(self, weights: dict[str, float], matches: dict[str, np.ndarray]) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
 
         A term the corpus has never seen weighs as much as the rarest possible term, so a
         question about something the articles never mention is not answered from its other words.
         """
-        weights = self._term_weights(terms)
         total = sum(weights.values())
         if total <= 0:
             return False
@@ -149,8 +149,8 @@ class SearchEngine:
     def answer(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         """The page of passages ``[offset, offset + limit)`` answering ``question``."""
         terms = self.query_terms(question)
-        hits = self._search(terms, limit=max(offset + limit + 1, MAX_RESULTS))
         weights = self._term_weights(terms)
+        hits = self._search(terms, weights, limit=max(offset + limit + 1, MAX_RESULTS))
         passages = tuple(self._passage(hit, weights) for hit in hits[offset : offset + limit])
         return Answer(question, passages, offset=offset, total=len(hits))
 

@@ -1,9 +1,10 @@
 """Paragraph text kept out of Python objects until a passage is shown.
 
 A million paragraphs as Python strings and dataclasses cost over a gigabyte and seconds to
-unpickle. Here every paragraph's UTF-8 text sits in one byte array (memory-mapped from the
-snapshot when loaded), found through an offsets array; its article, locator and heading are small
-integer arrays. A :class:`Paragraph` object exists only for a passage being answered with.
+unpickle. Here every paragraph's UTF-8 text sits in one byte array (in a loaded snapshot, a
+:class:`~retrieval.filearray.FileArray` read with ``pread``), found through an offsets array; its
+article, locator and heading are small integer arrays. A :class:`Paragraph` object exists only
+for a passage being answered with.
 """
 
 from __future__ import annotations
