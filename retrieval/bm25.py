@@ -47,6 +47,7 @@ class BM25Index:
         weights: npt.NDArray[np.float32],
         idf: npt.NDArray[np.float64],
         doc_count: int,
+        mean_length: float = 0.0,
     ) -> None:
         self.vocabulary = vocabulary
         self.indptr = indptr
@@ -54,6 +55,8 @@ class BM25Index:
         self.weights = weights
         self.idf = idf
         self.doc_count = doc_count
+        # Mean paragraph length in term occurrences (BM25's avgdl), for scores computed elsewhere.
+        self.mean_length = mean_length
         self._idf32 = np.asarray(idf, dtype=np.float32)
         self._local = threading.local()
 
@@ -124,7 +127,9 @@ class BM25Index:
         # releases the GIL for the arithmetic.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(weigh, range(0, len(doc_ids), _SLICE)))
-        return cls(vocabulary, indptr, doc_ids, weights, lucene_idf(df, doc_count), doc_count)
+        return cls(
+            vocabulary, indptr, doc_ids, weights, lucene_idf(df, doc_count), doc_count, avgdl
+        )
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the terms the index knows, repeated as often as the query repeats them."""

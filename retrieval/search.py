@@ -7,6 +7,7 @@ This is the whole core a platform talks to: ``SearchEngine.build(corpus)`` once,
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,6 +21,7 @@ from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
+from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts
 from retrieval.spelling import SpellingIndex
 from retrieval.store import ParagraphStore, TextSink
 
@@ -68,8 +70,11 @@ class SearchEngine:
             zip(index.vocabulary, (index.indptr[1:] - index.indptr[:-1]).tolist(), strict=True)
         )
         self.spelling = SpellingIndex(index.vocabulary, frequency)
+        self.grams = GramScorer(index, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
+        self._context_terms = lru_cache(maxsize=4096)(analyzer.terms)
+        self._paragraph_grams = lru_cache(maxsize=1024)(self._indexed_grams)
 
     @classmethod
     def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
@@ -108,15 +113,30 @@ class SearchEngine:
         return self._search(terms, self._term_weights(terms), limit)
 
     def _search(self, terms: list[str], weights: dict[str, float], limit: int) -> list[Hit]:
-        ranked, matches = self.index.top_matching(terms, max(limit, CONFIDENCE_DEPTH))
+        """BM25's best paragraphs, the first :data:`RERANK_DEPTH` reordered by trigram score.
+
+        Scores are relative to the best BM25 score (plus the trigram part for the reordered
+        ones), so they still fall from one hit to the next.
+        """
+        depth = max(limit, CONFIDENCE_DEPTH, RERANK_DEPTH)
+        ranked, matches = self.index.top_matching(terms, depth)
         if not ranked or not self._is_answerable(weights, matches):
             return []
         best = ranked[0][1]
-        return [
-            Hit(self.store, doc, score)
-            for doc, score in ranked[:limit]
-            if score >= best * MIN_RELATIVE_SCORE
-        ]
+        ranked = [(doc, score) for doc, score in ranked if score >= best * MIN_RELATIVE_SCORE]
+        head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
+        grams = self.grams.scores(terms, [self._paragraph_grams(doc) for doc, _ in head])
+        fused = fuse([score for _, score in head], grams)
+        order = sorted(range(len(head)), key=lambda i: -fused[i])
+        hits = [Hit(self.store, head[i][0], fused[i]) for i in order]
+        hits += [Hit(self.store, doc, score / best) for doc, score in tail]
+        return hits[:limit]
+
+    def _indexed_grams(self, doc: int) -> Counter[str]:
+        """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
+        paragraph = self.store[doc]
+        context = self._context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
+        return gram_counts([*context, *(t.term for t in self._paragraph_tokens(paragraph.text))])
 
     def _is_answerable(self, weights: dict[str, float], matches: dict[str, np.ndarray]) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).

@@ -46,7 +46,7 @@ from retrieval.store import ParagraphStore
 MAGIC = b"SANADIX\x04"
 FORMAT_VERSION = 4
 # Bump whenever analysis or scoring changes what the same text indexes to.
-ANALYSIS_VERSION = "2026-11-23.2"
+ANALYSIS_VERSION = "2026-11-23.3"
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
@@ -136,6 +136,7 @@ class SnapshotWriter:
             "format": FORMAT_VERSION,
             "fingerprint": source_print,
             "doc_count": index.doc_count,
+            "mean_length": index.mean_length,
             "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
             "forms": dict(engine.analyzer.forms),
             "aliases": corpus.aliases,
@@ -241,6 +242,7 @@ def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
         arrays["weights"],
         arrays["idf"],
         doc_count,
+        float(header["mean_length"]),
     )
     articles = [Article(**fields) for fields in header["articles"]]
     store = ParagraphStore(articles, header["headings"], *(arrays[name] for name in _STORE_ARRAYS))

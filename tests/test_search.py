@@ -120,3 +120,26 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
     assert passage.trimmed_start and passage.trimmed_end
     assert "أرباحا قياسية" in passage.excerpt_text
     assert len(passage.excerpt_text) < len(text) / 2
+
+
+def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
+    """استقلت (question) and استقلالها (text) stem apart; their shared letters rank the answer."""
+    sources = write_articles(
+        tmp_path / "s",
+        {
+            "a.txt": "تقع الجزائر جنوب فرنسا.\n"
+            "نالت الجزائر استقلالها عام 1962 بعد حرب طويلة مع فرنسا.\n"
+        },
+    )
+    engine = SearchEngine.build(load_corpus(sources))
+    question = "متى استقلت الجزائر عن فرنسا؟"
+    # BM25 alone prefers the shorter paragraph: both share exactly الجزائر and فرنسا.
+    assert engine.index.top(engine.query_terms(question), 2)[0][0] == 0
+    assert engine.search(question)[0].paragraph.number == 2
+
+
+def test_scores_fall_from_hit_to_hit_past_the_reordered_ones(seed_engine):
+    hits = seed_engine.search("ديب سيك الذكاء الاصطناعي الصين أمريكا", limit=50)
+    assert len(hits) > 20
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
