@@ -18,6 +18,21 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter inserted, deleted, replaced, or two adjacent
+    letters swapped (a typist's slip)."""
+    if len(a) > len(b):
+        a, b = b, a
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    if len(a) < len(b):
+        return a[start:] == b[start + 1 :]
+    return a[start + 1 :] == b[start + 1 :] or (
+        a[start : start + 2] == b[start : start + 2][::-1] and a[start + 2 :] == b[start + 2 :]
+    )
+
+
 class SpellingIndex:
     """One-edit neighbours of corpus terms, keyed by their single-deletion variants."""
 
@@ -37,6 +52,8 @@ class SpellingIndex:
         for variant in _deletions(word) | {word}:
             candidates.update(self._by_deletion.get(variant, ()))
         candidates.discard(word)
+        # Sharing a deletion also pairs words two edits apart (بكاس / باسم: drop ك, drop م).
+        candidates = {term for term in candidates if _one_edit(word, term)}
         if not candidates:
             return None
         return max(sorted(candidates), key=lambda term: self._frequency.get(term, 0))

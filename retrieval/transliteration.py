@@ -135,10 +135,17 @@ def arabic_skeleton(word: str) -> Skeleton | None:
         return None
     # ة is folded to ه and is no transliterated consonant; a leading alef only carries the
     # vowel Arabic puts before a consonant cluster or a letter name (Nvidia → إنفيديا).
-    word = word.removesuffix("ه").lstrip("ا")
-    symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in word]
+    word = word.removesuffix("ه")
+    bare = word.lstrip("ا")
+    symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in bare]
     skeleton = _skeleton([s for s in symbols if s])
-    return skeleton if len(skeleton.consonants) >= MIN_CONSONANTS else None
+    if len(skeleton.consonants) < MIN_CONSONANTS:
+        return None
+    # Three consonants and no long vowel is what a native Arabic word looks like (ذكر، كبسة):
+    # borrowed names of three consonants write a vowel (غوغل، تسلا، إنتل).
+    if len(skeleton.consonants) == MIN_CONSONANTS and not set(word) & _ARABIC_VOWELS:
+        return None
+    return skeleton
 
 
 @lru_cache(maxsize=1 << 18)

@@ -122,6 +122,15 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
     assert len(passage.excerpt_text) < len(text) / 2
 
 
+def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
+    sources = write_articles(
+        tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"}
+    )
+    engine = SearchEngine.build(load_corpus(sources))
+    assert engine.query_terms("بكأس") == ["بكاس"]  # not باسم: drop ك and add م is two edits
+    assert engine.query_terms("بسام") == ["باسم"]  # two letters swapped is one slip
+
+
 def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
     """استقلت (question) and استقلالها (text) stem apart; their shared letters rank the answer."""
     sources = write_articles(

@@ -16,6 +16,9 @@ from retrieval.transliteration import arabic_skeleton, latin_skeleton, translite
         ("facebook", "فيسبوك"),
         ("berlin", "برلين"),
         ("microsoft", "مايكروسوفت"),
+        ("intel", "إنتل"),
+        ("tesla", "تسلا"),
+        ("london", "لندن"),
     ],
 )
 def test_transliterations_share_a_skeleton(latin, arabic):
@@ -41,3 +44,9 @@ def test_acronyms_and_short_words_are_no_evidence():
     assert latin_skeleton("llm") is None
     assert latin_skeleton("meta") is None
     assert arabic_skeleton("بل") is None
+
+
+@pytest.mark.parametrize(("latin", "arabic"), [("oscar", "ذكر"), ("gpus", "كبسة")])
+def test_three_consonants_without_a_long_vowel_are_an_arabic_word(latin, arabic):
+    assert latin_skeleton(latin) is not None
+    assert arabic_skeleton(normalize_arabic(arabic)) is None
