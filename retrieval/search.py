@@ -26,8 +26,8 @@ from retrieval.spelling import SpellingIndex
 from retrieval.store import ParagraphStore, TextSink
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
-# answered when one of the top paragraphs contains two of its distinct terms, or half of its idf
-# weight. Otherwise the best paragraph shares one word with it by coincidence.
+# answered when one of the top paragraphs contains two of its distinct terms, or more than half
+# of its idf weight. Otherwise the best paragraph shares one word with it by coincidence.
 MIN_SHARED_TERMS = 2
 MIN_COVERAGE = 0.5
 CONFIDENCE_DEPTH = 10
@@ -156,7 +156,7 @@ class SearchEngine:
                 shared += contains
                 covered += contains * weight
         needed = min(MIN_SHARED_TERMS, len(weights))
-        return bool(np.any((shared >= needed) | (covered >= MIN_COVERAGE * total)))
+        return bool(np.any((shared >= needed) | (covered > MIN_COVERAGE * total)))
 
     def _term_weights(self, terms: list[str]) -> dict[str, float]:
         unseen = math.log((self.index.doc_count + 0.5) / 0.5)

@@ -46,7 +46,7 @@ from retrieval.store import ParagraphStore
 MAGIC = b"SANADIX\x04"
 FORMAT_VERSION = 4
 # Bump whenever analysis or scoring changes what the same text indexes to.
-ANALYSIS_VERSION = "2026-11-23.4"
+ANALYSIS_VERSION = "2026-11-23.5"
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")

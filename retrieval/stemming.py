@@ -40,25 +40,33 @@ _PROCLITICS = tuple(
 def strip_article(word: str) -> str:
     """Light10's prefix step: remove one of ال وال بال كال فال لل و.
 
-    The stem left must keep 2 letters (3 after a bare و).
+    The stem left must keep 3 letters (light10 allows 2: والده → ده, الله → له).
     """
     for prefix in _LIGHT10_PREFIXES:
-        min_rest = 3 if len(prefix) == 1 else 2
-        if word.startswith(prefix) and len(word) - len(prefix) >= min_rest:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             return word[len(prefix) :]
     return word
 
 
 def strip_suffixes(word: str) -> str:
-    """Light10's suffix step: each suffix once, in list order, keeping a stem of 2+ letters."""
-    for suffix in _LIGHT10_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            word = word[: -len(suffix)]
+    """Light10's suffixes, removed until none applies while a stem of 3+ letters remains.
+
+    Light10 tries each suffix once, in list order, down to 2 letters. One pass leaves stems that
+    depend on the order (السرطان → سرط but السرطانية → سرطان), and 2-letter stems collide
+    (حسين → حس, سكان → سك); measured in BENCHMARKS.md.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _LIGHT10_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                changed = True
     return word
 
 
 def light10(word: str) -> str:
-    """Lucene's ArabicStemmer: one prefix, then each suffix once."""
+    """One light10 prefix, then the suffixes (see :func:`strip_suffixes`)."""
     return strip_suffixes(strip_article(word))
 
 
@@ -80,8 +88,9 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
             rest = word[len(proclitic) :]
             if proclitic.endswith("س") and rest[0] not in _IMPERFECT_PREFIXES:
                 continue
-            count = lexicon.get(strip_suffixes(rest), 0)
-            if count > best_count:
+            stem = strip_suffixes(rest)
+            count = lexicon.get(stem, 0)
+            if count > best_count and len(stem) >= 3:
                 best, best_count = rest, count
     return best
 

@@ -7,6 +7,17 @@ def test_light10_strips_article_and_suffixes_like_lucene():
     assert light10("كتابها") == "كتاب"
 
 
+def test_suffixes_come_off_whatever_their_order():
+    assert light10("السرطانيه") == light10("السرطان")  # normalised: ة is ه
+    assert light10("سكانها") == light10("السكان")
+
+
+def test_no_affix_leaves_a_two_letter_stem():
+    assert light10("الحسين") == "حسين"  # not حس
+    assert light10("والسكان") == "سكان"  # not سك
+    assert light10("الله") != "له"
+
+
 def test_light10_keeps_short_words_whole():
     assert light10("ولد") == "ولد"
     assert light10("ال") == "ال"
@@ -16,6 +27,11 @@ def test_proclitic_on_a_name_is_removed_when_the_corpus_knows_the_name():
     lexicon = {"انفيديا": 5}
     assert strip_proclitics("لانفيديا", lexicon) == "انفيديا"
     assert strip_proclitics("وبانفيديا", lexicon) == "انفيديا"
+
+
+def test_proclitic_is_kept_when_only_a_two_letter_stem_would_remain():
+    lexicon = {"بن": 50, "لبن": 1}
+    assert strip_proclitics("لبنان", lexicon) == "لبنان"  # not ل + بنان → بن (son of)
 
 
 def test_word_that_merely_starts_with_a_proclitic_letter_is_kept():
