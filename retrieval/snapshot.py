@@ -6,9 +6,10 @@ offsets). Loading parses nothing per paragraph: small arrays are memory-mapped, 
 and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a million
 paragraphs load as fast as five and stay on disk (in the page cache) until a query reads them.
 
-The fingerprint covers the format version, the analysis code version, the BM25 parameters and
-every source file's name, size and modification time (content hashing would read the whole
-archive at every start). Any difference means rebuild.
+The fingerprint covers the format version, the code that decides what text indexes to (a
+digest of those modules' source), the BM25 parameters and every source file's name, size and
+modification time (content hashing would read the whole archive at every start). Any
+difference means rebuild: an upgraded Sanad never serves an index its predecessor analysed.
 
 File layout: ``MAGIC``, the raw arrays (64-byte aligned, paragraph text first so that it can be
 streamed in while sources are read), the JSON header, then a trailer: the header's offset,
@@ -22,6 +23,7 @@ file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -36,6 +38,17 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval import (
+    analysis,
+    bm25,
+    corpus,
+    indexing,
+    normalize,
+    stemming,
+    stopwords,
+    store,
+    transliteration,
+)
 from retrieval.analysis import Analyzer
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
@@ -45,8 +58,18 @@ from retrieval.store import ParagraphStore
 
 MAGIC = b"SANADIX\x04"
 FORMAT_VERSION = 4
-# Bump whenever analysis or scoring changes what the same text indexes to.
-ANALYSIS_VERSION = "2026-11-23.5"
+# The modules whose code decides what the same text indexes to.
+_INDEXING_MODULES = (
+    normalize,
+    stopwords,
+    stemming,
+    transliteration,
+    analysis,
+    corpus,
+    store,
+    indexing,
+    bm25,
+)
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
@@ -65,9 +88,19 @@ class SnapshotError(Exception):
     """The snapshot cannot be used (missing, foreign, corrupt or stale); rebuild from sources."""
 
 
+@functools.cache
+def code_digest() -> str:
+    """Digest of the indexing code itself: a version number someone must remember to bump
+    once let a changed stemmer load indexes the old one had built."""
+    digest = hashlib.sha256()
+    for module in _INDEXING_MODULES:
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(sources_dir: Path, params: BM25Params) -> str:
     """Digest of everything an index depends on (source files by name, size and mtime)."""
-    digest = hashlib.sha256(f"{FORMAT_VERSION}|{ANALYSIS_VERSION}|{asdict(params)}".encode())
+    digest = hashlib.sha256(f"{FORMAT_VERSION}|{code_digest()}|{asdict(params)}".encode())
     paths = article_files(sources_dir)
     if (sources_dir / CATALOG_FILE).is_file():
         paths.append(sources_dir / CATALOG_FILE)

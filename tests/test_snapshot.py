@@ -57,6 +57,23 @@ def test_changed_sources_are_reindexed_not_served_stale(seeds_copy: Path):
     assert library.engine.search("أسعار القمح في مصر")
 
 
+def test_snapshot_built_by_other_indexing_code_is_rebuilt(seeds_copy: Path, monkeypatch):
+    from retrieval import snapshot as snapshots
+
+    path = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, path)
+    built = path.stat().st_mtime_ns
+    monkeypatch.setattr(snapshots, "_INDEXING_MODULES", (snapshots.stemming,))
+    snapshots.code_digest.cache_clear()
+    try:
+        with pytest.raises(SnapshotError, match="another version"):
+            load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+        Library.open(seeds_copy, path)
+        assert path.stat().st_mtime_ns != built
+    finally:
+        snapshots.code_digest.cache_clear()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
