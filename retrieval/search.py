@@ -136,7 +136,7 @@ class SearchEngine:
         """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
         paragraph = self.store[doc]
         context = self._context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
-        return gram_counts([*context, *(t.term for t in self._paragraph_tokens(paragraph.text))])
+        return gram_counts([*context, *self.analyzer.terms(paragraph.text)])
 
     def _is_answerable(self, weights: dict[str, float], matches: dict[str, np.ndarray]) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
