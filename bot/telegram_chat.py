@@ -141,8 +141,16 @@ def _typing_sent(task: asyncio.Future) -> None:
 _PENDING: set[asyncio.Future] = set()  # keeps fire-and-forget tasks referenced until done
 
 
+# Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
+# handing it to a worker thread and back costs the event loop.
+INLINE_MAX_PARAGRAPHS = 100_000
+
+
 async def _answer(engine: SearchEngine, question: str, limit: int, offset: int) -> Answer:
-    """Search in a worker thread: the loop keeps serving (and can send "typing…") meanwhile."""
+    """Search on the loop for small collections; for large ones in a worker thread, so the loop
+    keeps serving (and can send "typing…") meanwhile."""
+    if len(engine.store) <= INLINE_MAX_PARAGRAPHS:
+        return engine.answer(question, limit, offset)
     return await asyncio.to_thread(engine.answer, question, limit, offset)
 
 
