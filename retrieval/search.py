@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,10 @@ class SearchEngine:
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
         self._context_terms = lru_cache(maxsize=4096)(analyzer.terms)
-        self._paragraph_grams = lru_cache(maxsize=1024)(self._indexed_grams)
+        # Not a bound method: the cache would hold the engine in a cycle past its replacement.
+        self._paragraph_grams = lru_cache(maxsize=1024)(
+            partial(_indexed_grams, self.store, analyzer, self._context_terms)
+        )
 
     @classmethod
     def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
@@ -131,12 +134,6 @@ class SearchEngine:
         hits = [Hit(self.store, head[i][0], fused[i]) for i in order]
         hits += [Hit(self.store, doc, score / best) for doc, score in tail]
         return hits[:limit]
-
-    def _indexed_grams(self, doc: int) -> Counter[str]:
-        """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
-        paragraph = self.store[doc]
-        context = self._context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
-        return gram_counts([*context, *self.analyzer.terms(paragraph.text)])
 
     def _is_answerable(self, weights: dict[str, float], matches: dict[str, np.ndarray]) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
@@ -195,3 +192,15 @@ class SearchEngine:
             highlights=tuple(Span(t.start, t.end) for t in matched),
             heading=paragraph.heading,
         )
+
+
+def _indexed_grams(
+    store: ParagraphStore,
+    analyzer: Analyzer,
+    context_terms: Callable[[str], list[str]],
+    doc: int,
+) -> Counter[str]:
+    """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
+    paragraph = store[doc]
+    context = context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
+    return gram_counts([*context, *analyzer.terms(paragraph.text)])
