@@ -21,7 +21,7 @@ from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
-from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts
+from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
 from retrieval.spelling import SpellingIndex
 from retrieval.store import ParagraphStore, TextSink
 
@@ -31,6 +31,10 @@ from retrieval.store import ParagraphStore, TextSink
 MIN_SHARED_TERMS = 2
 MIN_COVERAGE = 0.5
 CONFIDENCE_DEPTH = 10
+# A question word the corpus lacks still counts as found in a paragraph holding a derived form
+# of it: two thirds of its letter trigrams (استقلت in استقلالها). Shorter words match too much.
+VARIANT_MIN_LETTERS = 5
+VARIANT_SHARE = 2 / 3
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
 MAX_QUESTION_CHARS = 500
@@ -123,7 +127,7 @@ class SearchEngine:
         """
         depth = max(limit, CONFIDENCE_DEPTH, RERANK_DEPTH)
         ranked, matches = self.index.top_matching(terms, depth)
-        if not ranked or not self._is_answerable(weights, matches):
+        if not ranked or not self._is_answerable(weights, matches, [doc for doc, _ in ranked]):
             return []
         best = ranked[0][1]
         ranked = [(doc, score) for doc, score in ranked if score >= best * MIN_RELATIVE_SCORE]
@@ -135,11 +139,14 @@ class SearchEngine:
         hits += [Hit(self.store, doc, score / best) for doc, score in tail]
         return hits[:limit]
 
-    def _is_answerable(self, weights: dict[str, float], matches: dict[str, np.ndarray]) -> bool:
+    def _is_answerable(
+        self, weights: dict[str, float], matches: dict[str, np.ndarray], ranked: list[int]
+    ) -> bool:
         """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
 
         A term the corpus has never seen weighs as much as the rarest possible term, so a
-        question about something the articles never mention is not answered from its other words.
+        question about something the articles never mention is not answered from its other words,
+        unless a top paragraph uses a derived form of it (see VARIANT_SHARE).
         """
         total = sum(weights.values())
         if total <= 0:
@@ -150,10 +157,22 @@ class SearchEngine:
         for term, weight in weights.items():
             if term in matches:
                 contains = matches[term][:depth]
-                shared += contains
-                covered += contains * weight
+            elif len(term) >= VARIANT_MIN_LETTERS and term not in self.index.vocabulary:
+                contains = self._has_variant(term, ranked[:depth])
+            else:
+                continue
+            shared += contains
+            covered += contains * weight
         needed = min(MIN_SHARED_TERMS, len(weights))
         return bool(np.any((shared >= needed) | (covered > MIN_COVERAGE * total)))
+
+    def _has_variant(self, term: str, docs: list[int]) -> np.ndarray:
+        """For each paragraph: does it hold most of ``term``'s letter trigrams?"""
+        grams = set(letter_grams(term))
+        needed = VARIANT_SHARE * len(grams)
+        return np.array(
+            [len(grams & self._paragraph_grams(doc).keys()) >= needed for doc in docs], dtype=bool
+        )
 
     def _term_weights(self, terms: list[str]) -> dict[str, float]:
         unseen = math.log((self.index.doc_count + 0.5) / 0.5)

@@ -147,6 +147,20 @@ def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
     assert engine.search(question)[0].paragraph.number == 2
 
 
+def test_question_word_the_corpus_only_has_in_a_derived_form_is_answered(tmp_path: Path):
+    sources = write_articles(
+        tmp_path / "s",
+        {
+            "a.txt": "تقع الجزائر في شمال أفريقيا.\n"
+            "نالت الجزائر استقلالها عام 1962 بعد حرب طويلة مع فرنسا دامت سنوات.\n"
+        },
+    )
+    engine = SearchEngine.build(load_corpus(sources))
+    assert "استقلت" not in engine.index.vocabulary
+    answer = engine.answer("متى استقلت الجزائر؟")
+    assert answer.found and answer.passages[0].source.paragraph == 2
+
+
 def test_scores_fall_from_hit_to_hit_past_the_reordered_ones(seed_engine):
     hits = seed_engine.search("ديب سيك الذكاء الاصطناعي الصين أمريكا", limit=50)
     assert len(hits) > 20
