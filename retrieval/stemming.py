@@ -9,11 +9,16 @@ removes them only when what remains is a stem the corpus itself uses more often.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 # Lucene ArabicStemmer order; ة is folded to ه before stemming, so يه covers ية and ه covers ة.
 _LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 _LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+# Pronoun suffixes of light10's list, and the ت a ة becomes before them (not the plural ات).
+_PRONOUNS = ("ها", "ه")
+_TAA_MARBUTA = re.compile("(?<!ا)ت$")
 
 # The future particle س only ever precedes an imperfect verb, which starts with one of these.
 _IMPERFECT_PREFIXES = "يتنا"
@@ -53,7 +58,8 @@ def strip_suffixes(word: str) -> str:
 
     Light10 tries each suffix once, in list order, down to 2 letters. One pass leaves stems that
     depend on the order (السرطان → سرط but السرطانية → سرطان), and 2-letter stems collide
-    (حسين → حس, سكان → سك); measured in BENCHMARKS.md.
+    (حسين → حس, سكان → سك). A ة written ت before a pronoun is ة again once the pronoun is gone
+    (سلطته → سلطه, as سلطة), unless it ends the plural ات. Measured in BENCHMARKS.md.
     """
     changed = True
     while changed:
@@ -62,6 +68,8 @@ def strip_suffixes(word: str) -> str:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 word = word[: -len(suffix)]
                 changed = True
+                if suffix in _PRONOUNS and word.endswith("ت") and len(word) >= 4:
+                    word = _TAA_MARBUTA.sub("ه", word)
     return word
 
 

@@ -12,6 +12,12 @@ def test_suffixes_come_off_whatever_their_order():
     assert light10("سكانها") == light10("السكان")
 
 
+def test_taa_marbuta_written_before_a_pronoun_stems_like_the_bare_noun():
+    assert light10("سلطته") == light10("سلطه")  # normalised: ة is ه
+    assert light10("مدرستها") == light10("المدرسه")
+    assert light10("قراراتها") == light10("القرارات")  # the plural ات stays a plural
+
+
 def test_no_affix_leaves_a_two_letter_stem():
     assert light10("الحسين") == "حسين"  # not حس
     assert light10("والسكان") == "سكان"  # not سك
