@@ -130,9 +130,7 @@ async def main(count: int) -> None:
             print(json.dumps(row, ensure_ascii=False), flush=True)
         ratios.append(round(float(sanad_row["qps"]) / float(echo_row["qps"]), 3))
     print(
-        json.dumps(
-            {"sanad_vs_echo_throughput": statistics.median(ratios), "pair_ratios": ratios}
-        )
+        json.dumps({"sanad_vs_echo_throughput": statistics.median(ratios), "pair_ratios": ratios})
     )
 
 
