@@ -111,11 +111,15 @@ class Analyzer:
             if _ARABIC.fullmatch(form) and form not in STOPWORDS:
                 self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
         self._cache: dict[str, str | None] = {}
-        self._joined = lru_cache(maxsize=1 << 16)(self._joined_term)
         # Consonant skeleton → (skeleton, term) of corpus words, most frequent first.
         self._latin_names: dict[str, list[tuple[Skeleton, str]]] = {}
         self._arabic_names: dict[str, list[tuple[Skeleton, str]]] = {}
         self._index_latin_names()
+        # Every start of a Latin name's consonants: a pair whose first word's consonants are
+        # none of these cannot spell a name, whatever the second word is.
+        self._name_heads = frozenset(
+            key[:cut] for key in self._latin_names for cut in range(len(key) + 1)
+        )
         self._phrases: dict[tuple[str, ...], str] = {}
         self._phrase_starts: set[str] = set()
         for group in aliases:
@@ -222,17 +226,18 @@ class Analyzer:
     def _joined_term(self, first: str, second: str) -> str | None:
         """Term of a word pair that the corpus writes as one word or as one Latin name."""
         joined = first + second
-        if _ARABIC.fullmatch(joined):
-            if joined in self._forms:
-                return self.term(joined)
-            # Cheap test first: the pair's consonants must be those of some Latin corpus word.
-            consonants = consonant_classes(first) + consonant_classes(second.removesuffix("ه"))
-            if consonants not in self._latin_names:
-                return None
-            return self._latin_match(arabic_skeleton(joined))
-        if _LATIN.fullmatch(joined) and joined in self._forms:
-            return self.term(joined)
-        return None
+        if joined in self._forms:  # dictionary lookups first: most pairs fail them
+            is_word = _ARABIC.fullmatch(joined) or _LATIN.fullmatch(joined)
+            return self.term(joined) if is_word else None
+        # The pair's consonants must be those of some Latin corpus word (non-Arabic words have
+        # none, so a Latin pair never gets past this).
+        head = consonant_classes(first)
+        if head not in self._name_heads:
+            return None
+        consonants = head + consonant_classes(second.removesuffix("ه"))
+        if consonants not in self._latin_names or not _ARABIC.fullmatch(joined):
+            return None
+        return self._latin_match(arabic_skeleton(joined))
 
     def starts_phrase(self, form: str) -> bool:
         """Whether an admin alias phrase starts with ``form``."""
@@ -265,11 +270,21 @@ class Analyzer:
         """(first word, word count, term) of each term, joining aliases and split spellings."""
         found: list[tuple[int, int, str]] = []
         term_of = self._cache
+        starts = self._phrase_starts
+        pair_term = self._joined_term if self._forms else None
+        last = len(forms) - 1
         i = 0
-        while i < len(forms):
-            length, term = self.phrase_at(forms, i)
+        while i <= last:
+            # phrase_at, inlined: this loop runs for every word of every quoted paragraph.
+            form = forms[i]
+            if form in starts:
+                length, term = self.phrase_at(forms, i)
+            elif pair_term is not None and i < last:
+                term = pair_term(form, forms[i + 1])
+                length = 1 if term is None else 2
+            else:
+                length = 1
             if length == 1:
-                form = forms[i]
                 term = term_of[form] if form in term_of else self.term(form)
             if term is not None:
                 found.append((i, length, term))
@@ -284,7 +299,7 @@ class Analyzer:
                 if len(key) == length and key in self._phrases:
                     return length, self._phrases[key]
         if i + 1 < len(forms) and self._forms:
-            joined = self._joined(forms[i], forms[i + 1])
+            joined = self._joined_term(forms[i], forms[i + 1])
             if joined is not None:
                 return 2, joined
         return 1, None

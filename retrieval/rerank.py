@@ -11,6 +11,7 @@ trigram when it lacks every term containing it, taken as independent events.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -40,10 +41,7 @@ def letter_grams(term: str) -> tuple[str, ...]:
 
 def gram_counts(terms: Sequence[str]) -> Counter[str]:
     """How often each trigram occurs in a paragraph's (or a question's) terms."""
-    counts: Counter[str] = Counter()
-    for term in terms:
-        counts.update(letter_grams(term))
-    return counts
+    return Counter(itertools.chain.from_iterable(map(letter_grams, terms)))
 
 
 class GramScorer:
