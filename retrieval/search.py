@@ -157,7 +157,7 @@ class SearchEngine:
         for term, weight in weights.items():
             if term in matches:
                 contains = matches[term][:depth]
-            elif len(term) >= VARIANT_MIN_LETTERS and term not in self.index.vocabulary:
+            elif len(term) >= VARIANT_MIN_LETTERS:  # not in the index: no match array
                 contains = self._has_variant(term, ranked[:depth])
             else:
                 continue

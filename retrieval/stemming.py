@@ -9,16 +9,14 @@ removes them only when what remains is a stem the corpus itself uses more often.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 # Lucene ArabicStemmer order; ة is folded to ه before stemming, so يه covers ية and ه covers ة.
 _LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 _LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 
-# Pronoun suffixes of light10's list, and the ت a ة becomes before them (not the plural ات).
+# Pronoun suffixes of light10's list: before them a ة is written ت.
 _PRONOUNS = ("ها", "ه")
-_TAA_MARBUTA = re.compile("(?<!ا)ت$")
 
 # The future particle س only ever precedes an imperfect verb, which starts with one of these.
 _IMPERFECT_PREFIXES = "يتنا"
@@ -68,8 +66,9 @@ def strip_suffixes(word: str) -> str:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 word = word[: -len(suffix)]
                 changed = True
-                if suffix in _PRONOUNS and word.endswith("ت") and len(word) >= 4:
-                    word = _TAA_MARBUTA.sub("ه", word)
+                taa = word.endswith("ت") and not word.endswith("ات")  # a ة, not the plural
+                if suffix in _PRONOUNS and taa and len(word) >= 4:
+                    word = word[:-1] + "ه"
     return word
 
 
@@ -96,9 +95,8 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
             rest = word[len(proclitic) :]
             if proclitic.endswith("س") and rest[0] not in _IMPERFECT_PREFIXES:
                 continue
-            stem = strip_suffixes(rest)
-            count = lexicon.get(stem, 0)
-            if count > best_count and len(stem) >= 3:
+            count = lexicon.get(strip_suffixes(rest), 0)
+            if count > best_count:
                 best, best_count = rest, count
     return best
 
