@@ -66,16 +66,11 @@ def generate(size: int, seed: int = 7) -> Path:
     return target
 
 
-def _questions() -> list[str]:
+def _questions(path: Path = QUESTIONS) -> list[str]:
+    """The distinct question texts of an evaluation file, in file order."""
     from retrieval.evaluation import load_questions
 
-    return [q.text for q in load_questions(QUESTIONS)[0]]
-
-
-def _distinct_questions() -> list[str]:
-    from retrieval.evaluation import load_questions
-
-    return list(dict.fromkeys(q.text for q in load_questions(DISTINCT_QUESTIONS)[0]))
+    return list(dict.fromkeys(q.text for q in load_questions(path)[0]))
 
 
 def _latencies(
@@ -127,7 +122,7 @@ def measure_serve(size: int) -> dict:
         library.engine.answer(question, limit=3)
 
     figures = _latencies(answer, _questions())
-    distinct = _latencies(answer, _distinct_questions(), rounds=1, warm_up=False)
+    distinct = _latencies(answer, _questions(DISTINCT_QUESTIONS), rounds=1, warm_up=False)
     return {
         "snapshot_load_s": round(load, 2),
         **figures,

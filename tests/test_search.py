@@ -20,6 +20,11 @@ GOLDEN = [
 ]
 
 
+def engine_over(directory: Path, articles: dict[str, str]) -> SearchEngine:
+    """An engine over ``articles`` written as source files into ``directory``."""
+    return SearchEngine.build(load_corpus(write_articles(directory, articles)))
+
+
 @pytest.mark.parametrize(("question", "expected"), GOLDEN)
 def test_question_puts_its_paragraph_in_the_top_three(seed_engine, question, expected):
     hits = seed_engine.search(question, limit=3)
@@ -60,7 +65,7 @@ def test_pages_do_not_repeat_passages(seed_engine):
 
 
 def test_heading_does_not_outrank_the_paragraph_that_answers(tmp_path: Path):
-    sources = write_articles(
+    engine = engine_over(
         tmp_path / "s",
         {
             "a.txt": "أسعار القمح في مصر\n"
@@ -68,21 +73,19 @@ def test_heading_does_not_outrank_the_paragraph_that_answers(tmp_path: Path):
             "وقال التجار إن الطلب على الخبز ما زال مرتفعا رغم الأسعار.\n"
         },
     )
-    engine = SearchEngine.build(load_corpus(sources))
     hits = engine.search("كم ارتفعت أسعار القمح في مصر؟")
     assert hits[0].paragraph.number == 2
     assert all(h.paragraph.number != 1 for h in hits)
 
 
 def test_typo_in_question_still_finds_the_word(tmp_path: Path):
-    sources = write_articles(
+    engine = engine_over(
         tmp_path / "s",
         {
             "a.txt": "تقع بلجيكا في غرب أوروبا وعاصمتها بروكسل.\n"
             "يبلغ عدد سكان هولندا نحو ثمانية عشر مليون نسمة.\n"
         },
     )
-    engine = SearchEngine.build(load_corpus(sources))
     assert engine.search("أين تقع بلجيكيا؟")[0].paragraph.number == 1
 
 
@@ -114,8 +117,7 @@ def test_every_excerpt_is_an_exact_substring_of_the_paragraph_it_cites(seed_engi
 def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
     filler = "هذه جملة عامة لا علاقة لها بالسؤال المطروح هنا. " * 12
     text = filler + "أعلنت الشركة أرباحا قياسية بلغت مليار دولار في الربع الأخير. " + filler
-    sources = write_articles(tmp_path / "s", {"a.txt": text + "\n"})
-    engine = SearchEngine.build(load_corpus(sources))
+    engine = engine_over(tmp_path / "s", {"a.txt": text + "\n"})
     passage = engine.answer("كم بلغت أرباح الشركة القياسية؟").passages[0]
     assert passage.trimmed_start and passage.trimmed_end
     assert "أرباحا قياسية" in passage.excerpt_text
@@ -123,24 +125,20 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
 
 
 def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
-    sources = write_articles(
-        tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"}
-    )
-    engine = SearchEngine.build(load_corpus(sources))
+    engine = engine_over(tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"})
     assert engine.query_terms("بكأس") == ["بكاس"]  # not باسم: drop ك and add م is two edits
     assert engine.query_terms("بسام") == ["باسم"]  # two letters swapped is one slip
 
 
 def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
     """استقلت (question) and استقلالها (text) stem apart; their shared letters rank the answer."""
-    sources = write_articles(
+    engine = engine_over(
         tmp_path / "s",
         {
             "a.txt": "تقع الجزائر جنوب فرنسا.\n"
             "نالت الجزائر استقلالها عام 1962 بعد حرب طويلة مع فرنسا.\n"
         },
     )
-    engine = SearchEngine.build(load_corpus(sources))
     question = "متى استقلت الجزائر عن فرنسا؟"
     # BM25 alone prefers the shorter paragraph: both share exactly الجزائر and فرنسا.
     assert engine.index.top(engine.query_terms(question), 2)[0][0] == 0
@@ -148,14 +146,13 @@ def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
 
 
 def test_question_word_the_corpus_only_has_in_a_derived_form_is_answered(tmp_path: Path):
-    sources = write_articles(
+    engine = engine_over(
         tmp_path / "s",
         {
             "a.txt": "تقع الجزائر في شمال أفريقيا.\n"
             "نالت الجزائر استقلالها عام 1962 بعد حرب طويلة مع فرنسا دامت سنوات.\n"
         },
     )
-    engine = SearchEngine.build(load_corpus(sources))
     assert "استقلت" not in engine.index.vocabulary
     answer = engine.answer("متى استقلت الجزائر؟")
     assert answer.found and answer.passages[0].source.paragraph == 2
