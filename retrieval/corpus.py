@@ -25,6 +25,13 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 _MARKDOWN_IMAGE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+# "See also: <another article's headline>" lines that news sites interleave with the text: the
+# headline belongs to a different story, so quoting it would cite this article for it.
+_RELATED_LINK = re.compile(
+    r"^\s*(?:(?:شاهد|[اإ]قر[أا]|طالع)\s+(?:[أا]يض\S*|المزيد)|(?:read|see)\s+(?:also|more)"
+    r"|related)\s*[:：]",
+    re.IGNORECASE,
+)
 # Questions are left out on purpose: short question lines are sub-headings in news articles.
 _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 # A line this short that does not end a sentence is a heading or a byline, not an answer.
@@ -98,9 +105,9 @@ def _is_heading(line: str) -> bool:
 
 
 def _is_noise(line: str) -> bool:
-    """Scraped-page debris: markdown images and lines made only of hashtags."""
+    """Scraped-page debris: markdown images, hashtag-only lines and related-article links."""
     if line[0] not in "#!":
-        return False
+        return bool(_RELATED_LINK.match(line))
     return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in line.split())
 
 
@@ -140,9 +147,9 @@ def read_article(
     """Parse one article's text into its attribution and cleaned, numbered paragraphs.
 
     Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat their
-    headline), image and hashtag lines are dropped, and short heading lines become the context of
-    the paragraph below instead of passages of their own, since BM25 would rank a five-word
-    heading above the paragraph that answers.
+    headline), image, hashtag and "see also" link lines are dropped, and short heading lines
+    become the context of the paragraph below instead of passages of their own, since BM25 would
+    rank a five-word heading above the paragraph that answers.
     """
     if "\x00" in text:
         raise ArticleError("binary content")
@@ -162,7 +169,7 @@ def read_article(
         seen.add(paragraph)
         kept.append((number, _MARKDOWN_HEADING.sub("", paragraph)))
     if not kept:
-        raise ArticleError("no text after removing images and hashtags")
+        raise ArticleError("no text after removing page debris (images, hashtags, links)")
 
     title = meta.title or _derive_title(kept)
     article = Article(

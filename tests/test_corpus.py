@@ -72,6 +72,19 @@ def test_duplicates_images_and_hashtag_lines_are_dropped():
     assert [p.number for p in paragraphs] == [1, 5]
 
 
+def test_related_article_links_are_not_quoted_and_later_locators_stay():
+    text = (
+        "فقرة أولى عن شركة ناشئة تبني نموذجا لغويا كبيرا بتكلفة قليلة.\n"
+        "شاهد ايضاً: مرشحة للتعليم تواجه دعوى قضائية في ولاية أخرى\n"
+        "اقرأ أيضًا: عنوان قصة أخرى لا علاقة لها بالمقال\n"
+        "Read more: another headline from the same site\n"
+        "شاهد أيضا كيف يتغير السوق عندما تنخفض التكاليف بهذا الشكل.\n"
+    )
+    article, paragraphs = read_article("e.txt", text)
+    assert [p.number for p in paragraphs] == [1, 5]
+    assert article.paragraph_total == 5
+
+
 def test_short_heading_becomes_context_of_the_paragraph_below():
     text = "تكاليف الذكاء الاصطناعي\nتنخفض تكلفة النماذج كل عام بنسبة كبيرة، كما يقول الخبراء.\n"
     _, paragraphs = read_article("d.txt", text)
