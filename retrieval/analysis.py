@@ -153,24 +153,48 @@ class Analyzer:
         self._latin_terms = frozenset(
             term for entries in self._latin_names.values() for _, term in entries
         )
+        # Ordinary words share a short name's consonants by chance (اليمن and الأمن fit
+        # Leyman; صغيرة and الذكور fit Oscar). A transliteration writes the name's vowels as
+        # long ones, so of the corpus's spellings of a name only those that write the most of
+        # its vowels (أوسكار) stand for it. A spelling is read as :meth:`term` reads it: without
+        # its proclitics first (the و of وأمريكي is no vowel of America).
+        self._vowels_written: dict[str, int] = {}
+        spellings: list[tuple[Skeleton, str, str | None]] = []
         for form, _count in self._forms.most_common():
             if form in STOPWORDS or not _ARABIC.fullmatch(form):
                 continue
             base = strip_proclitics(form, self._lexicon)
-            for spelling in {base, form}:
-                skeleton = arabic_skeleton(spelling)
-                if skeleton and self._latin_match(skeleton) is None:
-                    entry = (skeleton, strip_suffixes(base))
-                    self._arabic_names.setdefault(skeleton.consonants, []).append(entry)
+            term = strip_suffixes(base)
+            scored = False
+            for spelling in (base, form) if base != form else (form,):
+                if (skeleton := arabic_skeleton(spelling)) is None:
+                    continue
+                latin = self._first_latin(skeleton)
+                spellings.append((skeleton, term, latin))
+                if latin is not None and not scored:
+                    written = len(skeleton.vowel_gaps)
+                    self._vowels_written[latin] = max(self._vowels_written.get(latin, 0), written)
+                    scored = True
+        for skeleton, term, latin in spellings:
+            if latin is None or len(skeleton.vowel_gaps) < self._vowels_written.get(latin, 0):
+                self._arabic_names.setdefault(skeleton.consonants, []).append((skeleton, term))
 
-    def _latin_match(self, skeleton: Skeleton | None) -> str | None:
+    def _first_latin(self, skeleton: Skeleton) -> str | None:
         """The corpus's most frequent Latin term that an Arabic skeleton transliterates."""
-        if skeleton is None:
-            return None
         for latin, term in self._latin_names.get(skeleton.consonants, ()):
             if transliterates(skeleton, latin):
                 return term
         return None
+
+    def _latin_match(self, skeleton: Skeleton | None) -> str | None:
+        """The Latin term an Arabic spelling stands for: it fits the name's consonants and
+        writes as many of its vowels as the corpus's best spelling of it does."""
+        if skeleton is None:
+            return None
+        latin = self._first_latin(skeleton)
+        if latin is None or len(skeleton.vowel_gaps) < self._vowels_written.get(latin, 0):
+            return None
+        return latin
 
     def _arabic_match(self, skeleton: Skeleton | None) -> str | None:
         """The corpus's most frequent Arabic term that transliterates a Latin skeleton."""

@@ -74,6 +74,20 @@ def test_arabic_word_with_ain_is_never_a_latin_name():
     assert analyzer.terms("معارك") != analyzer.terms("America")
 
 
+def test_words_sharing_a_names_consonants_are_not_that_name():
+    analyzer = Analyzer.from_texts(
+        [
+            "فاز الفيلم بجائزة Oscar هذا العام.",
+            "حصلت الممثلة على جائزة الأوسكار لأول مرة.",
+            "القطط الصغيرة تلعب مع الذكور في الحديقة.",
+        ]
+    )
+    oscar = analyzer.terms("Oscar")
+    assert analyzer.terms("أوسكار") == oscar
+    assert analyzer.terms("الصغيرة") != oscar
+    assert analyzer.terms("الذكور") != oscar
+
+
 def test_word_memory_is_bounded_without_changing_any_term(monkeypatch):
     import itertools
 
