@@ -18,14 +18,16 @@ PDI = "\u2069"
 # A run that starts with a Latin letter or digit and continues through Latin text, numbers,
 # and the punctuation that lives inside them (R-1, GPT-4, 3.5%, https://x.y/z). A /command is
 # left alone: Telegram only recognises it when nothing sits between the slash and the name.
+# Terminal styling (ESC [ 1 m) is skipped whole: an isolate inside it breaks the sequence.
 _LTR_RUN = re.compile(
-    r"(?<![/\w])(?:[A-Za-z0-9][A-Za-z0-9\-_.,:/%&'’+@#=?~]*[A-Za-z0-9%/]|[A-Za-z0-9])"
+    r"(\x1b\[[0-9;]*m)"
+    r"|(?<![/\w])(?:[A-Za-z0-9][A-Za-z0-9\-_.,:/%&'’+@#=?~]*[A-Za-z0-9%/]|[A-Za-z0-9])"
 )
 
 
 def isolate_ltr_runs(text: str) -> str:
     """Wrap each Latin or numeric run of ``text`` in a left-to-right isolate."""
-    return _LTR_RUN.sub(lambda m: f"{LRI}{m.group()}{PDI}", text)
+    return _LTR_RUN.sub(lambda m: m.group(1) or f"{LRI}{m.group()}{PDI}", text)
 
 
 def rtl_line(text: str) -> str:

@@ -1,4 +1,8 @@
-"""Every sentence Sanad says to a person, in one place: Modern Standard Arabic, short, friendly."""
+"""Every sentence Sanad says to a person, in one place: Modern Standard Arabic, short, friendly.
+
+Counts are written as "label: number" (الفقرات: 47): a number before an Arabic noun changes the
+noun's form (3 فقرات، 11 فقرة، فقرتان), so "{n} فقرات" is wrong for most n.
+"""
 
 from __future__ import annotations
 
@@ -26,16 +30,17 @@ CHAT_WELCOME = (
 )
 CHAT_PROMPT = "سؤالك: "
 CHAT_BYE = "إلى اللقاء!"
+MORE_LEFT = "(فقرات أخرى: {count}. اكتب «المزيد» لعرضها)"
 MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
 
-SOURCES_HEADER = "المصادر المحمّلة ({articles} مقالات، {paragraphs} فقرة):"
+SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
 
 START = (
     "مرحبًا، أنا <b>سند</b> 👋\n"
     "أجيب عن أسئلتك بالعربية بفقرات مقتبسة حرفيًا من مقالاتي، ومع كل فقرة مصدرها: "
     "المقال ورقم الفقرة والناشر. لا أؤلف نصًا من عندي.\n\n"
-    "أعرف الآن {articles} مقالات ({paragraphs} فقرة)، منها:\n{titles}\n\n"
+    "مصادري الآن (المقالات: {articles}، الفقرات: {paragraphs})، منها:\n{titles}\n\n"
     "اكتب سؤالك، أو جرّب أحد الأمثلة:"
 )
 START_GROUP_HINT = "في المجموعات: اكتب /ask ثم سؤالك، أو اذكرني، أو ردّ على إحدى رسائلي."
@@ -62,12 +67,12 @@ INLINE_NO_ANSWER_TEXT = "لم أجد في مصادر سند ما يجيب عن: 
 RELOAD_STARTED = "جارٍ إعادة تحميل المصادر…"
 RELOAD_DONE = (
     "تمت إعادة التحميل في {seconds:.1f} ث.\n"
-    "المقالات: {articles} ({paragraphs} فقرة).\n"
+    "المقالات: {articles}، الفقرات: {paragraphs}.\n"
     "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
 )
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
 RELOAD_BUSY = "إعادة تحميل أخرى جارية، انتظر حتى تنتهي."
-ROLLBACK_DONE = "أعدت الفهرس السابق ({articles} مقالات، {paragraphs} فقرة)."
+ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"
 UPLOAD_BAD_NAME = (
@@ -84,7 +89,7 @@ STATS = (
     "أسئلة أُجيب عنها: {answered} (بلا إجابة: {unanswered}، نسبة {no_answer_rate:.0%})\n"
     "استعلامات مضمّنة: {inline}\n"
     "زمن الإجابة: الوسيط {p50:.0f} م.ث، p95 {p95:.0f} م.ث\n"
-    "الفهرس: {articles} مقالات، {paragraphs} فقرة\n"
+    "الفهرس: المقالات {articles}، الفقرات {paragraphs}\n"
     "التقييمات: 👍 {helpful} / 👎 {unhelpful}"
 )
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"

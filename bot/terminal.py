@@ -2,7 +2,9 @@
 
 Text stays in logical order (so it copies and pipes correctly); each line starts with a
 right-to-left mark and Latin runs are isolated, which is what bidi-aware terminals need to show
-Arabic right-to-left. Highlights are bold when writing to a terminal, «guillemets» otherwise.
+Arabic right-to-left. Highlights are bold on a terminal; piped output quotes the text exactly as
+the source has it, since marks added inside a quote (Arabic news uses «» itself) would put
+punctuation in the source's mouth.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ RESET = "\033[0m"
 def _highlighted(passage: Passage, ansi: bool) -> str:
     """The excerpt with its matched terms marked."""
     body = "".join(
-        (f"{BOLD}{text}{RESET}" if ansi else f"«{text}»") if marked else text
+        f"{BOLD}{text}{RESET}" if marked and ansi else text
         for text, marked in passage.marked_pieces()
     )
     return (
@@ -56,10 +58,6 @@ def render_answer(answer: Answer, ansi: bool = False) -> str:
         lines.append(rtl_line(f"   — {DIM}{source}{RESET}" if ansi else f"   — {source}"))
         lines.append("")
     if answer.has_more:
-        lines.append(
-            rtl_line(
-                f"({answer.total - answer.offset - len(answer.passages)} "
-                f"فقرات أخرى: اكتب «المزيد»)"
-            )
-        )
+        left = answer.total - answer.offset - len(answer.passages)
+        lines.append(rtl_line(messages.MORE_LEFT.format(count=left)))
     return "\n".join(lines).rstrip()

@@ -8,6 +8,11 @@ from pathlib import Path
 
 from conftest import ROOT, SEEDS, write_articles
 
+from bot.terminal import BOLD, RESET, render_answer
+from retrieval.search import SearchEngine
+
+BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
+
 SANAD = [sys.executable, "-m", "bot.cli"]
 
 
@@ -130,3 +135,12 @@ def test_index_command_saves_a_snapshot_that_later_commands_use(seeds_copy):
     assert (seeds_copy / ".sanad-index").is_file()
     asked = run(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"])
     assert asked.returncode == 0 and "ناسداك" in asked.stdout
+
+
+def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights():
+    answer = SearchEngine.from_sources(SEEDS).answer("كم انخفض مؤشر ناسداك؟")
+    passage = answer.passages[0]
+    quoted = passage.text[passage.excerpt.start : passage.excerpt.end]
+    piped = render_answer(answer, ansi=False)
+    assert f"«{quoted}" in "".join(ch for ch in piped if ch not in BIDI_CONTROLS)
+    assert f"{BOLD}ناسداك{RESET}" in render_answer(answer, ansi=True)
