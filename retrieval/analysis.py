@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from retrieval.normalize import normalize_arabic
-from retrieval.stemming import stem_latin, strip_proclitics, strip_suffixes
+from retrieval.stemming import (
+    stem_latin,
+    strip_proclitics,
+    strip_suffixes,
+    without_proclitics,
+)
 from retrieval.stopwords import STOPWORDS
 from retrieval.transliteration import (
+    LETTER_NAMES,
     Skeleton,
     arabic_skeleton,
+    arabic_sounds,
     consonant_classes,
     latin_skeleton,
+    latin_sounds,
+    spelled_letters,
     transliterates,
 )
 
@@ -39,6 +48,15 @@ _ARABIC = re.compile("[\u0621-\u064a]+")
 # Distinct words whose terms are remembered (about 60 MB at most).
 TERM_CACHE_SIZE = 1 << 18
 _LATIN = re.compile("[a-z]+")
+# A Latin word that Arabic may spell out letter by letter: an acronym, perhaps with a number
+# after it (GPT, AI, R1, H100). Longer words are pronounced, not spelled.
+_LATIN_START = re.compile("[a-z]")
+_ACRONYM_LETTERS = 5
+_ACRONYM = re.compile(f"[a-z]{{1,{_ACRONYM_LETTERS}}}[0-9]*")
+# One-letter proclitics a split name may carry on its first half (بديب سيك، لديب سيك).
+PAIR_PROCLITICS = frozenset("وفبلك")
+# The longest run of words read as one term: an acronym of five letter names and a number.
+MAX_PHRASE_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,7 @@ class Analyzer:
             if _ARABIC.fullmatch(form) and form not in STOPWORDS:
                 self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
         self._cache: dict[str, str | None] = {}
+        self._word_aliases: dict[str, str] = {}  # one-word spellings of admin alias groups
         # Consonant skeleton → (skeleton, term) of corpus words, most frequent first.
         self._latin_names: dict[str, list[tuple[Skeleton, str]]] = {}
         self._arabic_names: dict[str, list[tuple[Skeleton, str]]] = {}
@@ -120,10 +139,16 @@ class Analyzer:
         self._name_heads = frozenset(
             key[:cut] for key in self._latin_names for cut in range(len(key) + 1)
         )
+        self._index_acronyms()
         self._phrases: dict[tuple[str, ...], str] = {}
         self._phrase_starts: set[str] = set()
+        self._multiword_starts = self._acronym_starts
         for group in aliases:
             self._add_alias(group)
+        if self._phrases or self._word_aliases:
+            self._cache.clear()  # words analysed before the aliases were known
+            self._index_acronyms()
+        self._multiword_starts = frozenset(self._phrase_starts | self._acronym_starts)
 
     @property
     def forms(self) -> Counter[str]:
@@ -179,6 +204,68 @@ class Analyzer:
             if latin is None or len(skeleton.vowel_gaps) < self._vowels_written.get(latin, 0):
                 self._arabic_names.setdefault(skeleton.consonants, []).append((skeleton, term))
 
+    def _index_acronyms(self) -> None:
+        """The corpus's Latin words that Arabic spells out, at least in part, by their letters:
+        acronyms (جي بي تي = GPT) and names ending in one (أوبن إيه آي = OpenAI)."""
+        self._acronyms: dict[str, str] = {}
+        # Spelled ending → (sounds of the pronounced beginning, term).
+        self._compounds: dict[str, list[tuple[Skeleton, str]]] = {}
+        for form in self._forms:
+            if not _LATIN_START.match(form) or form in STOPWORDS:
+                continue
+            if (term := self.term(form)) is None:
+                continue
+            if _ACRONYM.fullmatch(form) and len(form) >= 2:
+                self._acronyms.setdefault(form, term)
+                self._acronyms.setdefault(stem_latin(form), term)  # GPUs: جي بي يو
+            if _LATIN.fullmatch(form):
+                for cut in range(max(2, len(form) - _ACRONYM_LETTERS), len(form) - 1):
+                    head, tail = form[:cut], form[cut:]
+                    if set(head) & set("aeiou"):
+                        self._compounds.setdefault(tail, []).append((latin_sounds(head), term))
+        firsts = {acronym[0] for acronym in self._acronyms}
+        self._acronym_starts = frozenset(
+            name for name, letters in LETTER_NAMES.items() if firsts & set(letters)
+        )
+        seconds = {tail[0] for tail in self._compounds}
+        self._compound_tails = frozenset(
+            name for name, letters in LETTER_NAMES.items() if seconds & set(letters)
+        )
+
+    def _compound_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
+        """A corpus name pronounced, then spelled (شات جي بي تي = ChatGPT), from ``forms[i]``.
+        Arabic writes English ch as ش or تش."""
+        head = forms[i]
+        sounds = [arabic_sounds(head), arabic_sounds(head.replace("تش", "ش"))]
+        end = i + 1
+        while end < len(forms) and end - i < MAX_PHRASE_WORDS and forms[end] in LETTER_NAMES:
+            end += 1
+        for stop in range(end, i + 2, -1):
+            for letters in spelled_letters(forms[i + 1 : stop]):
+                for latin, term in self._compounds.get(letters, ()):
+                    if any(s is not None and transliterates(s, latin) for s in sounds):
+                        return stop - i, term
+        return 1, None
+
+    def continues_compound(self, form: str) -> bool:
+        """Whether ``form`` may spell the end of a corpus name begun by the word before it."""
+        return form in self._compound_tails
+
+    def _spelled_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
+        """A corpus acronym spelled out in Arabic letter names from ``forms[i]`` on: two names
+        or more (جي بي تي = GPT), or names and a number (آر 1 = R1). (1, None): none."""
+        end = i
+        while end < len(forms) and end - i < MAX_PHRASE_WORDS - 1 and forms[end] in LETTER_NAMES:
+            end += 1
+        for stop in range(end, i, -1):
+            number = forms[stop] if stop < len(forms) and forms[stop].isdigit() else ""
+            for letters in spelled_letters(forms[i:stop]):
+                if number and letters + number in self._acronyms:
+                    return stop - i + 1, self._acronyms[letters + number]
+                if stop - i >= 2 and letters in self._acronyms:
+                    return stop - i, self._acronyms[letters]
+        return 1, None
+
     def _first_latin(self, skeleton: Skeleton) -> str | None:
         """The corpus's most frequent Latin term that an Arabic skeleton transliterates."""
         for latin, term in self._latin_names.get(skeleton.consonants, ()):
@@ -211,7 +298,9 @@ class Analyzer:
             term = "_".join(canonical)
             for spelling in spellings:
                 words = tuple(word.form for word in surface_words(spelling))
-                if words:
+                if len(words) == 1:
+                    self._word_aliases[words[0]] = term
+                elif words:
                     self._phrases[words] = term
                     self._phrase_starts.add(words[0])
 
@@ -233,7 +322,13 @@ class Analyzer:
     def _term_uncached(self, form: str) -> str | None:
         if form in STOPWORDS or (len(form) == 1 and not form.isdigit()):
             return None
+        if form in self._word_aliases:
+            return self._word_aliases[form]
         if _ARABIC.fullmatch(form):
+            if self._word_aliases:  # لأبل is أبل
+                for reading in without_proclitics(form):
+                    if reading in self._word_aliases:
+                        return self._word_aliases[reading]
             base = strip_proclitics(form, self._lexicon)
             latin = self._latin_match(arabic_skeleton(base)) or self._latin_match(
                 arabic_skeleton(form)
@@ -248,7 +343,14 @@ class Analyzer:
         return form
 
     def _joined_term(self, first: str, second: str) -> str | None:
-        """Term of a word pair that the corpus writes as one word or as one Latin name."""
+        """Term of a word pair that the corpus writes as one word or as one Latin name, also
+        behind a one-letter proclitic (بديب سيك is ب + ديب سيك)."""
+        term = self._joined_as_written(first, second)
+        if term is None and first[0] in PAIR_PROCLITICS and len(first) > 2:
+            term = self._joined_as_written(first[1:], second)
+        return term
+
+    def _joined_as_written(self, first: str, second: str) -> str | None:
         joined = first + second
         if joined in self._forms:  # dictionary lookups first: most pairs fail them
             is_word = _ARABIC.fullmatch(joined) or _LATIN.fullmatch(joined)
@@ -264,8 +366,8 @@ class Analyzer:
         return self._latin_match(arabic_skeleton(joined))
 
     def starts_phrase(self, form: str) -> bool:
-        """Whether an admin alias phrase starts with ``form``."""
-        return form in self._phrase_starts
+        """Whether an admin alias phrase or a spelled-out corpus acronym may start at ``form``."""
+        return form in self._multiword_starts
 
     @property
     def phrase_terms(self) -> list[str]:
@@ -294,14 +396,15 @@ class Analyzer:
         """(first word, word count, term) of each term, joining aliases and split spellings."""
         found: list[tuple[int, int, str]] = []
         term_of = self._cache
-        starts = self._phrase_starts
+        starts = self._multiword_starts
+        tails = self._compound_tails
         pair_term = self._joined_term if self._forms else None
         last = len(forms) - 1
         i = 0
         while i <= last:
             # phrase_at, inlined: this loop runs for every word of every quoted paragraph.
             form = forms[i]
-            if form in starts:
+            if form in starts or (i < last and forms[i + 1] in tails):
                 length, term = self.phrase_at(forms, i)
             elif pair_term is not None and i < last:
                 term = pair_term(form, forms[i + 1])
@@ -316,12 +419,21 @@ class Analyzer:
         return found
 
     def phrase_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
-        """The longest alias or joined pair starting at ``forms[i]`` (length 1: none)."""
+        """The longest alias, spelled-out acronym or joined pair starting at ``forms[i]``
+        (length 1: none). At most :data:`MAX_PHRASE_WORDS` words are read."""
         if forms[i] in self._phrase_starts:
             for length in (4, 3, 2):
                 key = tuple(forms[i : i + length])
                 if len(key) == length and key in self._phrases:
                     return length, self._phrases[key]
+        if forms[i] in self._acronym_starts:
+            length, term = self._spelled_at(forms, i)
+            if term is not None:
+                return length, term
+        if i + 1 < len(forms) and forms[i + 1] in self._compound_tails:
+            length, term = self._compound_at(forms, i)
+            if term is not None:
+                return length, term
         if i + 1 < len(forms) and self._forms:
             joined = self._joined_term(forms[i], forms[i + 1])
             if joined is not None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.analysis import Analyzer, word_forms
+from retrieval.analysis import MAX_PHRASE_WORDS, PAIR_PROCLITICS, Analyzer, word_forms
 from retrieval.bm25 import BM25Index, BM25Params, group_occurrences, in_sorted
 from retrieval.corpus import (
     Article,
@@ -322,7 +322,8 @@ class _FormTable:
     forms_per_token: npt.NDArray[np.int64]
     token_form_ids: npt.NDArray[np.int32]
     form_term: npt.NDArray[np.int64]  # -1: not indexed (stop word)
-    may_start: npt.NDArray[np.bool_]  # an alias phrase may start with this form
+    may_start: npt.NDArray[np.bool_]  # an alias phrase or spelled acronym may start here
+    may_continue: npt.NDArray[np.bool_]  # may spell the end of a name the word before begins
     pairs: _PairFilter
     terms: dict[str, int]
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -364,6 +365,9 @@ class _FormTable:
         for phrase in analyzer.phrase_terms:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
+        may_continue = np.fromiter(
+            map(analyzer.continues_compound, form_list), bool, len(form_list)
+        )
         return cls(
             analyzer,
             form_list,
@@ -372,6 +376,7 @@ class _FormTable:
             token_form_ids,
             form_term,
             may_start,
+            may_continue,
             _PairFilter.build(analyzer, forms),
             terms,
         )
@@ -394,16 +399,18 @@ class _FormTable:
         del per_token
         term = self.form_term[forms]
 
-        # Where an alias phrase or a joined pair may start: ask the analyser there, in order.
-        may_join = self.pairs.may_join(forms[:-1], forms[1:]) & (doc[1:] == doc[:-1])
-        candidates = np.flatnonzero(self.may_start[forms] | np.append(may_join, False))
+        # Where an alias phrase, an acronym or a joined pair may start: ask the analyser there,
+        # in order.
+        same_doc = doc[1:] == doc[:-1]
+        may_join = self.pairs.may_join(forms[:-1], forms[1:]) | self.may_continue[forms[1:]]
+        candidates = np.flatnonzero(self.may_start[forms] | np.append(may_join & same_doc, False))
         if len(candidates):
             doc_end = np.cumsum(np.bincount(doc, minlength=len(lengths)))
             consumed = 0
             for i in candidates.tolist():
                 if i < consumed:
                     continue
-                end = min(i + 4, int(doc_end[doc[i]]))
+                end = min(i + MAX_PHRASE_WORDS, int(doc_end[doc[i]]))
                 window = [self.form_list[f] for f in forms[i:end].tolist()]
                 length, phrase = self.analyzer.phrase_at(window, 0)
                 if length > 1 and phrase is not None:
@@ -543,32 +550,38 @@ class _PairFilter:
     @classmethod
     def build(cls, analyzer: Analyzer, forms: dict[str, int]) -> _PairFilter:
         form_list = list(forms)
-        word_cuts = [
-            (form[:cut], form[cut:])
+        # Each route also comes with the left word's one-letter proclitic removed.
+        bare = [
+            form[1:] if form[0] in PAIR_PROCLITICS and len(form) > 2 else None
             for form in form_list
-            if form.isalpha()
-            for cut in range(1, len(form))
-            if form[:cut] in forms and form[cut:] in forms
         ]
+        routes = []
+        for left in (form_list, bare):
+            known = set(filter(None, left))
+            word_cuts = [
+                (form[:cut], form[cut:])
+                for form in form_list
+                if form.isalpha()
+                for cut in range(1, len(form))
+                if form[:cut] in known and form[cut:] in forms
+            ]
+            routes.append(_PairRoute.from_cuts(word_cuts, left, form_list))
         name_cuts = [
             (key[:cut], key[cut:])
             for key in analyzer.name_consonants
             for cut in range(len(key) + 1)
         ]
-        arabic = [form if _ARABIC_FORM.fullmatch(form) else None for form in form_list]
-        return cls(
-            (
-                _PairRoute.from_cuts(word_cuts, form_list, form_list),
-                _PairRoute.from_cuts(
-                    name_cuts,
-                    [None if a is None else consonant_classes(a) for a in arabic],
-                    [
-                        None if a is None else consonant_classes(a.removesuffix("ه"))
-                        for a in arabic
-                    ],
-                ),
-            )
-        )
+        right_names = [
+            consonant_classes(form.removesuffix("ه")) if _ARABIC_FORM.fullmatch(form) else None
+            for form in form_list
+        ]
+        for left in (form_list, bare):
+            left_names = [
+                consonant_classes(form) if form and _ARABIC_FORM.fullmatch(form) else None
+                for form in left
+            ]
+            routes.append(_PairRoute.from_cuts(name_cuts, left_names, right_names))
+        return cls(tuple(routes))
 
     def may_join(
         self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]

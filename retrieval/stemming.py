@@ -9,7 +9,7 @@ removes them only when what remains is a stem the corpus itself uses more often.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 # Lucene ArabicStemmer order; ة is folded to ه before stemming, so يه covers ية and ه covers ة.
 _LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
@@ -99,6 +99,13 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
             if count > best_count:
                 best, best_count = rest, count
     return best
+
+
+def without_proclitics(word: str) -> Iterator[str]:
+    """Every reading of ``word`` with a proclitic stack removed, longest stack first."""
+    for proclitic in _PROCLITICS:
+        if word.startswith(proclitic) and len(word) - len(proclitic) >= 2:
+            yield word[len(proclitic) :]
 
 
 def stem_latin(word: str) -> str:

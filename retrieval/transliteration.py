@@ -13,8 +13,10 @@ vocabulary, never by a list of known entities.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 # Digraphs first: English and pinyin spellings of single Arabic consonants.
 _LATIN_DIGRAPHS = (
@@ -103,13 +105,8 @@ def _skeleton(symbols: list[str]) -> Skeleton:
     return Skeleton("".join(consonants), frozenset(gaps))
 
 
-def latin_skeleton(word: str) -> Skeleton | None:
-    """Skeleton of a lowercase Latin word; None for acronyms (no vowel) and short words.
-
-    Acronyms such as GPT or LLM are read letter by letter in Arabic, not transliterated.
-    """
-    if not _LATIN_WORD.fullmatch(word) or not set(word) & set("aeiou"):
-        return None
+def latin_sounds(word: str) -> Skeleton:
+    """Consonant classes and vowel gaps of a lowercase Latin word, however short."""
     # Doubled letters are one sound (Apple); a final h is silent (Sarah → سارة).
     text = re.sub(r"(.)\1+", r"\1", word).removesuffix("h")
     for digraph, cls in _LATIN_DIGRAPHS:
@@ -124,22 +121,36 @@ def latin_skeleton(word: str) -> Skeleton | None:
             symbols.append("V")
         elif ch in _LATIN_CLASSES:
             symbols.append(_LATIN_CLASSES[ch])
-    skeleton = _skeleton(symbols)
+    return _skeleton(symbols)
+
+
+def latin_skeleton(word: str) -> Skeleton | None:
+    """Skeleton of a lowercase Latin word; None for acronyms (no vowel) and short words.
+
+    Acronyms such as GPT or LLM are read letter by letter in Arabic, not transliterated.
+    """
+    if not _LATIN_WORD.fullmatch(word) or not set(word) & set("aeiou"):
+        return None
+    skeleton = latin_sounds(word)
     return skeleton if len(skeleton.consonants) >= MIN_CONSONANTS else None
 
 
-def arabic_skeleton(word: str) -> Skeleton | None:
-    """Skeleton of a normalised Arabic word; None when too short to be evidence of a name."""
-    # ع has no counterpart in the languages names are borrowed from: a word with it is Arabic.
+def arabic_sounds(word: str) -> Skeleton | None:
+    """Consonant classes and written vowels of a normalised Arabic word, however short;
+    None for a word with ع, which no borrowed name has."""
     if not _ARABIC_WORD.fullmatch(word) or "ع" in word:
         return None
     # ة is folded to ه and is no transliterated consonant; a leading alef only carries the
     # vowel Arabic puts before a consonant cluster or a letter name (Nvidia → إنفيديا).
-    word = word.removesuffix("ه")
-    bare = word.lstrip("ا")
+    bare = word.removesuffix("ه").lstrip("ا")
     symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in bare]
-    skeleton = _skeleton([s for s in symbols if s])
-    if len(skeleton.consonants) < MIN_CONSONANTS:
+    return _skeleton([s for s in symbols if s])
+
+
+def arabic_skeleton(word: str) -> Skeleton | None:
+    """Skeleton of a normalised Arabic word; None when too short to be evidence of a name."""
+    skeleton = arabic_sounds(word)
+    if skeleton is None or len(skeleton.consonants) < MIN_CONSONANTS:
         return None
     # Three consonants and no long vowel is what a native Arabic word looks like (ذكر، كبسة):
     # borrowed names of three consonants write a vowel (غوغل، تسلا، إنتل).
@@ -160,3 +171,48 @@ def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
     Consonant classes must agree and every vowel Arabic writes must face a vowel in the Latin.
     """
     return arabic.consonants == latin.consonants and arabic.vowel_gaps <= latin.vowel_gaps
+
+
+# Acronyms are read letter by letter, and Arabic spells the letter names out: GPT is جي بي تي,
+# AI is إيه آي, R1 is آر 1. Normalised spellings (آ/إ/أ → ا) and the letters each may name:
+# إي (E) and آي (I) fold to one spelling, and بي is both B and P.
+LETTER_NAMES: dict[str, str] = {
+    "ايه": "a",
+    "اي": "aei",
+    "بي": "bp",
+    "سي": "c",
+    "دي": "d",
+    "اف": "f",
+    "جي": "g",
+    "اتش": "h",
+    "ايتش": "h",
+    "جيه": "j",
+    "جاي": "j",
+    "كيه": "k",
+    "كاي": "k",
+    "ال": "l",
+    "ايل": "l",
+    "ام": "m",
+    "ايم": "m",
+    "ان": "n",
+    "اين": "n",
+    "او": "o",
+    "كيو": "q",
+    "ار": "r",
+    "اس": "s",
+    "ايس": "s",
+    "تي": "t",
+    "يو": "u",
+    "في": "v",
+    "دبليو": "w",
+    "اكس": "x",
+    "ايكس": "x",
+    "واي": "y",
+    "زد": "z",
+    "زي": "z",
+}
+
+
+def spelled_letters(names: Sequence[str]) -> Iterator[str]:
+    """Every Latin letter string a run of Arabic letter names can spell (بي تي → bt, pt)."""
+    return ("".join(letters) for letters in product(*(LETTER_NAMES[name] for name in names)))

@@ -46,6 +46,18 @@ def test_split_spelling_of_a_one_word_name_is_joined():
     assert analyzer.terms("ديب سيك") == analyzer.terms("ديبسيك")
 
 
+def test_split_spelling_behind_a_proclitic_is_joined():
+    analyzer = Analyzer.from_texts(CORPUS)
+    assert analyzer.terms("بديب سيك") == analyzer.terms("لديب سيك") == analyzer.terms("ديبسيك")
+
+
+def test_one_word_alias_spellings_are_the_canonical_name():
+    analyzer = Analyzer.from_texts(
+        ["باعت Apple هواتف أكثر هذا العام."], parse_alias_lines(["Apple = أبل = آبل"])
+    )
+    assert analyzer.terms("أبل") == analyzer.terms("لأبل") == analyzer.terms("Apple")
+
+
 def test_proclitic_on_a_corpus_name_is_stripped():
     analyzer = Analyzer.from_texts([*CORPUS, "أرباح سامسونج"])
     assert analyzer.terms("لسامسونج") == analyzer.terms("سامسونج")
@@ -86,6 +98,18 @@ def test_words_sharing_a_names_consonants_are_not_that_name():
     assert analyzer.terms("أوسكار") == oscar
     assert analyzer.terms("الصغيرة") != oscar
     assert analyzer.terms("الذكور") != oscar
+
+
+def test_acronyms_and_names_spelled_in_arabic_letter_names_are_the_latin_word():
+    analyzer = Analyzer.from_texts(
+        ["قدمت OpenAI نموذج GPT-4 ثم ChatGPT، وردت الصين بنموذج R1 في المدينة."]
+    )
+    assert analyzer.terms("جي بي تي") == analyzer.terms("GPT")
+    assert analyzer.terms("آر 1") == analyzer.terms("R1")
+    assert analyzer.terms("أوبن إيه آي") == analyzer.terms("OpenAI")
+    assert analyzer.terms("شات جي بي تي") == analyzer.terms("تشات جي بي تي") == ["chatgpt"]
+    # Letter names that are also words keep their meaning outside an acronym.
+    assert analyzer.terms("في المدينة") == analyzer.terms("المدينة")
 
 
 def test_word_memory_is_bounded_without_changing_any_term(monkeypatch):

@@ -36,6 +36,43 @@ def test_latin_question_finds_passage_written_in_arabic_script(seed_engine):
     assert hits and all("تسلا" in h.paragraph.text or "Tesla" in h.paragraph.text for h in hits)
 
 
+@pytest.mark.parametrize("question", ["ما هو شات جي بي تي؟", "ما هو تشات جي بي تي؟"])
+def test_name_spelled_out_in_arabic_letters_finds_its_latin_spelling(seed_engine, question):
+    hits = seed_engine.search(question, limit=3)  # the seeds name ChatGPT three times
+    assert len(hits) == 3 and all("chatgpt" in h.paragraph.text.lower() for h in hits)
+
+
+def test_index_joins_names_as_questions_do(tmp_path: Path):
+    engine = engine_over(
+        tmp_path,
+        {
+            "a.txt": "أعلنت DeepSeek عن نموذج جديد هذا الأسبوع.\n",
+            "b.txt": "قال محللون إن المستثمرين اهتموا بديب سيك كثيرا بعد الإعلان.\n",
+            "c.txt": "باعت أبل هواتف أكثر من المتوقع في الربع الأخير.\n",
+            "d.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
+            "sources.toml": 'aliases = [["Apple", "أبل"]]\n',
+        },
+    )
+    assert sorted(h.paragraph.article.file for h in engine.search("DeepSeek")) == [
+        "a.txt",
+        "b.txt",
+    ]
+    assert [h.paragraph.article.file for h in engine.search("Apple")] == ["c.txt"]
+
+
+def test_paragraph_spelling_an_acronym_out_is_found_by_the_acronym(tmp_path: Path):
+    engine = engine_over(
+        tmp_path,
+        {
+            "a.txt": "أطلقت الشركة نموذج GPT-4 في مارس بعد أشهر من التدريب.\n",
+            "b.txt": "يعتمد نموذج جي بي تي على بنية المحولات في معالجة النصوص.\n",
+            "c.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
+        },
+    )
+    hits = engine.search("GPT", limit=3)
+    assert sorted(h.paragraph.article.file for h in hits) == ["a.txt", "b.txt"]
+
+
 @pytest.mark.parametrize(
     "question",
     ["ما هي عاصمة اليابان؟", "كيف أزرع الطماطم في الشتاء؟", "من كتب رواية البؤساء؟", "؟؟!!", ""],
