@@ -23,6 +23,7 @@ from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
 from retrieval.spelling import SpellingIndex
+from retrieval.stemming import verb_readings
 from retrieval.store import ParagraphStore, TextSink
 
 # The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
@@ -107,11 +108,18 @@ class SearchEngine:
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
-        """The index terms of a question (cut to a sane length first), misspellings corrected."""
+        """The index terms of a question (cut to a sane length first); a word the corpus lacks
+        is read as a verb form of a corpus word (قالت → قال) before it is taken for a typo:
+        spelling correction alone made قالت into قامت."""
         terms = self.analyzer.terms(question[:MAX_QUESTION_CHARS])
         vocabulary = self.index.vocabulary
         return [
-            term if term in vocabulary else (self.spelling.correct(term) or term) for term in terms
+            term
+            if term in vocabulary
+            else next((r for r in verb_readings(term) if r in vocabulary), None)
+            or self.spelling.correct(term)
+            or term
+            for term in terms
         ]
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:

@@ -101,6 +101,19 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
     return best
 
 
+# Past-tense verb endings light10 leaves on (قالت، حصلوا، قلنا): not stripped when indexing,
+# where ت and ن end countless nouns (بيت، وقت، لبنان), only tried on a question word the
+# corpus lacks (see :func:`verb_readings`).
+_VERB_ENDINGS = ("ت", "تا", "وا", "نا", "تم", "تن", "ن")
+
+
+def verb_readings(term: str) -> Iterator[str]:
+    """``term`` read as a past-tense verb: without each ending, keeping 3 letters."""
+    for ending in _VERB_ENDINGS:
+        if term.endswith(ending) and len(term) - len(ending) >= 3:
+            yield term[: -len(ending)]
+
+
 def without_proclitics(word: str) -> Iterator[str]:
     """Every reading of ``word`` with a proclitic stack removed, longest stack first."""
     for proclitic in _PROCLITICS:

@@ -161,6 +161,18 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
     assert len(passage.excerpt_text) < len(text) / 2
 
 
+def test_a_verb_form_the_corpus_lacks_is_read_as_its_verb_not_as_a_typo(tmp_path: Path):
+    engine = engine_over(
+        tmp_path,
+        {
+            "a.txt": "قال الوزير إن الميزانية سترتفع العام المقبل.\n",
+            "b.txt": "قامت الوزيرة بزيارة المصنع، وقامت بجولة فيه، وقامت بلقاء العمال.\n",
+        },
+    )
+    hits = engine.search("ماذا قالت الوزيرة؟")
+    assert hits[0].paragraph.article.file == "a.txt"
+
+
 def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
     engine = engine_over(tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"})
     assert engine.query_terms("بكأس") == ["بكاس"]  # not باسم: drop ك and add م is two edits
