@@ -48,15 +48,35 @@ _ARABIC = re.compile("[\u0621-\u064a]+")
 # Distinct words whose terms are remembered (about 60 MB at most).
 TERM_CACHE_SIZE = 1 << 18
 _LATIN = re.compile("[a-z]+")
+_LATIN_START = re.compile("[a-z]")
 # A Latin word that Arabic may spell out letter by letter: an acronym, perhaps with a number
 # after it (GPT, AI, R1, H100). Longer words are pronounced, not spelled.
-_LATIN_START = re.compile("[a-z]")
 _ACRONYM_LETTERS = 5
 _ACRONYM = re.compile(f"[a-z]{{1,{_ACRONYM_LETTERS}}}[0-9]*")
 # One-letter proclitics a split name may carry on its first half (بديب سيك، لديب سيك).
 PAIR_PROCLITICS = frozenset("وفبلك")
 # The longest run of words read as one term: an acronym of five letter names and a number.
 MAX_PHRASE_WORDS = 6
+
+
+def letter_pair_key(form: str) -> str | None:
+    """How a word counts in the first two of a spelled-out run: a letter name as itself, a
+    number by its first digit (آر 1 → R1), anything else not at all."""
+    if form in LETTER_NAMES:
+        return form
+    return form[0] if form.isdigit() else None
+
+
+def _letter_pairs(words: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """The (letter name, letter name or digit) pairs that can begin the spelling of ``words``."""
+    beginnings = {word[:2] for word in words if len(word) >= 2}
+    seconds = [*LETTER_NAMES.items(), *((digit, digit) for digit in "0123456789")]
+    return frozenset(
+        (first, second)
+        for first, first_letters in LETTER_NAMES.items()
+        for second, second_letters in seconds
+        if any(a + b in beginnings for a in first_letters for b in second_letters)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +162,11 @@ class Analyzer:
         self._index_acronyms()
         self._phrases: dict[tuple[str, ...], str] = {}
         self._phrase_starts: set[str] = set()
-        self._multiword_starts = self._acronym_starts
         for group in aliases:
             self._add_alias(group)
         if self._phrases or self._word_aliases:
             self._cache.clear()  # words analysed before the aliases were known
             self._index_acronyms()
-        self._multiword_starts = frozenset(self._phrase_starts | self._acronym_starts)
 
     @property
     def forms(self) -> Counter[str]:
@@ -223,33 +241,29 @@ class Analyzer:
                     head, tail = form[:cut], form[cut:]
                     if set(head) & set("aeiou"):
                         self._compounds.setdefault(tail, []).append((latin_sounds(head), term))
-        firsts = {acronym[0] for acronym in self._acronyms}
-        self._acronym_starts = frozenset(
-            name for name, letters in LETTER_NAMES.items() if firsts & set(letters)
-        )
-        seconds = {tail[0] for tail in self._compounds}
-        self._compound_tails = frozenset(
-            name for name, letters in LETTER_NAMES.items() if seconds & set(letters)
-        )
+        # Letter names are common words too (في، أو، أن): a run is only worth reading where its
+        # first two could begin a corpus acronym, or a spelled ending of a corpus name.
+        self.acronym_pairs = _letter_pairs(self._acronyms)
+        self.ending_pairs = _letter_pairs(self._compounds)
+        self._acronym_starts = frozenset(first for first, _ in self.acronym_pairs)
+        self._ending_starts = frozenset(first for first, _ in self.ending_pairs)
 
     def _compound_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
         """A corpus name pronounced, then spelled (شات جي بي تي = ChatGPT), from ``forms[i]``.
         Arabic writes English ch as ش or تش."""
-        head = forms[i]
-        sounds = [arabic_sounds(head), arabic_sounds(head.replace("تش", "ش"))]
         end = i + 1
         while end < len(forms) and end - i < MAX_PHRASE_WORDS and forms[end] in LETTER_NAMES:
             end += 1
+        if end - i < 3:  # a spelled ending has two letters or more
+            return 1, None
+        head = forms[i]
+        sounds = [arabic_sounds(head), arabic_sounds(head.replace("تش", "ش"))]
         for stop in range(end, i + 2, -1):
             for letters in spelled_letters(forms[i + 1 : stop]):
                 for latin, term in self._compounds.get(letters, ()):
                     if any(s is not None and transliterates(s, latin) for s in sounds):
                         return stop - i, term
         return 1, None
-
-    def continues_compound(self, form: str) -> bool:
-        """Whether ``form`` may spell the end of a corpus name begun by the word before it."""
-        return form in self._compound_tails
 
     def _spelled_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
         """A corpus acronym spelled out in Arabic letter names from ``forms[i]`` on: two names
@@ -259,6 +273,8 @@ class Analyzer:
             end += 1
         for stop in range(end, i, -1):
             number = forms[stop] if stop < len(forms) and forms[stop].isdigit() else ""
+            if stop - i == 1 and forms[i] in STOPWORDS:
+                number = ""  # او 3 is "or 3", not OpenAI's o3
             for letters in spelled_letters(forms[i:stop]):
                 if number and letters + number in self._acronyms:
                     return stop - i + 1, self._acronyms[letters + number]
@@ -366,8 +382,8 @@ class Analyzer:
         return self._latin_match(arabic_skeleton(joined))
 
     def starts_phrase(self, form: str) -> bool:
-        """Whether an admin alias phrase or a spelled-out corpus acronym may start at ``form``."""
-        return form in self._multiword_starts
+        """Whether an admin alias phrase starts with ``form``."""
+        return form in self._phrase_starts
 
     @property
     def phrase_terms(self) -> list[str]:
@@ -396,15 +412,28 @@ class Analyzer:
         """(first word, word count, term) of each term, joining aliases and split spellings."""
         found: list[tuple[int, int, str]] = []
         term_of = self._cache
-        starts = self._multiword_starts
-        tails = self._compound_tails
+        starts = self._phrase_starts
+        spelled, endings = self._acronym_starts, self._ending_starts
+        acronym_pairs, ending_pairs = self.acronym_pairs, self.ending_pairs
         pair_term = self._joined_term if self._forms else None
         last = len(forms) - 1
         i = 0
         while i <= last:
             # phrase_at, inlined: this loop runs for every word of every quoted paragraph.
             form = forms[i]
-            if form in starts or (i < last and forms[i + 1] in tails):
+            if (
+                form in starts
+                or (
+                    form in spelled
+                    and i < last
+                    and (form, letter_pair_key(forms[i + 1])) in acronym_pairs
+                )
+                or (
+                    i < last - 1
+                    and forms[i + 1] in endings
+                    and (forms[i + 1], forms[i + 2]) in ending_pairs
+                )
+            ):
                 length, term = self.phrase_at(forms, i)
             elif pair_term is not None and i < last:
                 term = pair_term(form, forms[i + 1])
@@ -430,7 +459,7 @@ class Analyzer:
             length, term = self._spelled_at(forms, i)
             if term is not None:
                 return length, term
-        if i + 1 < len(forms) and forms[i + 1] in self._compound_tails:
+        if i + 1 < len(forms) and forms[i + 1] in self._ending_starts:
             length, term = self._compound_at(forms, i)
             if term is not None:
                 return length, term

@@ -27,7 +27,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.analysis import MAX_PHRASE_WORDS, PAIR_PROCLITICS, Analyzer, word_forms
+from retrieval.analysis import (
+    MAX_PHRASE_WORDS,
+    PAIR_PROCLITICS,
+    Analyzer,
+    letter_pair_key,
+    word_forms,
+)
 from retrieval.bm25 import BM25Index, BM25Params, group_occurrences, in_sorted
 from retrieval.corpus import (
     Article,
@@ -322,8 +328,9 @@ class _FormTable:
     forms_per_token: npt.NDArray[np.int64]
     token_form_ids: npt.NDArray[np.int32]
     form_term: npt.NDArray[np.int64]  # -1: not indexed (stop word)
-    may_start: npt.NDArray[np.bool_]  # an alias phrase or spelled acronym may start here
-    may_continue: npt.NDArray[np.bool_]  # may spell the end of a name the word before begins
+    may_start: npt.NDArray[np.bool_]  # an alias phrase may start with this form
+    acronym_pairs: _PairRoute  # two words that may begin a spelled-out acronym
+    ending_pairs: _PairRoute  # two words that may begin the spelled ending of a name
     pairs: _PairFilter
     terms: dict[str, int]
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -365,9 +372,7 @@ class _FormTable:
         for phrase in analyzer.phrase_terms:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
-        may_continue = np.fromiter(
-            map(analyzer.continues_compound, form_list), bool, len(form_list)
-        )
+        letter_keys = list(map(letter_pair_key, form_list))
         return cls(
             analyzer,
             form_list,
@@ -376,7 +381,8 @@ class _FormTable:
             token_form_ids,
             form_term,
             may_start,
-            may_continue,
+            _PairRoute.from_cuts(list(analyzer.acronym_pairs), letter_keys, letter_keys),
+            _PairRoute.from_cuts(list(analyzer.ending_pairs), letter_keys, letter_keys),
             _PairFilter.build(analyzer, forms),
             terms,
         )
@@ -399,10 +405,13 @@ class _FormTable:
         del per_token
         term = self.form_term[forms]
 
-        # Where an alias phrase, an acronym or a joined pair may start: ask the analyser there,
-        # in order.
+        # Where an alias phrase, a spelled acronym, a name ending in one (the word before its
+        # first two letter names) or a joined pair may start: ask the analyser there, in order,
+        # as Analyzer._scan does.
+        left, right = forms[:-1], forms[1:]
         same_doc = doc[1:] == doc[:-1]
-        may_join = self.pairs.may_join(forms[:-1], forms[1:]) | self.may_continue[forms[1:]]
+        may_join = self.pairs.may_join(left, right) | self.acronym_pairs.joins(left, right)
+        may_join[:-1] |= self.ending_pairs.joins(right[:-1], right[1:]) & same_doc[1:]
         candidates = np.flatnonzero(self.may_start[forms] | np.append(may_join & same_doc, False))
         if len(candidates):
             doc_end = np.cumsum(np.bincount(doc, minlength=len(lengths)))

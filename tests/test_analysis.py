@@ -102,7 +102,7 @@ def test_words_sharing_a_names_consonants_are_not_that_name():
 
 def test_acronyms_and_names_spelled_in_arabic_letter_names_are_the_latin_word():
     analyzer = Analyzer.from_texts(
-        ["قدمت OpenAI نموذج GPT-4 ثم ChatGPT، وردت الصين بنموذج R1 في المدينة."]
+        ["قدمت OpenAI نموذجي GPT-4 و o3 ثم ChatGPT، وردت الصين بنموذج R1 في المدينة."]
     )
     assert analyzer.terms("جي بي تي") == analyzer.terms("GPT")
     assert analyzer.terms("آر 1") == analyzer.terms("R1")
@@ -110,6 +110,7 @@ def test_acronyms_and_names_spelled_in_arabic_letter_names_are_the_latin_word():
     assert analyzer.terms("شات جي بي تي") == analyzer.terms("تشات جي بي تي") == ["chatgpt"]
     # Letter names that are also words keep their meaning outside an acronym.
     assert analyzer.terms("في المدينة") == analyzer.terms("المدينة")
+    assert "o3" not in analyzer.terms("بعد يومين او 3 أيام")
 
 
 def test_word_memory_is_bounded_without_changing_any_term(monkeypatch):
