@@ -502,8 +502,8 @@ class _PairRoute:
     """One way two words join: codes for each form as a left and as a right word (-1: never),
     and the sorted ``left * right_count + right`` codes of the pairs that join."""
 
-    left: npt.NDArray[np.int64]
-    right: npt.NDArray[np.int64]
+    left: npt.NDArray[np.int32]
+    right: npt.NDArray[np.int32]
     pairs: npt.NDArray[np.int64]
     right_count: int
 
@@ -519,10 +519,10 @@ class _PairRoute:
         )
         return cls(
             np.fromiter(
-                (lefts.get(a, -1) if a is not None else -1 for a in left), np.int64, len(left)
+                (lefts.get(a, -1) if a is not None else -1 for a in left), np.int32, len(left)
             ),
             np.fromiter(
-                (rights.get(b, -1) if b is not None else -1 for b in right), np.int64, len(right)
+                (rights.get(b, -1) if b is not None else -1 for b in right), np.int32, len(right)
             ),
             pairs,
             len(rights),
@@ -532,10 +532,14 @@ class _PairRoute:
         self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
     ) -> npt.NDArray[np.bool_]:
         """For each pair of form ids (left[i], right[i]): does this route join them?"""
-        left_codes, right_codes = self.left[left], self.right[right]
-        found = (left_codes >= 0) & (right_codes >= 0)
-        codes = left_codes[found] * self.right_count + right_codes[found]
-        found[found] = in_sorted(self.pairs, codes)
+        left_codes = self.left[left]
+        where = np.flatnonzero(left_codes >= 0)  # few words can be a left half: look there only
+        right_codes = self.right[right[where]]
+        known = right_codes >= 0
+        where = where[known]
+        found = np.zeros(len(left), dtype=bool)
+        codes = left_codes[where].astype(np.int64) * self.right_count + right_codes[known]
+        found[where] = in_sorted(self.pairs, codes)
         return found
 
 
