@@ -455,14 +455,15 @@ class Analyzer:
                 key = tuple(forms[i : i + length])
                 if len(key) == length and key in self._phrases:
                     return length, self._phrases[key]
-        if forms[i] in self._acronym_starts:
-            length, term = self._spelled_at(forms, i)
-            if term is not None:
-                return length, term
-        if i + 1 < len(forms) and forms[i + 1] in self._ending_starts:
-            length, term = self._compound_at(forms, i)
-            if term is not None:
-                return length, term
+        if i + 1 < len(forms):
+            if (forms[i], letter_pair_key(forms[i + 1])) in self.acronym_pairs:
+                length, term = self._spelled_at(forms, i)
+                if term is not None:
+                    return length, term
+            if i + 2 < len(forms) and (forms[i + 1], forms[i + 2]) in self.ending_pairs:
+                length, term = self._compound_at(forms, i)
+                if term is not None:
+                    return length, term
         if i + 1 < len(forms) and self._forms:
             joined = self._joined_term(forms[i], forms[i + 1])
             if joined is not None:
