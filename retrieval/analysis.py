@@ -149,6 +149,7 @@ class Analyzer:
             if _ARABIC.fullmatch(form) and form not in STOPWORDS:
                 self._lexicon[strip_suffixes(strip_proclitics(form, {}))] += count
         self._cache: dict[str, str | None] = {}
+        self._pair_cache: dict[tuple[str, str], str | None] = {}
         self._word_aliases: dict[str, str] = {}  # one-word spellings of admin alias groups
         # Consonant skeleton → (skeleton, term) of corpus words, most frequent first.
         self._latin_names: dict[str, list[tuple[Skeleton, str]]] = {}
@@ -166,6 +167,7 @@ class Analyzer:
             self._add_alias(group)
         if self._phrases or self._word_aliases:
             self._cache.clear()  # words analysed before the aliases were known
+            self._pair_cache.clear()
             self._index_acronyms()
 
     @property
@@ -254,15 +256,18 @@ class Analyzer:
         end = i + 1
         while end < len(forms) and end - i < MAX_PHRASE_WORDS and forms[end] in LETTER_NAMES:
             end += 1
-        if end - i < 3:  # a spelled ending has two letters or more
-            return 1, None
-        head = forms[i]
-        sounds = [arabic_sounds(head), arabic_sounds(head.replace("تش", "ش"))]
-        for stop in range(end, i + 2, -1):
-            for letters in spelled_letters(forms[i + 1 : stop]):
-                for latin, term in self._compounds.get(letters, ()):
-                    if any(s is not None and transliterates(s, latin) for s in sounds):
-                        return stop - i, term
+        endings = [
+            (stop, latin, term)
+            for stop in range(end, i + 2, -1)  # a spelled ending has two letters or more
+            for letters in spelled_letters(forms[i + 1 : stop])
+            for latin, term in self._compounds.get(letters, ())
+        ]
+        if endings:
+            head = forms[i]
+            sounds = [arabic_sounds(head), arabic_sounds(head.replace("تش", "ش"))]
+            for stop, latin, term in endings:
+                if any(s is not None and transliterates(s, latin) for s in sounds):
+                    return stop - i, term
         return 1, None
 
     def _spelled_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
@@ -361,9 +366,15 @@ class Analyzer:
     def _joined_term(self, first: str, second: str) -> str | None:
         """Term of a word pair that the corpus writes as one word or as one Latin name, also
         behind a one-letter proclitic (بديب سيك is ب + ديب سيك)."""
+        pair = (first, second)
+        if pair in self._pair_cache:  # text repeats its pairs (و + the same words)
+            return self._pair_cache[pair]
         term = self._joined_as_written(first, second)
         if term is None and first[0] in PAIR_PROCLITICS and len(first) > 2:
             term = self._joined_as_written(first[1:], second)
+        if len(self._pair_cache) >= TERM_CACHE_SIZE:
+            self._pair_cache.clear()
+        self._pair_cache[pair] = term
         return term
 
     def _joined_as_written(self, first: str, second: str) -> str | None:
