@@ -3,9 +3,10 @@
 The same :class:`Analyzer` indexes the paragraphs and reads the questions, so a term can only
 match if both sides spell it the same way after normalisation, stop words, stemming and
 cross-script name folding. It is built from the corpus vocabulary (:meth:`Analyzer.from_texts`)
-because three of its decisions are checked against what the articles actually say: whether a
+because four of its decisions are checked against what the articles actually say: whether a
 leading ل ب ك ف is a proclitic, which Arabic spellings transliterate a Latin name the corpus
-uses, and whether two words are a split spelling of one (ديب سيك / ديبسيك).
+uses, whether two words are a split spelling of one (ديب سيك / ديبسيك), and whether a run of
+Arabic letter names spells a Latin acronym the corpus uses (جي بي تي / GPT).
 """
 
 from __future__ import annotations
