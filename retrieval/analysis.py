@@ -366,32 +366,43 @@ class Analyzer:
 
     def _joined_term(self, first: str, second: str) -> str | None:
         """Term of a word pair that the corpus writes as one word or as one Latin name, also
-        behind a one-letter proclitic (بديب سيك is ب + ديب سيك)."""
-        pair = (first, second)
-        if pair in self._pair_cache:  # text repeats its pairs (و + the same words)
-            return self._pair_cache[pair]
-        term = self._joined_as_written(first, second)
-        if term is None and first[0] in PAIR_PROCLITICS and len(first) > 2:
-            term = self._joined_as_written(first[1:], second)
-        if len(self._pair_cache) >= TERM_CACHE_SIZE:
-            self._pair_cache.clear()
-        self._pair_cache[pair] = term
-        return term
-
-    def _joined_as_written(self, first: str, second: str) -> str | None:
+        behind a one-letter proclitic (بديب سيك is ب + ديب سيك). Runs for every word of every
+        quoted paragraph, so the cheap dictionary tests come first."""
         joined = first + second
-        if joined in self._forms:  # dictionary lookups first: most pairs fail them
-            is_word = _ARABIC.fullmatch(joined) or _LATIN.fullmatch(joined)
-            return self.term(joined) if is_word else None
+        if joined in self._forms:
+            return self._joined_word(joined)
         # The pair's consonants must be those of some Latin corpus word (non-Arabic words have
         # none, so a Latin pair never gets past this).
         head = consonant_classes(first)
-        if head not in self._name_heads:
+        if head in self._name_heads and (term := self._joined_name(head, joined, second)):
+            return term
+        if first[0] not in PAIR_PROCLITICS or len(first) <= 2:
             return None
+        joined = first[1:] + second
+        if joined in self._forms:
+            return self._joined_word(joined)
+        head = head if first[0] == "و" else head[1:]  # و is no consonant class; ف ب ل ك are
+        return self._joined_name(head, joined, second) if head in self._name_heads else None
+
+    def _joined_word(self, joined: str) -> str | None:
+        is_word = _ARABIC.fullmatch(joined) or _LATIN.fullmatch(joined)
+        return self.term(joined) if is_word else None
+
+    def _joined_name(self, head: str, joined: str, second: str) -> str | None:
         consonants = head + consonant_classes(second.removesuffix("ه"))
         if consonants not in self._latin_names or not _ARABIC.fullmatch(joined):
             return None
         return self._latin_match(arabic_skeleton(joined))
+
+    def _remembered_joined_term(self, first: str, second: str) -> str | None:
+        """:meth:`_joined_term` for the pairs the indexer asks about, which repeat across a
+        corpus (most pairs of a paragraph scan fail at the first lookup: not worth keeping)."""
+        pair = (first, second)
+        if pair not in self._pair_cache:
+            if len(self._pair_cache) >= TERM_CACHE_SIZE:
+                self._pair_cache.clear()
+            self._pair_cache[pair] = self._joined_term(first, second)
+        return self._pair_cache[pair]
 
     def starts_phrase(self, form: str) -> bool:
         """Whether an admin alias phrase starts with ``form``."""
@@ -477,7 +488,7 @@ class Analyzer:
                 if term is not None:
                     return length, term
         if i + 1 < len(forms) and self._forms:
-            joined = self._joined_term(forms[i], forms[i + 1])
+            joined = self._remembered_joined_term(forms[i], forms[i + 1])
             if joined is not None:
                 return 2, joined
         return 1, None
