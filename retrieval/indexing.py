@@ -545,11 +545,12 @@ class _PairRoute:
 
 @dataclass
 class _PairFilter:
-    """Which adjacent word pairs may be one word split in two (ديب سيك): exact for the cases
-    :meth:`Analyzer.phrase_at` accepts, so it is asked only about pairs that pass here.
+    """Which adjacent word pairs may be one word split in two (ديب سيك): a superset of the
+    pairs :meth:`Analyzer.phrase_at` joins, so it is asked only about pairs that pass here.
 
     Two routes join a pair: it is a corpus word cut in two, or its consonants are those of a
-    Latin name of the corpus (the Arabic pair then names it).
+    Latin name of the corpus (the Arabic pair then names it); each route also with the first
+    word's one-letter proclitic removed (بديب سيك).
     """
 
     routes: tuple[_PairRoute, ...]
