@@ -68,6 +68,14 @@ def letter_pair_key(form: str) -> str | None:
     return form[0] if form.isdigit() else None
 
 
+def _letter_run_end(forms: list[str], start: int, most: int) -> int:
+    """Where the run of letter names from ``forms[start]`` ends, reading at most ``most``."""
+    end = start
+    while end < len(forms) and end - start < most and forms[end] in LETTER_NAMES:
+        end += 1
+    return end
+
+
 def _letter_pairs(words: Iterable[str]) -> frozenset[tuple[str, str]]:
     """The (letter name, letter name or digit) pairs that can begin the spelling of ``words``."""
     beginnings = {word[:2] for word in words if len(word) >= 2}
@@ -222,7 +230,7 @@ class Analyzer:
                     self._vowels_written[latin] = max(self._vowels_written.get(latin, 0), written)
                     scored = True
         for skeleton, term, latin in spellings:
-            if latin is None or len(skeleton.vowel_gaps) < self._vowels_written.get(latin, 0):
+            if latin is None or not self._writes_enough(skeleton, latin):
                 self._arabic_names.setdefault(skeleton.consonants, []).append((skeleton, term))
 
     def _index_acronyms(self) -> None:
@@ -254,9 +262,7 @@ class Analyzer:
     def _compound_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
         """A corpus name pronounced, then spelled (شات جي بي تي = ChatGPT), from ``forms[i]``.
         Arabic writes English ch as ش or تش."""
-        end = i + 1
-        while end < len(forms) and end - i < MAX_PHRASE_WORDS and forms[end] in LETTER_NAMES:
-            end += 1
+        end = _letter_run_end(forms, i + 1, MAX_PHRASE_WORDS - 1)
         endings = [
             (stop, latin, term)
             for stop in range(end, i + 2, -1)  # a spelled ending has two letters or more
@@ -274,9 +280,7 @@ class Analyzer:
     def _spelled_at(self, forms: list[str], i: int) -> tuple[int, str | None]:
         """A corpus acronym spelled out in Arabic letter names from ``forms[i]`` on: two names
         or more (جي بي تي = GPT), or names and a number (آر 1 = R1). (1, None): none."""
-        end = i
-        while end < len(forms) and end - i < MAX_PHRASE_WORDS - 1 and forms[end] in LETTER_NAMES:
-            end += 1
+        end = _letter_run_end(forms, i, MAX_PHRASE_WORDS - 1)  # and a number after them
         for stop in range(end, i, -1):
             number = forms[stop] if stop < len(forms) and forms[stop].isdigit() else ""
             if stop - i == 1 and forms[i] in STOPWORDS:
@@ -301,9 +305,11 @@ class Analyzer:
         if skeleton is None:
             return None
         latin = self._first_latin(skeleton)
-        if latin is None or len(skeleton.vowel_gaps) < self._vowels_written.get(latin, 0):
-            return None
-        return latin
+        return latin if latin is not None and self._writes_enough(skeleton, latin) else None
+
+    def _writes_enough(self, skeleton: Skeleton, latin: str) -> bool:
+        """Whether an Arabic spelling writes as many of ``latin``'s vowels as any corpus one."""
+        return len(skeleton.vowel_gaps) >= self._vowels_written.get(latin, 0)
 
     def _arabic_match(self, skeleton: Skeleton | None) -> str | None:
         """The corpus's most frequent Arabic term that transliterates a Latin skeleton."""
@@ -325,9 +331,6 @@ class Analyzer:
                 elif words:
                     self._phrases[words] = term
                     self._phrase_starts.add(words[0])
-
-    def _arabic_base(self, form: str) -> str:
-        return strip_proclitics(form, self._lexicon) if self._lexicon else form
 
     def term(self, form: str) -> str | None:
         """Index term of one normalised single-script word (None: not indexed)."""

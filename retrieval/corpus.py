@@ -33,7 +33,6 @@ _RELATED_LINK = re.compile(
     re.IGNORECASE,
 )
 RELATED_LINK_MAX_CHARS = 24  # the colon of "اقرأ المزيد:" comes within this many characters
-_RELATED_LINK_FIRST = frozenset("شاإطRrSs \t")
 # Questions are left out on purpose: short question lines are sub-headings in news articles.
 _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 # A line this short that does not end a sentence is a heading or a byline, not an answer.
@@ -108,12 +107,8 @@ def _is_heading(line: str) -> bool:
 
 def _is_noise(line: str) -> bool:
     """Scraped-page debris: markdown images, hashtag-only lines and related-article links."""
-    first = line[0]
-    if first not in "#!":
-        # Every paragraph of every source passes here: the first letter and the colon are
-        # looked at before the regex.
-        if first not in _RELATED_LINK_FIRST:
-            return False
+    if line[0] not in "#!":
+        # Every paragraph of every source passes here: look for the colon before the regex.
         head = line[:RELATED_LINK_MAX_CHARS]
         return (":" in head or "：" in head) and bool(_RELATED_LINK.match(line))
     return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in line.split())
