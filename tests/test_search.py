@@ -25,6 +25,11 @@ def engine_over(directory: Path, articles: dict[str, str]) -> SearchEngine:
     return SearchEngine.build(load_corpus(write_articles(directory, articles)))
 
 
+def files_found(engine: SearchEngine, question: str) -> list[str]:
+    """The files of the paragraphs that answer ``question``, sorted."""
+    return sorted(hit.paragraph.article.file for hit in engine.search(question))
+
+
 @pytest.mark.parametrize(("question", "expected"), GOLDEN)
 def test_question_puts_its_paragraph_in_the_top_three(seed_engine, question, expected):
     hits = seed_engine.search(question, limit=3)
@@ -53,11 +58,8 @@ def test_index_joins_names_as_questions_do(tmp_path: Path):
             "sources.toml": 'aliases = [["Apple", "أبل"]]\n',
         },
     )
-    assert sorted(h.paragraph.article.file for h in engine.search("DeepSeek")) == [
-        "a.txt",
-        "b.txt",
-    ]
-    assert [h.paragraph.article.file for h in engine.search("Apple")] == ["c.txt"]
+    assert files_found(engine, "DeepSeek") == ["a.txt", "b.txt"]
+    assert files_found(engine, "Apple") == ["c.txt"]
 
 
 def test_paragraph_spelling_an_acronym_out_is_found_by_the_acronym(tmp_path: Path):
@@ -69,8 +71,7 @@ def test_paragraph_spelling_an_acronym_out_is_found_by_the_acronym(tmp_path: Pat
             "c.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
         },
     )
-    hits = engine.search("GPT", limit=3)
-    assert sorted(h.paragraph.article.file for h in hits) == ["a.txt", "b.txt"]
+    assert files_found(engine, "GPT") == ["a.txt", "b.txt"]
 
 
 @pytest.mark.parametrize(
