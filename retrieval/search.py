@@ -145,7 +145,26 @@ class SearchEngine:
         order = sorted(range(len(head)), key=lambda i: -fused[i])
         hits = [Hit(self.store, head[i][0], fused[i]) for i in order]
         hits += [Hit(self.store, doc, score / best) for doc, score in tail]
+        if len(set(terms)) == 1 and hits:
+            hits = self._introduction_first(hits, terms[0])
         return hits[:limit]
+
+    def _introduction_first(self, hits: list[Hit], subject: str) -> list[Hit]:
+        """The first paragraph of the best article about ``subject`` (its title names it)
+        first: a question that names only its subject (ما هو السرطان؟) asks for the paragraph
+        that introduces it, and a later one repeating the name more often outranked it
+        (measured in BENCHMARKS.md). An article that merely mentions the subject introduces
+        something else, so its order stands."""
+        article = hits[0].paragraph.article
+        if subject not in self._context_terms(article.title):
+            return hits
+        first = min(
+            (hit for hit in hits if hit.paragraph.article.file == article.file),
+            key=lambda hit: hit.paragraph.number,
+        )
+        if first is hits[0]:
+            return hits
+        return [replace(first, score=hits[0].score), *(hit for hit in hits if hit is not first)]
 
     def _is_answerable(
         self, weights: dict[str, float], matches: dict[str, np.ndarray], ranked: list[int]

@@ -116,6 +116,27 @@ def test_heading_does_not_outrank_the_paragraph_that_answers(tmp_path: Path):
     assert all(h.paragraph.number != 1 for h in hits)
 
 
+# The definition in the first paragraph; the third repeats the name more often in fewer words.
+DEFINED_THEN_REPEATED = (
+    "السرطان مجموعة من الأمراض تنمو فيها الخلايا نموا غير طبيعي وتغزو الأنسجة المجاورة.\n"
+    "يعالج الأطباء المرضى بالجراحة والعلاج الكيميائي والإشعاعي في المستشفيات.\n"
+    "يصيب السرطان الرئة، وسرطان الثدي أكثر أنواع السرطان انتشارا.\n"
+)
+
+
+@pytest.mark.parametrize(("title", "first"), [("السرطان", 1), ("الطب الحديث", 3)])
+def test_what_is_question_gets_the_paragraph_that_introduces_its_subject(
+    tmp_path: Path, title: str, first: int
+):
+    """Only an article about the subject (its title names it) is read as introducing it."""
+    engine = engine_over(
+        tmp_path / "s", {"a.md": f'+++\ntitle = "{title}"\n+++\n{DEFINED_THEN_REPEATED}'}
+    )
+    hits = engine.search("ما هو السرطان؟")
+    assert [h.paragraph.number for h in hits][:1] == [first]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 def test_typo_in_question_still_finds_the_word(tmp_path: Path):
     engine = engine_over(
         tmp_path / "s",
