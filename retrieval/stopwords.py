@@ -3,7 +3,8 @@
 Listed in their normalised spelling (أ→ا, ى→ي, ة→ه) since they are matched after
 :func:`retrieval.normalize.normalize_arabic`. Lucene's Arabic list is the starting point; question
 words (ما، ماذا، كيف، هل، متى، أين، لماذا، كم …) are added because every question carries one and
-none of them says what the question is about.
+none of them says what the question is about; so are the verbs of "what happened" (ماذا حدث،
+ماذا يجري), which the articles seldom use and which otherwise count as a word no article has.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _ARABIC = """
 فهو فهي فقد فان فإن فلا فما
 يا اما أما الا إلا
 ماهو ماهي ماهى بماذا ولماذا وكيف وكم وما ومتى واين وهل وماذا لمن ممن مما عما فيما
+حدث يحدث جرى يجري
 ال
 """
 

@@ -83,6 +83,15 @@ def test_question_the_articles_do_not_answer_gets_no_passages(seed_engine, quest
     assert not answer.found and answer.passages == ()
 
 
+def test_what_happened_question_is_answered_from_its_subject(seed_engine):
+    """'What happened' names no topic, so the subject alone decides; حدث used to count as a
+    word no article has, and the question got no answer."""
+    answer = seed_engine.answer("ماذا حدث لديب سيك؟")
+    names = ("DeepSeek", "Deepseek", "ديب سيك", "ديبسيك")
+    assert answer.found
+    assert all(any(name in p.text for name in names) for p in answer.passages)
+
+
 def test_answer_carries_its_source(seed_engine):
     answer = seed_engine.answer("كم انخفض مؤشر ناسداك؟", limit=3)
     first = answer.passages[0]
