@@ -146,6 +146,25 @@ def test_what_is_question_gets_the_paragraph_that_introduces_its_subject(
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_question_naming_an_article_subject_is_answered_from_that_article(tmp_path: Path):
+    """The short line elsewhere has both words too, but only the article on Iraq answers."""
+    engine = engine_over(
+        tmp_path / "s",
+        {
+            "iraq.md": '+++\ntitle = "العراق"\n+++\n'
+            "العراق دولة عربية في غرب آسيا يمر بها نهرا دجلة والفرات، وعاصمته بغداد أكبر"
+            " مدنه، ويعيش فيه أكثر من أربعين مليون نسمة.\n",
+            "oil.md": '+++\ntitle = "النفط في الخليج"\n+++\n'
+            "تعد عاصمة العراق مركزا لتجارة النفط في المنطقة.\n"
+            "تصدر دول الخليج النفط إلى آسيا وأوروبا.\n",
+        },
+    )
+    assert [h.paragraph.article.file for h in engine.search("ما عاصمة العراق؟")] == [
+        "iraq.md",
+        "oil.md",
+    ]
+
+
 def test_typo_in_question_still_finds_the_word(tmp_path: Path):
     engine = engine_over(
         tmp_path / "s",
