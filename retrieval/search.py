@@ -114,18 +114,20 @@ class SearchEngine:
 
     def query_terms(self, question: str) -> list[str]:
         """The index terms of a question (cut to a sane length first); a word the corpus lacks
-        is read as a verb form of a corpus word (قالت → قال) before it is taken for a typo:
-        spelling correction alone made قالت into قامت."""
+        is read as another form of a corpus verb (قالت → قال, خسرت → تخسر) before it is taken
+        for a typo: spelling correction alone made قالت into قامت and خسرت into كسرت."""
         terms = self.analyzer.terms(question[:MAX_QUESTION_CHARS])
-        vocabulary = self.index.vocabulary
         return [
-            term
-            if term in vocabulary
-            else next((r for r in verb_readings(term) if r in vocabulary), None)
-            or self.spelling.correct(term)
-            or term
-            for term in terms
+            term if term in self.index.vocabulary else self._known_reading(term) for term in terms
         ]
+
+    def _known_reading(self, term: str) -> str:
+        """The most frequent corpus verb form of ``term``, else its spelling correction."""
+        vocabulary, indptr = self.index.vocabulary, self.index.indptr
+        readings = sorted({r for r in verb_readings(term) if r in vocabulary})
+        if readings:
+            return max(readings, key=lambda r: indptr[vocabulary[r] + 1] - indptr[vocabulary[r]])
+        return self.spelling.correct(term) or term
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Relevant paragraphs best first; empty when nothing is confidently relevant."""

@@ -211,16 +211,30 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
     assert len(passage.excerpt_text) < len(text) / 2
 
 
-def test_a_verb_form_the_corpus_lacks_is_read_as_its_verb_not_as_a_typo(tmp_path: Path):
-    engine = engine_over(
-        tmp_path,
-        {
-            "a.txt": "قال الوزير إن الميزانية سترتفع العام المقبل.\n",
-            "b.txt": "قامت الوزيرة بزيارة المصنع، وقامت بجولة فيه، وقامت بلقاء العمال.\n",
-        },
-    )
-    hits = engine.search("ماذا قالت الوزيرة؟")
-    assert hits[0].paragraph.article.file == "a.txt"
+@pytest.mark.parametrize(
+    ("question", "texts"),
+    [
+        (
+            "ماذا قالت الوزيرة؟",
+            (
+                "قال الوزير إن الميزانية سترتفع العام المقبل.",
+                "قامت الوزيرة بزيارة المصنع، وقامت بجولة فيه، وقامت بلقاء العمال.",
+            ),
+        ),
+        (  # past tense asked, imperfect behind a proclitic written (لتخسر), كسرت one edit away
+            "كم خسرت الشركة من قيمتها؟",
+            (
+                "هبطت الأسهم لتخسر الشركة ستمئة مليار دولار من قيمتها في يوم واحد.",
+                "كسرت الشركة حاجز الألف موظف، وكسرت الشركة أرقامها، وكسرت توقعات قيمتها.",
+            ),
+        ),
+    ],
+)
+def test_a_verb_form_the_corpus_lacks_is_read_as_its_verb_not_as_a_typo(
+    tmp_path: Path, question: str, texts: tuple[str, str]
+):
+    engine = engine_over(tmp_path, {"a.txt": texts[0] + "\n", "b.txt": texts[1] + "\n"})
+    assert engine.search(question)[0].paragraph.article.file == "a.txt"
 
 
 def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
