@@ -5,6 +5,8 @@ Listed in their normalised spelling (أ→ا, ى→ي, ة→ه) since they are m
 words (ما، ماذا، كيف، هل، متى، أين، لماذا، كم …) are added because every question carries one and
 none of them says what the question is about; so are the verbs of "what happened" (ماذا حدث،
 ماذا يجري), which the articles seldom use and which otherwise count as a word no article has.
+People also ask in their own dialect (شو، ايش، ليش، وين، مين، امتى، ازاي): its question words
+are none of the articles' words either.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _ARABIC = """
 يا اما أما الا إلا
 ماهو ماهي ماهى بماذا ولماذا وكيف وكم وما ومتى واين وهل وماذا لمن ممن مما عما فيما
 حدث يحدث جرى يجري
+شو ايش إيش وش ليش ليه وين فين امتى إمتى ازاي إزاي كيفاش علاش شنو منو مين
 ال
 """
 

@@ -92,6 +92,24 @@ def test_what_happened_question_is_answered_from_its_subject(seed_engine):
     assert all(any(name in p.text for name in names) for p in answer.passages)
 
 
+@pytest.mark.parametrize(
+    ("dialect", "standard"),
+    [
+        ("شو صار مع انفيديا؟", "ماذا حدث لإنفيديا؟"),
+        ("ليش نزلت أسهم انفيديا؟", "لماذا نزلت أسهم انفيديا؟"),
+        ("مين مؤسس ديب سيك؟", "من مؤسس ديب سيك؟"),
+    ],
+)
+def test_question_asked_in_dialect_gets_the_answer_to_its_standard_wording(
+    seed_engine, dialect, standard
+):
+    def passages(question: str) -> list[tuple[str, int]]:
+        answer = seed_engine.answer(question)
+        return [(p.source.file, p.source.paragraph) for p in answer.passages]
+
+    assert passages(dialect) == passages(standard) != []
+
+
 def test_answer_carries_its_source(seed_engine):
     answer = seed_engine.answer("كم انخفض مؤشر ناسداك؟", limit=3)
     first = answer.passages[0]
