@@ -138,8 +138,8 @@ class SearchEngine:
         """BM25's best paragraphs, the first :data:`RERANK_DEPTH` reordered by trigram score
         and by whether their article's title names the question's subject.
 
-        Scores are relative to the best BM25 score (plus the trigram part for the reordered
-        ones), so they still fall from one hit to the next.
+        Scores are relative to the best BM25 score (plus the trigram and title parts for the
+        reordered ones), so they still fall from one hit to the next.
         """
         depth = max(limit, CONFIDENCE_DEPTH, RERANK_DEPTH)
         ranked, matches = self.index.top_matching(terms, depth)
@@ -161,6 +161,7 @@ class SearchEngine:
         return hits[:limit]
 
     def _title_terms(self, doc: int) -> list[str]:
+        """The index terms of a paragraph's article title (cached: a few titles recur)."""
         return self._context_terms(self.store[doc].article.title)
 
     def _introduction_first(self, hits: list[Hit], subject: str) -> list[Hit]:

@@ -117,7 +117,7 @@ def verb_readings(term: str) -> Iterator[str]:
     Only for a question word with a verb's ending or prefix: a bare word is as often a noun
     (القدم is not تقدم)."""
     stems = [term[: -len(end)] for end in _VERB_ENDINGS if term.endswith(end)]
-    if term[0] in _IMPERFECT_PREFIXES:
+    if len(term) > 3 and term[0] in _IMPERFECT_PREFIXES:
         stems.append(term[1:])
     for stem in stems:
         if len(stem) >= 3:
