@@ -370,7 +370,10 @@ class Analyzer:
     def _joined_term(self, first: str, second: str) -> str | None:
         """Term of a word pair that the corpus writes as one word or as one Latin name, also
         behind a one-letter proclitic (بديب سيك is ب + ديب سيك). Runs for every word of every
-        quoted paragraph, so the cheap dictionary tests come first."""
+        quoted paragraph, so the cheap dictionary tests come first. A function word is never
+        half of a name: إلى من (to whom) is not اليمن, أو صغيرة (or small) is not Oscar."""
+        if first in STOPWORDS or second in STOPWORDS:
+            return None
         joined = first + second
         if joined in self._forms:
             return self._joined_word(joined)

@@ -45,6 +45,7 @@ from retrieval.corpus import (
     read_catalog,
     read_source_file,
 )
+from retrieval.stopwords import STOPWORDS
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
 from retrieval.transliteration import consonant_classes
 
@@ -563,10 +564,11 @@ class _PairFilter:
 
     @classmethod
     def build(cls, analyzer: Analyzer, forms: dict[str, int]) -> _PairFilter:
-        form_list = list(forms)
+        # A stop word is no half of a joined word (Analyzer._joined_term).
+        form_list: list[str | None] = [None if f in STOPWORDS else f for f in forms]
         # Each route also comes with the left word's one-letter proclitic removed.
         bare = [
-            form[1:] if form[0] in PAIR_PROCLITICS and len(form) > 2 else None
+            form[1:] if form and form[0] in PAIR_PROCLITICS and len(form) > 2 else None
             for form in form_list
         ]
         routes = []
@@ -574,7 +576,7 @@ class _PairFilter:
             known = set(filter(None, left))
             word_cuts = [
                 (form[:cut], form[cut:])
-                for form in form_list
+                for form in forms
                 if form.isalpha()
                 for cut in range(1, len(form))
                 if form[:cut] in known and form[cut:] in forms
@@ -586,7 +588,9 @@ class _PairFilter:
             for cut in range(len(key) + 1)
         ]
         right_names = [
-            consonant_classes(form.removesuffix("ه")) if _ARABIC_FORM.fullmatch(form) else None
+            consonant_classes(form.removesuffix("ه"))
+            if form and _ARABIC_FORM.fullmatch(form)
+            else None
             for form in form_list
         ]
         for left in (form_list, bare):

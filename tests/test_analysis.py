@@ -100,6 +100,14 @@ def test_words_sharing_a_names_consonants_are_not_that_name():
     assert analyzer.terms("الذكور") != oscar
 
 
+def test_function_word_and_its_neighbour_are_never_one_name():
+    analyzer = Analyzer.from_texts(
+        ["زار الوفد اليمن.", "فاز الفيلم بجائزة Oscar.", "حصلت على الأوسكار."]
+    )
+    asked = analyzer.terms("إلى من ينتمي؟ أو صغيرة")
+    assert not {*analyzer.terms("اليمن"), *analyzer.terms("Oscar")} & set(asked)
+
+
 def test_acronyms_and_names_spelled_in_arabic_letter_names_are_the_latin_word():
     analyzer = Analyzer.from_texts(
         ["قدمت OpenAI نموذجي GPT-4 و o3 ثم ChatGPT، وردت الصين بنموذج R1 في المدينة."]

@@ -28,6 +28,8 @@ TRICKY = {
         "ثم جاء دور إنفيديا وNVIDIA وغوغل وجوجل وGoogle في السوق.\n"
     ),
     "b.md": "سهم إنفيديا انخفض. ديب في سيك لا تُجمع.\n",
+    "c.txt": '+++\ntitle = "زيارة"\n+++\n'
+    "زار الوفد اليمن الأسبوع الماضي.\nإلى من ينتمي الوفد؟ أو صغيرة جدا.\n",
     "sources.toml": 'aliases = [["Open AI", "أوبن إيه آي"]]\n',
 }
 
@@ -71,6 +73,8 @@ def test_joined_names_aliases_and_headings_index_as_one_by_one(tmp_path: Path):
     assert "deepseek" in index.vocabulary  # the split and glued spellings were joined
     openai_docs, _ = index.postings(index.vocabulary["openai"])
     assert len(openai_docs) == 2  # "OpenAI" and the alias phrase "أوبن إيه آي"
+    yemen_docs, _ = index.postings(index.vocabulary["يمن"])
+    assert len(yemen_docs) == 1  # إلى من (to whom) is no اليمن
 
 
 def test_parallel_reading_gives_the_same_corpus_and_index(tmp_path: Path, monkeypatch):
