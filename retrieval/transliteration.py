@@ -88,21 +88,24 @@ MIN_CONSONANTS = 3
 
 @dataclass(frozen=True, slots=True)
 class Skeleton:
-    """Consonant classes of a word and the gaps (0 = before the first) where it has a vowel."""
+    """Consonant classes of a word, the gaps (0 = before the first) where it has a vowel, and
+    which vowel letters stand in each gap."""
 
     consonants: str
     vowel_gaps: frozenset[int]
+    vowel_letters: frozenset[tuple[int, str]] = frozenset()
 
 
 def _skeleton(symbols: list[str]) -> Skeleton:
+    """Skeleton of class symbols, a vowel given as "V" and its letter (Va, Vو)."""
     consonants: list[str] = []
-    gaps: set[int] = set()
+    letters: set[tuple[int, str]] = set()
     for symbol in symbols:
-        if symbol == "V":
-            gaps.add(len(consonants))
+        if symbol[0] == "V":
+            letters.add((len(consonants), symbol[1:]))
         else:
             consonants.append(symbol)
-    return Skeleton("".join(consonants), frozenset(gaps))
+    return Skeleton("".join(consonants), frozenset(gap for gap, _ in letters), frozenset(letters))
 
 
 def latin_sounds(word: str) -> Skeleton:
@@ -118,7 +121,7 @@ def latin_sounds(word: str) -> Skeleton:
         if ch.isupper():
             symbols.extend(ch)
         elif ch in _LATIN_VOWELS:
-            symbols.append("V")
+            symbols.append("V" + ch)
         elif ch in _LATIN_CLASSES:
             symbols.append(_LATIN_CLASSES[ch])
     return _skeleton(symbols)
@@ -143,7 +146,7 @@ def arabic_sounds(word: str) -> Skeleton | None:
     # ة is folded to ه and is no transliterated consonant; a leading alef only carries the
     # vowel Arabic puts before a consonant cluster or a letter name (Nvidia → إنفيديا).
     bare = word.removesuffix("ه").lstrip("ا")
-    symbols = ["V" if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in bare]
+    symbols = ["V" + ch if ch in _ARABIC_VOWELS else _ARABIC_CLASSES.get(ch, "") for ch in bare]
     return _skeleton([s for s in symbols if s])
 
 
@@ -165,12 +168,37 @@ def consonant_classes(word: str) -> str:
     return "".join(_ARABIC_CLASSES.get(ch, "") for ch in word)
 
 
+# The Latin vowel letters each Arabic long vowel can stand for. Lenient, for English spelling:
+# ا is a, e, u and the i of ai (Trump → ترامب, Microsoft → مايكروسوفت); ي is also the a of ay
+# (Blake → بليك) and, before و, the y of a long u (United → يونايتد). What is left out is what
+# transliterations do not write: و for a, e or i; ي for o or w; ا for o (Morse is مورس, not
+# مارس, March). Hamza seats (ء ؤ ئ) stand for any vowel.
+_VOWEL_LETTERS = {"ا": frozenset("aeiuy"), "و": frozenset("ouw"), "ي": frozenset("aeiy")}
+
+
 def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
     """Whether an Arabic spelling can be a transliteration of a Latin one.
 
-    Consonant classes must agree and every vowel Arabic writes must face a vowel in the Latin.
+    Consonant classes must agree, and every vowel Arabic writes must face a vowel in the Latin
+    that it can stand for: الأبواب (the doors) is not Alibaba, its و facing an a.
     """
-    return arabic.consonants == latin.consonants and arabic.vowel_gaps <= latin.vowel_gaps
+    if arabic.consonants != latin.consonants or not arabic.vowel_gaps <= latin.vowel_gaps:
+        return False
+    facing: dict[int, set[str]] = {}
+    for gap, letter in latin.vowel_letters:
+        facing.setdefault(gap, set()).add(letter)
+    return all(
+        _stands_for(letter, facing[gap], (gap, "و") in arabic.vowel_letters)
+        for gap, letter in arabic.vowel_letters
+    )
+
+
+def _stands_for(letter: str, latin: set[str], before_waw: bool) -> bool:
+    if letter not in _VOWEL_LETTERS:
+        return True  # a hamza seat
+    if letter == "ي" and before_waw and "u" in latin:
+        return True  # يو, a long u
+    return not _VOWEL_LETTERS[letter].isdisjoint(latin)
 
 
 # Acronyms are read letter by letter, and Arabic spells the letter names out: GPT is جي بي تي,

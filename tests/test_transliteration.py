@@ -19,6 +19,11 @@ from retrieval.transliteration import arabic_skeleton, latin_skeleton, translite
         ("intel", "إنتل"),
         ("tesla", "تسلا"),
         ("london", "لندن"),
+        ("trump", "ترامب"),
+        ("united", "يونايتد"),
+        ("blake", "بليك"),
+        ("bitcoin", "بيتكوين"),
+        ("morse", "مورس"),
     ],
 )
 def test_transliterations_share_a_skeleton(latin, arabic):
@@ -30,7 +35,15 @@ def test_transliterations_share_a_skeleton(latin, arabic):
 
 @pytest.mark.parametrize(
     ("latin", "arabic"),
-    [("tesla", "تزال"), ("black", "بالغ"), ("stem", "سيتم"), ("black", "يبلغ")],
+    [
+        ("tesla", "تزال"),
+        ("black", "بالغ"),
+        ("stem", "سيتم"),
+        ("black", "يبلغ"),
+        ("alibaba", "الأبواب"),  # the doors: و cannot stand for an a
+        ("wukong", "يخنق"),  # strangles: ي cannot stand for wu
+        ("morse", "مارس"),  # March: ا is not an o
+    ],
 )
 def test_ordinary_words_with_the_same_consonants_are_rejected(latin, arabic):
     latin_key = latin_skeleton(latin)
