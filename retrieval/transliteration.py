@@ -184,6 +184,11 @@ def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
     """
     if arabic.consonants != latin.consonants or not arabic.vowel_gaps <= latin.vowel_gaps:
         return False
+    # A w or y before the first consonant is one: Arabic always writes it (ويلسون، يوكوهاما), so
+    # كونغ (Kong) is not Wukong.
+    for semivowel, letter in (("w", "و"), ("y", "ي")):
+        if (0, semivowel) in latin.vowel_letters and (0, letter) not in arabic.vowel_letters:
+            return False
     facing: dict[int, set[str]] = {}
     for gap, letter in latin.vowel_letters:
         facing.setdefault(gap, set()).add(letter)

@@ -24,6 +24,8 @@ from retrieval.transliteration import arabic_skeleton, latin_skeleton, translite
         ("blake", "بليك"),
         ("bitcoin", "بيتكوين"),
         ("morse", "مورس"),
+        ("wilson", "ويلسون"),
+        ("yokohama", "يوكوهاما"),
     ],
 )
 def test_transliterations_share_a_skeleton(latin, arabic):
@@ -43,6 +45,7 @@ def test_transliterations_share_a_skeleton(latin, arabic):
         ("alibaba", "الأبواب"),  # the doors: و cannot stand for an a
         ("wukong", "يخنق"),  # strangles: ي cannot stand for wu
         ("morse", "مارس"),  # March: ا is not an o
+        ("wukong", "كونغ"),  # the Kong of Hong Kong: Arabic writes a leading w
     ],
 )
 def test_ordinary_words_with_the_same_consonants_are_rejected(latin, arabic):
