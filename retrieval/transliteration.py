@@ -4,10 +4,10 @@ News Arabic writes foreign names both ways: DeepSeek / ديب سيك / ديبس�
 Google / غوغل / جوجل. Both scripts are reduced to consonants in a shared alphabet of sound classes
 (DeepSeek → DBSK, ديبسيك → DBSK) plus the positions where a vowel is written. Arabic leaves short
 vowels unwritten but spells long ones, so an Arabic word transliterates a Latin one only if their
-consonants agree and every vowel the Arabic writes has a vowel in the Latin at the same place:
-that rejects ordinary words that happen to share consonants (تزال is not Tesla, بالغ is not
-Black). Which pairs are merged is decided in :mod:`retrieval.analysis` against the corpus
-vocabulary, never by a list of known entities.
+consonants agree and every vowel the Arabic writes faces, at the same place, a Latin vowel it
+can be written for: that rejects ordinary words that happen to share consonants (تزال is not
+Tesla, بالغ is not Black, الأبواب is not Alibaba). Which pairs are merged is decided in
+:mod:`retrieval.analysis` against the corpus vocabulary, never by a list of known entities.
 """
 
 from __future__ import annotations
