@@ -41,6 +41,8 @@ VARIANT_SHARE = 2 / 3
 # one, so a reordered paragraph whose article title holds a question term gains this much
 # beside the relative BM25 and trigram scores (measured in BENCHMARKS.md).
 TITLE_WEIGHT = 0.5
+# Each half of two words typed without a space is this long (shorter halves split real words).
+GLUED_MIN_LETTERS = 4
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
 MAX_QUESTION_CHARS = 500
@@ -113,21 +115,39 @@ class SearchEngine:
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
-        """The index terms of a question (cut to a sane length first); a word the corpus lacks
-        is read as another form of a corpus verb (قالت → قال, خسرت → تخسر) before it is taken
-        for a typo: spelling correction alone made قالت into قامت and خسرت into كسرت."""
-        terms = self.analyzer.terms(question[:MAX_QUESTION_CHARS])
-        return [
-            term if term in self.index.vocabulary else self._known_reading(term) for term in terms
-        ]
+        """The index terms of a question (cut to a sane length first). A word the corpus lacks
+        is read as another form of a corpus verb (قالت → قال, خسرت → تخسر), then as two corpus
+        words missing their space (الاسكندرالاكبر), before it is taken for a typo: spelling
+        correction alone made قالت into قامت and خسرت into كسرت."""
+        terms: list[str] = []
+        for term in self.analyzer.terms(question[:MAX_QUESTION_CHARS]):
+            if term in self.index.vocabulary:
+                terms.append(term)
+            else:
+                terms.extend(self._known_reading(term))
+        return terms
 
-    def _known_reading(self, term: str) -> str:
-        """The most frequent corpus verb form of ``term``, else its spelling correction."""
+    def _known_reading(self, term: str) -> list[str]:
+        """The most frequent corpus verb form of ``term``, else the two corpus words it glues
+        together, else its spelling correction (else ``term`` itself)."""
         vocabulary, indptr = self.index.vocabulary, self.index.indptr
         readings = sorted({r for r in verb_readings(term) if r in vocabulary})
         if readings:
-            return max(readings, key=lambda r: indptr[vocabulary[r] + 1] - indptr[vocabulary[r]])
-        return self.spelling.correct(term) or term
+            return [max(readings, key=lambda r: indptr[vocabulary[r] + 1] - indptr[vocabulary[r]])]
+        return self._glued_words(term) or [self.spelling.correct(term) or term]
+
+    def _glued_words(self, term: str) -> list[str] | None:
+        """Two corpus words typed without the space between them. Both halves must be long
+        (المبلغ is no ال + مبلغ split, التعامل no الت + عامل), or the second an ال word."""
+        for cut in range(3, len(term) - 2):
+            first, second = term[:cut], term[cut:]
+            article_word = second.startswith("ال") and len(second) > GLUED_MIN_LETTERS
+            if min(len(first), len(second)) < GLUED_MIN_LETTERS and not article_word:
+                continue
+            words = [*self.analyzer.terms(first), *self.analyzer.terms(second)]
+            if len(words) == 2 and all(word in self.index.vocabulary for word in words):
+                return words
+        return None
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Relevant paragraphs best first; empty when nothing is confidently relevant."""

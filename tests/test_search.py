@@ -255,6 +255,18 @@ def test_a_verb_form_the_corpus_lacks_is_read_as_its_verb_not_as_a_typo(
     assert engine.search(question)[0].paragraph.article.file == "a.txt"
 
 
+def test_two_words_typed_without_their_space_are_both_found(tmp_path: Path):
+    engine = engine_over(
+        tmp_path,
+        {
+            "a.txt": "ولد الإسكندر الأكبر في مقدونيا سنة 356 قبل الميلاد.\n",
+            "b.txt": "ولد الشاعر في قرية صغيرة قرب البحر.\n",
+        },
+    )
+    hits = engine.search("متى ولد الاسكندرالاكبر؟")
+    assert [h.paragraph.article.file for h in hits][:1] == ["a.txt"]
+
+
 def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
     engine = engine_over(tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"})
     assert engine.query_terms("بكأس") == ["بكاس"]  # not باسم: drop ك and add م is two edits
