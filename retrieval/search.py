@@ -181,8 +181,9 @@ class SearchEngine:
         return hits[:limit]
 
     def _title_terms(self, doc: int) -> list[str]:
-        """The index terms of a paragraph's article title (cached: a few titles recur)."""
-        return self._context_terms(self.store[doc].article.title)
+        """The index terms of a paragraph's article title (cached: a few titles recur); the
+        paragraph's text is not read."""
+        return self._context_terms(self.store.article_of(doc).title)
 
     def _introduction_first(self, hits: list[Hit], subject: str) -> list[Hit]:
         """The first paragraph of the best article about ``subject`` (its title names it)
@@ -190,12 +191,13 @@ class SearchEngine:
         that introduces it, and a later one repeating the name more often outranked it
         (measured in BENCHMARKS.md). An article that merely mentions the subject introduces
         something else, so its order stands."""
-        article = hits[0].paragraph.article
-        if subject not in self._context_terms(article.title):
+        if subject not in self._title_terms(hits[0].doc):
             return hits
+        article_ids, numbers = self.store.article_ids, self.store.numbers
+        article = article_ids[hits[0].doc]
         first = min(
-            (hit for hit in hits if hit.paragraph.article.file == article.file),
-            key=lambda hit: hit.paragraph.number,
+            (hit for hit in hits if article_ids[hit.doc] == article),
+            key=lambda hit: numbers[hit.doc],
         )
         if first is hits[0]:
             return hits

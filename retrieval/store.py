@@ -86,7 +86,7 @@ class ParagraphStore(Sequence[Paragraph]):
             raise IndexError(index)
         index %= len(self)
         return Paragraph(
-            self.articles[int(self.article_ids[index])],
+            self.article_of(index),
             int(self.numbers[index]),
             self.text_of(index),
             self.headings[int(self.heading_ids[index])],
@@ -94,6 +94,10 @@ class ParagraphStore(Sequence[Paragraph]):
 
     def __iter__(self) -> Iterator[Paragraph]:
         return (self[i] for i in range(len(self)))
+
+    def article_of(self, index: int) -> Article:
+        """The article of paragraph ``index``, without reading its text."""
+        return self.articles[int(self.article_ids[index])]
 
     def text_of(self, index: int) -> str:
         """The exact text of paragraph ``index``."""
