@@ -93,7 +93,7 @@ class Skeleton:
 
     consonants: str
     vowel_gaps: frozenset[int]
-    vowel_letters: frozenset[tuple[int, str]] = frozenset()
+    vowel_letters: frozenset[tuple[int, str]]
 
 
 def _skeleton(symbols: list[str]) -> Skeleton:

@@ -47,31 +47,28 @@ def test_name_spelled_out_in_arabic_letters_finds_its_latin_spelling(seed_engine
     assert len(hits) == 3 and all("chatgpt" in h.paragraph.text.lower() for h in hits)
 
 
-def test_index_joins_names_as_questions_do(tmp_path: Path):
-    engine = engine_over(
-        tmp_path,
-        {
-            "a.txt": "أعلنت DeepSeek عن نموذج جديد هذا الأسبوع.\n",
-            "b.txt": "قال محللون إن المستثمرين اهتموا بديب سيك كثيرا بعد الإعلان.\n",
-            "c.txt": "باعت أبل هواتف أكثر من المتوقع في الربع الأخير.\n",
-            "d.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
-            "sources.toml": 'aliases = [["Apple", "أبل"]]\n',
-        },
-    )
-    assert files_found(engine, "DeepSeek") == ["a.txt", "b.txt"]
-    assert files_found(engine, "Apple") == ["c.txt"]
+# Names written differently in the paragraphs and in the questions, and a distractor.
+SPELLINGS = {
+    "a.txt": "أعلنت DeepSeek عن نموذج جديد هذا الأسبوع.\n",
+    "b.txt": "قال محللون إن المستثمرين اهتموا بديب سيك كثيرا بعد الإعلان.\n",
+    "c.txt": "باعت أبل هواتف أكثر من المتوقع في الربع الأخير.\n",
+    "d.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
+    "e.txt": "أطلقت الشركة نموذج GPT-4 في مارس بعد أشهر من التدريب.\n",
+    "f.txt": "يعتمد نموذج جي بي تي على بنية المحولات في معالجة النصوص.\n",
+    "sources.toml": 'aliases = [["Apple", "أبل"]]\n',
+}
 
 
-def test_paragraph_spelling_an_acronym_out_is_found_by_the_acronym(tmp_path: Path):
-    engine = engine_over(
-        tmp_path,
-        {
-            "a.txt": "أطلقت الشركة نموذج GPT-4 في مارس بعد أشهر من التدريب.\n",
-            "b.txt": "يعتمد نموذج جي بي تي على بنية المحولات في معالجة النصوص.\n",
-            "c.txt": "تراجعت أسعار النفط في الأسواق العالمية هذا الأسبوع.\n",
-        },
-    )
-    assert files_found(engine, "GPT") == ["a.txt", "b.txt"]
+@pytest.mark.parametrize(
+    ("question", "files"),
+    [
+        ("DeepSeek", ["a.txt", "b.txt"]),  # the index joins بديب سيك as questions do
+        ("Apple", ["c.txt"]),  # a one-word admin alias
+        ("GPT", ["e.txt", "f.txt"]),  # a paragraph spelling the acronym out in letter names
+    ],
+)
+def test_question_finds_every_spelling_of_a_name(tmp_path: Path, question, files):
+    assert files_found(engine_over(tmp_path, SPELLINGS), question) == files
 
 
 @pytest.mark.parametrize(
