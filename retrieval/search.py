@@ -78,10 +78,11 @@ class SearchEngine:
         self.analyzer = analyzer
         self.index = index
         self.params = params
-        frequency = dict(
+        # How many paragraphs use each term: spelling and verb readings prefer the common one.
+        self._frequency = dict(
             zip(index.vocabulary, (index.indptr[1:] - index.indptr[:-1]).tolist(), strict=True)
         )
-        self.spelling = SpellingIndex(index.vocabulary, frequency)
+        self.spelling = SpellingIndex(index.vocabulary, self._frequency)
         self.grams = GramScorer(index, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
@@ -130,10 +131,9 @@ class SearchEngine:
     def _known_reading(self, term: str) -> list[str]:
         """The most frequent corpus verb form of ``term``, else the two corpus words it glues
         together, else its spelling correction (else ``term`` itself)."""
-        vocabulary, indptr = self.index.vocabulary, self.index.indptr
-        readings = sorted({r for r in verb_readings(term) if r in vocabulary})
+        readings = sorted({r for r in verb_readings(term) if r in self._frequency})
         if readings:
-            return [max(readings, key=lambda r: indptr[vocabulary[r] + 1] - indptr[vocabulary[r]])]
+            return [max(readings, key=self._frequency.__getitem__)]
         return self._glued_words(term) or [self.spelling.correct(term) or term]
 
     def _glued_words(self, term: str) -> list[str] | None:
