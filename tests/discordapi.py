@@ -852,6 +852,7 @@ class DiscordApiEmulator:
         self.commands: dict[str | None, list[dict]] = {}
         self.interactions: dict[str, Interaction] = {}
         self.sessions: list[_GatewaySession] = []
+        self._resumable: dict[str, tuple[int, int]] = {}  # session id: intents, last seq
         self.roles = [
             role_object(GUILD_ID, "@everyone", position=0, mentionable=False),
             role_object(MODERATORS_ROLE_ID, "moderators", position=1, mentionable=True),
@@ -859,9 +860,7 @@ class DiscordApiEmulator:
         self._failures: dict[str, collections.deque[_Failure]] = collections.defaultdict(
             collections.deque
         )
-        self._buckets: dict[tuple[str, str], collections.deque[float]] = collections.defaultdict(
-            collections.deque
-        )
+        self._buckets: dict[tuple[str, str], list[float]] = {}  # [window start, count]
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -1231,6 +1230,14 @@ class DiscordApiEmulator:
         for session in self._identified():
             await session.dispatch("INTERACTION_CREATE", interaction.payload)
 
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close every gateway connection with ``code`` (4000 "Unknown error": reconnect and
+        resume). A RESUME with the last sequence number gets RESUMED (gateway.mdx, Resuming);
+        events sent while the bot was away are not replayed, so a test sends after it is back.
+        Any other RESUME gets INVALID_SESSION and the bot identifies anew."""
+        for session in list(self.sessions):
+            await session.ws.close(code=code, message=b"emulator dropped the connection")
+
     async def post_interaction(
         self, url: str, interaction: Interaction, *, signature: str = "valid"
     ) -> HttpInteractionResult:
@@ -1270,7 +1277,7 @@ class DiscordApiEmulator:
                             ["type"], "BASE_TYPE_CHOICES", "A PING is answered by a PONG"
                         )
                 else:
-                    self._respond(interaction, answer, request)
+                    await self._respond(interaction, answer, request)
                 request.status, request.response = 204, None
                 result.accepted = True
             except DiscordError as exc:
@@ -1305,6 +1312,10 @@ class DiscordApiEmulator:
         return shown
 
     async def _dispatch_message(self, event: str, message: dict) -> None:
+        """MESSAGE_CREATE or MESSAGE_UPDATE to every session with the intent for it; the bot's
+        own messages are echoed too, as Discord does; ephemeral ones are never dispatched."""
+        if message["flags"] & EPHEMERAL:
+            return
         intent = GUILD_MESSAGES if "guild_id" in message else DIRECT_MESSAGES
         for session in self._identified():
             if session.intents is None or not session.intents & intent:
@@ -1411,6 +1422,8 @@ class DiscordApiEmulator:
                 await self._notify()
         finally:
             self.sessions.remove(session)
+            if session.intents is not None:
+                self._resumable[session.session_id] = (session.intents, session.seq)
             await self._notify()
         return ws
 
@@ -1439,7 +1452,13 @@ class DiscordApiEmulator:
         if op == OP_RESUME:
             if not isinstance(data, dict) or data.get("token") != TOKEN:
                 return 4004, "Authentication failed."
-            await session.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
+            resumed = self._resumable.pop(str(data.get("session_id")), None)
+            if resumed is None or data.get("seq") != resumed[1]:
+                await session.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
+                return None
+            session.intents, session.seq = resumed
+            session.session_id = str(data["session_id"])
+            await session.dispatch("RESUMED", {})
             return None
         if session.intents is None:
             return 4003, "Not authenticated."
@@ -1566,17 +1585,17 @@ class DiscordApiEmulator:
             return {}
         major = params.get("channel") or params.get("guild") or params.get("token") or ""
         now = time.monotonic()
-        used = self._buckets[(route, major)]
-        while used and used[0] <= now - self.bucket_window:
-            used.popleft()
-        reset_after = (used[0] + self.bucket_window - now) if used else self.bucket_window
+        bucket = self._buckets.setdefault((route, major), [now, 0])
+        if now >= bucket[0] + self.bucket_window:  # a fixed window, as Discord's reset
+            bucket[:] = [now, 0]
+        reset_after = bucket[0] + self.bucket_window - now
         headers = {
             "X-RateLimit-Limit": str(self.bucket_limit),
             "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": hashlib.md5(route.encode()).hexdigest()[:16],
         }
-        if len(used) >= self.bucket_limit:
+        if bucket[1] >= self.bucket_limit:
             headers |= {
                 "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Scope": "user",
@@ -1589,8 +1608,8 @@ class DiscordApiEmulator:
                 headers=headers,
                 extra={"retry_after": round(reset_after, 3), "global": False},
             )
-        used.append(now)
-        headers["X-RateLimit-Remaining"] = str(self.bucket_limit - len(used))
+        bucket[1] += 1
+        headers["X-RateLimit-Remaining"] = str(self.bucket_limit - int(bucket[1]))
         return headers
 
     @staticmethod
@@ -1982,7 +2001,7 @@ class DiscordApiEmulator:
         body = record.body
         if not isinstance(body, dict):
             raise invalid([], "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
-        message = self._respond(interaction, body, record)
+        message = await self._respond(interaction, body, record)
         if request.query.get("with_response") != "true":
             return 204, None
         callback: dict[str, Any] = {"id": interaction.id, "type": interaction.type}
@@ -1997,7 +2016,7 @@ class DiscordApiEmulator:
             response["resource"] = {"type": body["type"], "message": message}
         return 200, response
 
-    def _respond(self, interaction: Interaction, body: dict, record: Request) -> dict | None:
+    async def _respond(self, interaction: Interaction, body: dict, record: Request) -> dict | None:
         """The initial response, however it came (callback or inline): once, within the
         deadline, of a type valid for the interaction, with a valid message."""
         assert interaction.sent_at is not None
@@ -2075,6 +2094,10 @@ class DiscordApiEmulator:
         interaction.response_type = kind
         interaction.ephemeral = bool(flags & EPHEMERAL)
         interaction.original_id = message["id"] if message is not None else None
+        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
+            await self._dispatch_message("MESSAGE_CREATE", message)
+        elif kind == UPDATE_MESSAGE:
+            await self._dispatch_message("MESSAGE_UPDATE", message)
         return message
 
     def _interaction_message(
@@ -2145,13 +2168,16 @@ class DiscordApiEmulator:
         original = self.messages.get(interaction.original_id or "")
         if original is not None and original["flags"] & LOADING:
             message = self._apply_edit(original, record)
+            event = "MESSAGE_UPDATE"
         else:
             flags = int(body.get("flags") or 0)
             message = self._interaction_message(interaction, body, record.files, flags)
             interaction.followup_ids.append(message["id"])
+            event = "MESSAGE_CREATE"
         self._record_sent(
             record, message, default_parse=INTERACTION_DEFAULT_PARSE, interaction=interaction
         )
+        await self._dispatch_message(event, message)
         return 200, message
 
     async def _get_webhook_message(self, request: web.Request, record: Request) -> tuple[int, Any]:
@@ -2167,6 +2193,7 @@ class DiscordApiEmulator:
         self._record_sent(
             record, edited, default_parse=INTERACTION_DEFAULT_PARSE, interaction=interaction
         )
+        await self._dispatch_message("MESSAGE_UPDATE", edited)
         return 200, edited
 
     async def _delete_webhook_message(

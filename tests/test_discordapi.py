@@ -181,6 +181,73 @@ async def test_an_edited_question_arrives_as_message_update(api):
     assert event.message.edited_timestamp is not None
 
 
+async def raw_gateway(api: DiscordApiEmulator, query: str = "v=10&encoding=json"):
+    """A bare websocket to the gateway, for what hikari never sends."""
+    session = aiohttp.ClientSession()
+    ws = await session.ws_connect(f"{api.gateway_url}?{query}")
+    return session, ws
+
+
+IDENTIFY = {"op": 2, "d": {"token": TOKEN, "intents": 513, "properties": {}}}
+
+
+@pytest.mark.parametrize(
+    ("query", "sent", "close_code"),
+    [
+        ("v=9&encoding=json", [], 4012),
+        ("v=10&encoding=json", [{"op": 3, "d": {}}], 4003),
+        ("v=10&encoding=json", [{"op": 2, "d": {"token": "wrong", "intents": 513}}], 4004),
+        ("v=10&encoding=json", [IDENTIFY, IDENTIFY], 4005),
+        ("v=10&encoding=json", [{"op": 2, "d": {**IDENTIFY["d"], "intents": 1 << 30}}], 4013),
+        ("v=10&encoding=json", [IDENTIFY, {"op": 99, "d": None}], 4001),
+    ],
+    ids=["api version", "before identify", "bad token", "identify twice", "bad intent", "opcode"],
+)
+async def test_gateway_closes_with_discords_codes(api, query, sent, close_code):
+    session, ws = await raw_gateway(api, query)
+    frames = []
+    for payload in sent:
+        await ws.send_json(payload)
+    async for frame in ws:
+        if frame.type == aiohttp.WSMsgType.TEXT:
+            frames.append(json.loads(frame.data))
+    await session.close()
+    assert ws.close_code == close_code
+    if close_code != 4012:
+        assert frames[0]["op"] == 10 and frames[0]["d"]["heartbeat_interval"] > 0
+
+
+async def test_gateway_acknowledges_heartbeats_and_sends_ready_then_guild_create(api):
+    session, ws = await raw_gateway(api)
+    hello = await ws.receive_json()
+    await ws.send_json({"op": 1, "d": None})
+    ack = await ws.receive_json()
+    await ws.send_json(IDENTIFY)
+    ready, guild = await ws.receive_json(), await ws.receive_json()
+    await ws.close()
+    await session.close()
+    assert (hello["op"], ack["op"]) == (10, 11)
+    assert (ready["t"], ready["s"], guild["t"], guild["s"]) == ("READY", 1, "GUILD_CREATE", 2)
+    assert ready["d"]["guilds"] == [{"id": GUILD_ID, "unavailable": True}]
+    assert ready["d"]["resume_gateway_url"] == api.gateway_url
+    assert guild["d"]["id"] == GUILD_ID and guild["d"]["channels"][0]["id"] == CHANNEL_ID
+
+
+async def test_hikari_reconnects_after_the_gateway_drops(api):
+    received: asyncio.Queue[hikari.GuildMessageCreateEvent] = asyncio.Queue()
+    async with gateway_bot(api) as bot:
+        bot.subscribe(hikari.GuildMessageCreateEvent, received.put)
+        await api.drop_gateway()
+        resumed = await api.wait_for(
+            lambda: [p for s in api.sessions if s.intents for p in s.received if p["op"] == 6],
+            timeout=10,
+        )
+        await api.user_message(f"<@{BOT_ID}> هل عدت؟")
+        event = await asyncio.wait_for(received.get(), 5)
+    assert event.content == f"<@{BOT_ID}> هل عدت؟"
+    assert resumed[0]["d"]["seq"] == 2  # READY and GUILD_CREATE were seen
+
+
 # ----- REST: authentication, limits, empty messages --------------------------------------------
 
 
@@ -395,10 +462,11 @@ async def test_a_429_is_retried_after_retry_after_and_the_message_arrives(api, r
 
 async def test_hikari_paces_itself_by_the_advertised_bucket(api, rest):
     api.bucket_limit, api.bucket_window = 2, 0.5
+    await rest.create_message(int(CHANNEL_ID), "الأولى")  # hikari learns the bucket from it
     await asyncio.gather(*(rest.create_message(int(CHANNEL_ID), f"رسالة {i}") for i in range(5)))
     accepted = api.requests_of(CREATE_MESSAGE, ok=None)
-    assert [r.status for r in accepted] == [200] * 5 and len(api.sent) == 5
-    assert accepted[4].at - accepted[0].at >= 2 * 0.5  # five requests span three windows
+    assert [r.status for r in accepted] == [200] * 6 and len(api.sent) == 6
+    assert accepted[5].at - accepted[0].at >= 2 * 0.5  # six requests at two a window
 
 
 async def test_a_spent_bucket_is_refused_per_channel(api):
@@ -484,6 +552,8 @@ async def test_commands_are_registered_by_bulk_overwrite_and_checked(api, rest):
 async def test_slash_command_over_the_gateway_is_answered_once(api):
     async with gateway_bot(api) as bot:
         interactions = interactions_of(bot)
+        echoes: asyncio.Queue[hikari.GuildMessageCreateEvent] = asyncio.Queue()
+        bot.subscribe(hikari.GuildMessageCreateEvent, echoes.put)
         await register_commands(bot.rest)
         sent = api.slash_command("ask", {"question": "ما ديب سيك؟"})
         await api.send_interaction(sent)
@@ -501,8 +571,10 @@ async def test_slash_command_over_the_gateway_is_answered_once(api):
             )
         assert again.value.code == 40060
         await interaction.execute("متابعة")
+        echo = await asyncio.wait_for(echoes.get(), 5)  # the ephemeral answer is never echoed
         original = await interaction.fetch_initial_response()
     assert original.content == "الجواب"
+    assert echo.content == "متابعة" and echo.author.id == int(BOT_ID)
     answer, followup = api.sent
     assert answer.ephemeral and answer.interaction_id == sent.id and answer.content == "الجواب"
     assert not followup.ephemeral and followup.content == "متابعة"
