@@ -1,11 +1,25 @@
 """A local emulation of Discord's HTTP API v10 and gateway over loopback, strict as Discord is.
 
 One aiohttp server on 127.0.0.1 (a free port) serves the REST routes a Q&A bot uses under
-``/api/v10``, the gateway websocket at ``/gateway`` and attachment bytes at a CDN-like
-``/attachments/...`` URL. It keeps what Discord keeps (channels, messages, registered commands,
+``/api/v10``, the gateway websocket at ``/gateway`` and attachment bytes at signed CDN-like
+``/attachments/...`` URLs. It keeps what Discord keeps (channels, messages, registered commands,
 interactions and their tokens), records every request, and refuses what Discord refuses, in
 Discord's error shape. Payload shapes, codes and limits follow Discord's API documentation
-(discord/discord-api-docs, cited per section) and were checked against what hikari 2.7 reads.
+(discord/discord-api-docs, file named per section) and were checked against what hikari 2.7
+reads.
+
+Using it in a test: ``api = DiscordApiEmulator(); await api.start()`` (a fixture; ``await
+api.stop()`` after the bot is closed). People act with ``await api.user_message(...)``,
+``edit_user_message``, and interactions built by ``slash_command`` (only commands the bot
+registered), ``message_command``, ``button_press`` (only buttons on the stored message) or
+``ping``, delivered by ``await api.send_interaction(i)`` (gateway) or ``await
+api.post_interaction(url, i)`` (signed HTTP, ``signature="invalid"``/``"missing"`` to forge).
+Waiting: ``await api.wait_for_sent(channel_id=..., count=...)``, ``wait_for_request(route)``
+or ``wait_for(predicate)``, all on an asyncio Condition with a timeout. Looking: ``api.sent``
+(visible messages, each with ``pings``), ``api.pingable()``, ``api.requests`` (every request
+with route, body, status, answer and time), ``api.interactions``. Failing:
+``api.fail_next("POST /channels/{channel}/messages", 429, retry_after=0.2)`` or ``500``;
+routes are named ``METHOD /template`` as in :meth:`DiscordApiEmulator._routes`.
 
 Pointing hikari at it (no monkeypatching):
 
@@ -16,23 +30,29 @@ Pointing hikari at it (no monkeypatching):
   for a newer version, a network call. ``logs=None`` keeps hikari from configuring the root
   logger (its default installs a colour handler for the whole test session); ``banner=None`` and
   ``suppress_optimization_warning=True`` drop the start-up banner and the ``-O`` warning. Stop
-  with ``await bot.close()`` before :meth:`DiscordApiEmulator.stop`: a shard whose server goes
-  away first keeps reconnecting.
+  with ``await bot.close()`` before :meth:`DiscordApiEmulator.stop` (a shard whose server goes
+  away first keeps reconnecting), and also after a failed ``start``, which leaves hikari's REST
+  session open (an unclosed-session warning, an error under ``filterwarnings = ["error"]``).
 - ``hikari.RESTBot(TOKEN, "Bot", public_key=api.public_key_hex, rest_url=api.rest_url, ...)``
-  serves interactions at ``/`` of the host and port (or socket) given to ``start``; its
-  ``interaction_server.aiohttp_hook`` can be mounted at another path (``/interactions``) of
-  one's own aiohttp app. :meth:`DiscordApiEmulator.post_interaction` signs and POSTs to any URL.
+  serves interactions at ``/`` of the host and port (or ``socket=``, see
+  :func:`free_port_socket`) given to ``start``; to serve ``/interactions`` mount its
+  ``interaction_server.aiohttp_hook`` in one's own aiohttp app. It refuses a bad signature with
+  400 where Discord's docs ask for 401.
 - ``hikari.RESTApp(url=api.rest_url)`` for REST alone.
 - hikari picks gateway transport compression by what is installed: zstd-stream when
   ``compression.zstd`` (3.14) or ``backports.zstd`` imports, else zlib-stream; both are served.
+- Rate limits: hikari honours a bucket, and a global 429, only once a response told it the
+  bucket (X-RateLimit-Bucket); its first burst on a new route goes out unpaced, gets 429s and
+  is retried. The emulator advertises and enforces buckets (``bucket_limit`` per
+  ``bucket_window``) as Discord does.
 - Intents: hikari's default ``ALL_UNPRIVILEGED`` holds GUILDS, GUILD_MESSAGES and
   DIRECT_MESSAGES, which a Q&A bot needs. MESSAGE_CONTENT is privileged: identifying with it
   closes the gateway with 4014 unless the test turned it on (``message_content_enabled``), and
-  without it guild messages arrive with empty content unless they mention the bot, as on
-  Discord.
+  without it guild messages arrive with empty content unless they mention the bot (a reply
+  mentions its author only when the person leaves "ping" on: ``mention_reply``), as on Discord.
 
 pytest runs with ``filterwarnings = ["error"]``; hikari, aiohttp and PyNaCl raise no warning on
-this path when bots are closed as above.
+these paths, so no filter is added.
 """
 
 from __future__ import annotations

@@ -692,6 +692,47 @@ async def test_attachment_option_is_resolved_and_downloadable(api):
         assert tampered.status == 404  # a signed CDN link refuses any change
 
 
+async def test_callback_types_are_checked_against_the_interaction(api, rest):
+    await register_commands(rest)
+    command = api.slash_command("ask", {"question": "سؤال"})
+    await api.send_interaction(command)
+    with pytest.raises(hikari.BadRequestError) as wrong_type:
+        await rest.create_interaction_response(
+            command.id, command.token, hikari.ResponseType.DEFERRED_MESSAGE_UPDATE
+        )
+    assert wrong_type.value.code == 50035 and "type" in wrong_type.value.errors
+    question = rest.build_modal_action_row().add_text_input("question", "السؤال")
+    await rest.create_modal_response(
+        command.id, command.token, title="اسأل سند", custom_id="ask-modal", component=question
+    )
+    assert command.response_type == 9 and api.sent == []
+    answer = await rest.create_message(int(CHANNEL_ID), "الجواب", component=row(rest, "more:3"))
+    press = api.button_press(api.messages[str(answer.id)], "more:3")
+    await api.send_interaction(press)
+    await rest.create_interaction_response(
+        press.id, press.token, hikari.ResponseType.DEFERRED_MESSAGE_UPDATE
+    )
+    await rest.edit_interaction_response(int(BOT_ID), press.token, "الصفحة الثانية")
+    assert api.messages[str(answer.id)]["content"] == "الصفحة الثانية"
+    assert press.response_type == 6 and api.sent[-1].content == "الصفحة الثانية"
+
+
+async def test_a_persons_attachment_is_downloadable_from_the_cdn_url(api):
+    received: asyncio.Queue[hikari.DMMessageCreateEvent] = asyncio.Queue()
+    article = "فقرة من مقال.\n".encode()
+    async with gateway_bot(api) as bot:
+        bot.subscribe(hikari.DMMessageCreateEvent, received.put)
+        await api.user_message(
+            "أضف هذا المقال",
+            channel_id=api.dm_channel_id(PERSON_ID),
+            attachments=[("article.txt", article, "text/plain; charset=utf-8")],
+        )
+        event = await asyncio.wait_for(received.get(), 5)
+        [attachment] = event.message.attachments
+        assert attachment.filename == "article.txt"
+        assert await attachment.read() == article
+
+
 # ----- HTTP interactions (RESTBot) -------------------------------------------------------------
 
 
