@@ -4,7 +4,7 @@ Anchors: Lucene 8.7 ArabicAnalyzer + BM25 (bench/LuceneAnchor.java, run when Jav
 liblucene8-java are installed) and plain rank-bm25 on whitespace tokens. Each system ranks the
 same paragraphs for the same questions; one evaluation function scores them all.
 
-    python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
+    python bench/quality.py eval/seeds-dev.jsonl eval/arcd-train.json
 """
 
 from __future__ import annotations
