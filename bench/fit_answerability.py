@@ -9,10 +9,10 @@ whether the collection answers them:
   for the seeds (eval/seeds-tune.jsonl), whose unanswerable questions are asked on purpose;
 - the ARCD tuning questions (eval/arcd-tune.jsonl) on all of ARCD.
 
-Each source weighs the same in the fit (a logistic regression, L2, by Newton's method). The
-"no answer" threshold keeps ``ANSWER_RATE`` of the answerable questions (sources weighing the
-same); the
-"confident" threshold lets through at most ``CONFIDENT_LEAK`` of the unanswerable ones. Figures
+Each source weighs the same in the fit (a logistic regression, L2, every weight kept to the sign
+``SIGNS`` gives it). The "no answer" threshold keeps ``ANSWER_RATE`` of the answerable questions
+of every source with at least ``THRESHOLD_SOURCE_MIN`` of them; the "confident" threshold lets
+through at most ``CONFIDENT_LEAK`` of the unanswerable ones. Figures
 are first reported held out (two folds of ARCD articles and of the seed questions, each fitted
 on the other), then the model is fitted on everything and saved.
 
@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answerability import FEATURES, MODEL_FILE, Model  # noqa: E402
+from retrieval.answerability import FEATURES, MODEL_FILE, SIGNS, Model  # noqa: E402
 from retrieval.corpus import Corpus, load_corpus  # noqa: E402
 from retrieval.evaluation import Question, leave_articles_out, load_questions  # noqa: E402
 from retrieval.search import SearchEngine  # noqa: E402
@@ -43,6 +44,7 @@ EVAL = ROOT / "eval"
 OPEN_WORLD_SEEDS = range(6)
 ANSWER_RATE = 0.95
 CONFIDENT_LEAK = 0.05
+THRESHOLD_SOURCE_MIN = 200
 L2 = 1.0
 # Evidence does not depend on the model: engines are built with one that answers everything,
 # so a stale saved model never stands in the way of fitting a new one.
@@ -125,7 +127,8 @@ def arcd_tune_examples(folds: int = 2) -> list[Example]:
 
 
 def fit(rows: list[Example]) -> tuple[np.ndarray, float]:
-    """Weighted L2 logistic regression by Newton's method: (weights, bias)."""
+    """Logistic regression, sources weighing the same, L2 on the weights, each weight kept to
+    its sign (:data:`SIGNS`): (weights, bias)."""
     usable = [r for r in rows if r.features is not None]
     x = np.array([r.features for r in usable], dtype=np.float64)
     x = np.hstack([x, np.ones((len(x), 1))])
@@ -134,18 +137,18 @@ def fit(rows: list[Example]) -> tuple[np.ndarray, float]:
     for r in usable:
         counts[r.source] = counts.get(r.source, 0) + 1
     weight = np.array([len(usable) / (len(counts) * counts[r.source]) for r in usable])
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], L2)
-    penalty[-1] = 0.0
-    for _ in range(100):
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         p = 1 / (1 + np.exp(-np.clip(x @ w, -50, 50)))
-        gradient = x.T @ (weight * (p - y)) + penalty * w
-        hessian = (x.T * (weight * p * (1 - p))) @ x + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return w[:-1], float(w[-1])
+        value = -np.sum(weight * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
+        gradient = x.T @ (weight * (p - y))
+        value += 0.5 * L2 * float(w[:-1] @ w[:-1])
+        gradient[:-1] += L2 * w[:-1]
+        return value, gradient
+
+    bounds = [(0, None) if SIGNS[name] > 0 else (None, 0) for name in FEATURES] + [(None, None)]
+    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds)
+    return result.x[:-1], float(result.x[-1])
 
 
 def probabilities(model: Model, rows: list[Example]) -> np.ndarray:
@@ -159,19 +162,20 @@ def probabilities(model: Model, rows: list[Example]) -> np.ndarray:
 
 
 def thresholds(model: Model, rows: list[Example]) -> tuple[float, float]:
-    """(weak_at, answer_at): keep ANSWER_RATE of the answerable questions, every source
-    weighing the same (a source's own quantile is too noisy on a few dozen questions); let
-    at most CONFIDENT_LEAK of the unanswerable ones through as confident."""
+    """(weak_at, answer_at): keep ANSWER_RATE of the answerable questions of each source large
+    enough to say so (a few dozen questions are too noisy a quantile); let at most
+    CONFIDENT_LEAK of the unanswerable ones through as confident."""
     p = probabilities(model, rows)
-    sources = {r.source for r in rows if r.answerable}
-    values, weights = [], []
-    for source in sources:
-        picked = [p[i] for i, r in enumerate(rows) if r.source == source and r.answerable]
-        values += picked
-        weights += [1 / len(picked)] * len(picked)
-    order = np.argsort(values)
-    cumulative = np.cumsum(np.asarray(weights)[order]) / sum(weights)
-    weak = float(np.asarray(values)[order][np.searchsorted(cumulative, 1 - ANSWER_RATE)])
+    weak = min(
+        float(np.quantile(answerable, 1 - ANSWER_RATE))
+        for source in {r.source for r in rows}
+        if len(
+            answerable := [
+                p[i] for i, r in enumerate(rows) if r.source == source and r.answerable
+            ]
+        )
+        >= THRESHOLD_SOURCE_MIN
+    )
     unanswerable = [p[i] for i, r in enumerate(rows) if not r.answerable]
     confident = float(np.quantile(unanswerable, 1 - CONFIDENT_LEAK)) if unanswerable else weak
     return weak, max(weak, confident)

@@ -36,20 +36,20 @@ class Confidence(Enum):
 class Evidence:
     """What the best passages say about a question; every share is in [0, 1].
 
-    Weights are the question terms' idf, a term the collection lacks weighing as the rarest.
+    Weights are the idf of the question's terms the collection knows; the words it lacks are
+    evidence of their own, not a weight no passage could hold.
     """
 
-    coverage: float  # share of the question's known weight in the first passage
-    held: float  # the same share of all its weight, a word the collection lacks at the largest
+    coverage: float  # share of the question's weight in the first passage
     best_coverage: float  # the same, best of the top passages
-    missing: float  # weight of the heaviest term the first passage lacks / the largest idf
-    score: float  # first BM25 score / the most the question's terms could score
+    # 1 when the first passage shares two of the question's terms, or more than half of all its
+    # weight, a word the collection lacks weighing the most (the hand rule this model replaced,
+    # now one piece of evidence: it keeps «ما عاصمة فرنسا؟» from a passage holding only عاصمة)
+    shares_enough: float
     absent: float  # share of the question's words the collection lacks, even one edit away
     corrected: float  # share of them read as a corpus word one edit away (a guess)
-    sentence: float  # share of the weight in the first passage's best sentence
     pairs: float  # share of adjacent question-term pairs adjacent in the first passage
-    proximity: float  # held terms / the shortest run of the passage's terms holding them all
-    grams: float  # share of the weight whose letter trigrams the first passage holds
+    grams: float  # share of all the weight whose letter trigrams the first passage holds
     answer_type: float  # 1 when the question expects nothing or the passage holds it
 
     def vector(self) -> list[float]:
@@ -58,6 +58,19 @@ class Evidence:
 
 
 FEATURES = tuple(f.name for f in fields(Evidence))
+# The direction each feature may push the decision in: more coverage can never count against
+# an answer. Fitting within these signs keeps features that move together (coverage, trigrams)
+# from taking opposite weights that only fit the training questions.
+SIGNS = {
+    "coverage": 1,
+    "best_coverage": 1,
+    "shares_enough": 1,
+    "absent": -1,
+    "corrected": -1,
+    "pairs": 1,
+    "grams": 1,
+    "answer_type": 1,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from retrieval.answer_types import AnswerType, expected_type, holds
 from retrieval.answerability import Confidence, Evidence, Model, shipped_model
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
-from retrieval.excerpt import choose_excerpt, sentence_spans
+from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
 from retrieval.spelling import SpellingIndex
@@ -64,8 +64,8 @@ class Reading:
 
     terms: list[str]  # index terms, after reading words the corpus lacks
     weights: dict[str, float]  # idf of each distinct term (an unknown one: the largest idf)
-    absent: float  # share of the distinct written terms the collection lacks, uncorrected
-    corrected: float  # share of them read as a corpus term one edit away
+    absent: frozenset[str]  # written terms the collection lacks, even one edit away
+    corrected: frozenset[str]  # written terms read as a corpus term one edit away
     answer_type: AnswerType | None  # what the question word asks for
     written: list[str]  # the terms as written, in order (before any reading)
 
@@ -156,12 +156,11 @@ class SearchEngine:
             if term not in self.index.vocabulary
         }
         terms = [corrections.get(term) or term for term in written]
-        distinct = max(len(set(written)), 1)
         return Reading(
             terms,
             self._term_weights(terms),
-            sum(c is None for c in corrections.values()) / distinct,
-            sum(c is not None for c in corrections.values()) / distinct,
+            frozenset(term for term, found in corrections.items() if found is None),
+            frozenset(term for term, found in corrections.items() if found is not None),
             expected_type(question),
             written,
         )
@@ -214,7 +213,8 @@ class SearchEngine:
     ) -> Evidence:
         """What the first passage (and the others BM25 found) say about the question."""
         # Shares are of the weight of the terms the collection knows; the words it lacks are
-        # evidence of their own (``unknown``), not a weight no passage can ever hold.
+        # evidence of their own (``absent``), not a weight no passage can ever hold, unless the
+        # passage holds them in a derived form (most of their letter trigrams).
         weights = {t: w for t, w in reading.weights.items() if t in self.index.vocabulary}
         total = sum(weights.values()) or 1.0
         docs = [doc for doc, _ in ranked]
@@ -233,19 +233,19 @@ class SearchEngine:
             if len(set(letter_grams(term)) & grams.keys())
             >= VARIANT_SHARE * len(set(letter_grams(term)))
         }
-        k1 = self.params.k1
+        derived = (reading.absent | reading.corrected) & by_grams
+        shared = sum(reading.weights[t] for t in held | derived)
+        distinct = len(set(reading.written)) or 1
         return Evidence(
             coverage=sum(weights[t] for t in held) / total,
-            held=sum(weights[t] for t in held) / sum(reading.weights.values()),
+            shares_enough=float(
+                len(held | derived) >= min(2, len(reading.weights))
+                or shared > sum(reading.weights.values()) / 2
+            ),
             best_coverage=float(covered.max(initial=0.0)) / total,
-            missing=max((w for t, w in weights.items() if t not in held), default=0.0)
-            / self._unseen_idf,
-            score=bm25[first] / (total * (k1 + 1)),
-            absent=reading.absent,
-            corrected=reading.corrected,
-            sentence=_best_sentence_share(paragraph.text, tokens, weights) / total,
+            absent=len(reading.absent - by_grams) / distinct,
+            corrected=len(reading.corrected - by_grams) / distinct,
             pairs=_adjacent_pair_share(reading.written, [t.term for t in tokens]),
-            proximity=_proximity([t.term for t in tokens], held),
             grams=sum(reading.weights[t] for t in by_grams) / sum(reading.weights.values()),
             answer_type=float(
                 reading.answer_type is None or self._holds(first, reading.answer_type)
@@ -316,46 +316,9 @@ def _indexed_grams(
     return gram_counts([*context, *analyzer.terms(paragraph.text)])
 
 
-def _best_sentence_share(text: str, tokens: Sequence[Token], weights: dict[str, float]) -> float:
-    """The question weight held by the paragraph's best single sentence."""
-    best = 0.0
-    position = 0
-    for sentence in sentence_spans(text):
-        held: set[str] = set()
-        while position < len(tokens) and tokens[position].start < sentence.end:
-            if tokens[position].term in weights:
-                held.add(tokens[position].term)
-            position += 1
-        best = max(best, sum(weights[term] for term in held))
-    return best
-
-
 def _adjacent_pair_share(question: Sequence[str], paragraph: Sequence[str]) -> float:
     """Share of the question's adjacent term pairs that stand adjacent in the paragraph too."""
     wanted = set(itertools.pairwise(question))
     if not wanted:
         return 0.0
     return len(wanted & set(itertools.pairwise(paragraph))) / len(wanted)
-
-
-def _proximity(paragraph: Sequence[str], held: set[str]) -> float:
-    """How closely the held question terms stand: their count over the fewest consecutive
-    paragraph terms that contain each of them (1 when they stand side by side)."""
-    if len(held) < 2:
-        return 1.0
-    seen: dict[str, int] = {}
-    shortest = len(paragraph)
-    start = 0
-    for end, term in enumerate(paragraph):
-        if term not in held:
-            continue
-        seen[term] = seen.get(term, 0) + 1
-        while len(seen) == len(held):
-            first = paragraph[start]
-            if first in seen:
-                shortest = min(shortest, end - start + 1)
-                seen[first] -= 1
-                if not seen[first]:
-                    del seen[first]
-            start += 1
-    return len(held) / shortest
