@@ -4,24 +4,24 @@ Anchors: Lucene 8.7 ArabicAnalyzer + BM25 (bench/LuceneAnchor.java, run when Jav
 liblucene8-java are installed) and plain rank-bm25 on whitespace tokens. Each system ranks the
 same paragraphs for the same questions; one evaluation function scores them all.
 
-    python bench/quality.py ../shared/eval/seeds-dev.jsonl ../shared/eval/arcd-train.json
+    python bench/quality.py eval/seeds-dev.jsonl eval/arcd-train.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.corpus import Corpus, load_corpus
-from retrieval.evaluation import Question, Report, evaluate, load_questions
+from retrieval.evaluation import Question, Report, evaluate, leave_articles_out, load_questions
 from retrieval.search import Hit, SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,28 +76,79 @@ def whitespace_search(corpus: Corpus) -> Search:
     return search
 
 
-def measure(path: Path) -> dict[str, dict]:
-    """Figures of every system on one question file."""
+EVAL = ROOT / "eval"
+ARCD = EVAL / "arcd-train.json"
+OPEN_WORLD_SPLITS = range(100, 104)
+
+
+def collection(path: Path) -> tuple[list[Question], Corpus]:
+    """A question file and the collection it is asked on."""
     questions, corpus = load_questions(path)
-    corpus = corpus or load_corpus(ROOT / "seeds")
+    if corpus is None:
+        corpus = load_questions(ARCD)[1] if path.name.startswith("arcd") else None
+    return questions, corpus or load_corpus(ROOT / "seeds")
+
+
+def measure(path: Path, anchors: bool = True) -> dict[str, dict]:
+    """Figures of every system on one question file."""
+    questions, corpus = collection(path)
     engine = SearchEngine.build(corpus)
     systems: dict[str, Report] = {"sanad": evaluate(engine, questions)}
-    lucene = lucene_search(corpus, questions)
-    if lucene is not None:
-        systems["lucene-8.7-arabic"] = evaluate(engine, questions, lucene)
-    systems["rank-bm25-whitespace"] = evaluate(engine, questions, whitespace_search(corpus))
+    if anchors:
+        lucene = lucene_search(corpus, questions)
+        if lucene is not None:
+            systems["lucene-8.7-arabic"] = evaluate(engine, questions, lucene)
+        systems["rank-bm25-whitespace"] = evaluate(engine, questions, whitespace_search(corpus))
     return {name: report.as_dict() for name, report in systems.items()}
 
 
-def main(paths: list[str]) -> None:
-    for path in paths:
-        for system, figures in measure(Path(path)).items():
-            print(
-                json.dumps(
-                    {"file": Path(path).name, "system": system, **figures}, ensure_ascii=False
-                )
-            )
+def open_world(path: Path, splits: Iterable[int], share: float) -> dict:
+    """Sanad's figures over open-world splits of a question file's collection, pooled."""
+    questions, corpus = collection(path)
+    pooled = Report()
+    for seed in splits:
+        indexed, relabelled = leave_articles_out(corpus, questions, seed, share)
+        report = evaluate(SearchEngine.build(indexed), relabelled)
+        for name in ("answerable", "unanswerable", "hit1", "hit3", "answer1", "answer3"):
+            setattr(pooled, name, getattr(pooled, name) + getattr(report, name))
+        pooled.reciprocal_rank += report.reciprocal_rank
+        pooled.answered_unanswerable += report.answered_unanswerable
+        pooled.abstained_answerable += report.abstained_answerable
+    return pooled.as_dict()
+
+
+def figures() -> list[dict]:
+    """Every figure BENCHMARKS.md quotes from this script, as rows."""
+    rows = []
+    for path in sorted(EVAL.glob("*.json*")):
+        if path.name == "figures.json":
+            continue
+        anchors = not path.name.endswith("-tune.jsonl") and not path.name.endswith("-fresh.jsonl")
+        for system, found in measure(path, anchors).items():
+            rows.append({"file": path.name, "system": system, **found})
+    seed_files = sorted(EVAL.glob("seeds-*.jsonl"))
+    for path in seed_files:
+        found = open_world(path, range(len(load_corpus(ROOT / "seeds").articles)), 0.2)
+        rows.append({"file": path.name, "system": "sanad", "world": "seeds, 1 of 5 left out",
+                     **found})
+    found = open_world(ARCD, OPEN_WORLD_SPLITS, 0.5)
+    rows.append({"file": ARCD.name, "system": "sanad", "world": "half the articles left out",
+                 **found})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Quality figures beside their anchors.")
+    parser.add_argument("--record", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    rows = figures()
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    if args.record:
+        args.record.write_text(
+            json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -31,9 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
-QUESTIONS = ROOT.parent / "shared" / "eval" / "seeds-dev.jsonl"
+QUESTIONS = ROOT / "eval" / "seeds-dev.jsonl"
 # Distinct questions, each asked once: no answer cache of ours helps (first-touch costs too).
-DISTINCT_QUESTIONS = ROOT.parent / "shared" / "eval" / "arcd-train.json"
+DISTINCT_QUESTIONS = ROOT / "eval" / "arcd-train.json"
 PER_FILE = 1000
 RANK_BM25_MAX = 100_000  # beyond this one query takes seconds
 
@@ -50,7 +50,7 @@ def generate(size: int, seed: int = 7) -> Path:
     counts: Counter[str] = Counter()
     for paragraph in load_corpus(ROOT / "seeds").paragraphs:
         counts.update(paragraph.text.split())
-    arcd = ROOT.parent / "shared" / "eval" / "arcd-train.json"
+    arcd = ROOT / "eval" / "arcd-train.json"
     if arcd.is_file():
         corpus = load_questions(arcd)[1]
         for paragraph in corpus.paragraphs if corpus else ():

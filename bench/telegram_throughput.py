@@ -31,7 +31,7 @@ from retrieval.evaluation import load_questions
 from retrieval.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = ROOT.parent / "shared" / "eval" / "seeds-dev.jsonl"
+QUESTIONS = ROOT / "eval" / "seeds-dev.jsonl"
 
 
 async def echo(update: Update, context: object) -> None:

@@ -86,13 +86,16 @@ class Answer:
     """The reply to one question: passages best first, or none when nothing is relevant enough.
 
     ``offset`` is the rank of the first passage (0 for the first page), ``total`` how many
-    relevant passages exist in all, so a platform can offer the next page.
+    relevant passages exist in all, so a platform can offer the next page. ``weak`` marks
+    passages that are the nearest the collection has rather than a confident answer: a
+    platform says so («أقرب ما وجدته») instead of presenting them as the answer.
     """
 
     question: str
     passages: tuple[Passage, ...]
     offset: int = 0
     total: int = 0
+    weak: bool = False
 
     @property
     def found(self) -> bool:

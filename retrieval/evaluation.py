@@ -9,8 +9,9 @@ from that file's own paragraphs.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from retrieval.corpus import Article, Corpus, corpus_from_articles
@@ -50,6 +51,10 @@ class Report:
         n = max(self.answerable, 1)
         return {
             "questions": self.answerable + self.unanswerable,
+            "answered": round((self.answerable - self.abstained_answerable) / n, 3),
+            "no_answer_on_unanswerable": round(
+                (self.unanswerable - self.answered_unanswerable) / max(self.unanswerable, 1), 3
+            ),
             "hit@1": round(self.hit1 / n, 3),
             "hit@3": round(self.hit3 / n, 3),
             "mrr@10": round(self.reciprocal_rank / n, 3),
@@ -140,3 +145,25 @@ def _answers(question: Question, top: list[Hit], ranks: list[int], k: int) -> bo
     if question.answers:
         return any(answer in hit.paragraph.text for hit in top for answer in question.answers)
     return bool(ranks) and ranks[0] <= k
+
+
+def leave_articles_out(
+    corpus: Corpus, questions: list[Question], seed: int, share: float = 0.5
+) -> tuple[Corpus, list[Question]]:
+    """An open-world split: a random ``share`` of the articles (seeded) is left out of the
+    corpus, and the questions only they answer become questions with no answer. They still
+    share the collection's vocabulary and topics, which a made-up question would not.
+    """
+    rng = random.Random(seed)
+    files = [article.file for article in corpus.articles]
+    left_out = set(rng.sample(files, round(len(files) * share)))
+    kept = Corpus(
+        [a for a in corpus.articles if a.file not in left_out],
+        [p for p in corpus.paragraphs if p.article.file not in left_out],
+        aliases=corpus.aliases,
+    )
+    relabelled = [
+        replace(question, relevant=frozenset(k for k in question.relevant if k[0] not in left_out))
+        for question in questions
+    ]
+    return kept, relabelled

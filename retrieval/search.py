@@ -6,6 +6,7 @@ This is the whole core a platform talks to: ``SearchEngine.build(corpus)`` once,
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,32 +18,24 @@ import numpy as np
 
 from retrieval.analysis import Analyzer, Token
 from retrieval.answer import Answer, Passage, Source, Span
+from retrieval.answer_types import AnswerType, expected_type, holds
+from retrieval.answerability import Confidence, Evidence, Model, shipped_model
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
 from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
 from retrieval.spelling import SpellingIndex
-from retrieval.stemming import verb_readings
 from retrieval.store import ParagraphStore, TextSink
 
-# The no-answer rule, measured on seeds-dev.jsonl and ARCD train (BENCHMARKS.md): a question is
-# answered when one of the top paragraphs contains two of its distinct terms, or more than half
-# of its idf weight. Otherwise the best paragraph shares one word with it by coincidence.
-MIN_SHARED_TERMS = 2
-MIN_COVERAGE = 0.5
+# How many of the best paragraphs the answerability evidence looks at for its best coverage.
 CONFIDENCE_DEPTH = 10
-# A question word the corpus lacks still counts as found in a paragraph holding a derived form
-# of it: two thirds of its letter trigrams (استقلت in استقلالها). Shorter words match too much.
-VARIANT_MIN_LETTERS = 5
+# A question term counts as held by a passage in a derived form when the passage has two thirds
+# of its letter trigrams (استقلت in استقلالها).
 VARIANT_SHARE = 2 / 3
-# A question that names an article's subject (a word of its title) asks about that article. The
-# title already counts once in every paragraph, which length normalisation shrinks in a long
-# one, so a reordered paragraph whose article title holds a question term gains this much
-# beside the relative BM25 and trigram scores (measured in BENCHMARKS.md).
-TITLE_WEIGHT = 0.5
-# Each half of two words typed without a space is this long (shorter halves split real words).
-GLUED_MIN_LETTERS = 4
+# A reordered paragraph holding the kind of answer the question asks for (a number for «كم»)
+# gains this much beside its relative BM25 and trigram scores (measured in BENCHMARKS.md).
+ANSWER_TYPE_WEIGHT = 0.3
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
 MAX_QUESTION_CHARS = 500
@@ -65,11 +58,38 @@ class Hit:
         return self.paragraphs[self.doc]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A question as the index sees it."""
+
+    terms: list[str]  # index terms, after reading words the corpus lacks
+    weights: dict[str, float]  # idf of each distinct term (an unknown one: the largest idf)
+    absent: frozenset[str]  # written terms the collection lacks, even one edit away
+    corrected: frozenset[str]  # written terms read as a corpus term one edit away
+    answer_type: AnswerType | None  # what the question word asks for
+    written: list[str]  # the terms as written, in order (before any reading)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The best paragraphs for a question and how confidently they answer it (no hits when
+    the decision is :attr:`Confidence.NONE`)."""
+
+    hits: list[Hit]
+    confidence: Confidence
+    evidence: Evidence | None
+
+
 class SearchEngine:
     """Answers questions over one immutable corpus snapshot; safe to share between tasks."""
 
     def __init__(
-        self, corpus: Corpus, analyzer: Analyzer, index: BM25Index, params: BM25Params
+        self,
+        corpus: Corpus,
+        analyzer: Analyzer,
+        index: BM25Index,
+        params: BM25Params,
+        model: Model | None = None,
     ) -> None:
         if not isinstance(corpus.paragraphs, ParagraphStore):
             raise TypeError("an engine serves a corpus packed in a ParagraphStore")
@@ -78,11 +98,14 @@ class SearchEngine:
         self.analyzer = analyzer
         self.index = index
         self.params = params
-        # How many paragraphs use each term: spelling and verb readings prefer the common one.
+        # How many paragraphs use each term: spelling correction prefers the common one.
         self._frequency = dict(
             zip(index.vocabulary, (index.indptr[1:] - index.indptr[:-1]).tolist(), strict=True)
         )
         self.spelling = SpellingIndex(index.vocabulary, self._frequency)
+        self.model = model or shipped_model()
+        # A term the collection has never seen weighs as the rarest possible one.
+        self._unseen_idf = math.log(1 + (index.doc_count + 0.5) / 0.5)
         self.grams = GramScorer(index, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
@@ -93,11 +116,14 @@ class SearchEngine:
         )
 
     @classmethod
-    def build(cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS) -> SearchEngine:
-        """Analyse and index every paragraph of ``corpus`` (with its heading as context)."""
+    def build(
+        cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS, model: Model | None = None
+    ) -> SearchEngine:
+        """Analyse and index every paragraph of ``corpus`` (with its heading as context);
+        ``model`` decides answerability (by default the shipped one)."""
         part = tokenize(list(corpus.articles), corpus.paragraphs)
         analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params)
-        return cls(replace(corpus, paragraphs=part.store), analyzer, index, params)
+        return cls(replace(corpus, paragraphs=part.store), analyzer, index, params, model)
 
     @classmethod
     def from_sources(
@@ -116,143 +142,144 @@ class SearchEngine:
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
-        """The index terms of a question (cut to a sane length first). A word the corpus lacks
-        is read as another form of a corpus verb (قالت → قال, خسرت → تخسر), then as two corpus
-        words missing their space (الاسكندرالاكبر), before it is taken for a typo: spelling
-        correction alone made قالت into قامت and خسرت into كسرت."""
-        terms: list[str] = []
-        for term in self.analyzer.terms(question[:MAX_QUESTION_CHARS]):
-            if term in self.index.vocabulary:
-                terms.append(term)
-            else:
-                terms.extend(self._known_reading(term))
-        return terms
+        """The index terms of a question (cut to a sane length first)."""
+        return self.read(question).terms
 
-    def _known_reading(self, term: str) -> list[str]:
-        """The most frequent corpus verb form of ``term``, else the two corpus words it glues
-        together, else its spelling correction (else ``term`` itself)."""
-        readings = sorted({r for r in verb_readings(term) if r in self._frequency})
-        if readings:
-            return [max(readings, key=self._frequency.__getitem__)]
-        return self._glued_words(term) or [self.spelling.correct(term) or term]
-
-    def _glued_words(self, term: str) -> list[str] | None:
-        """Two corpus words typed without the space between them. Both halves must be long
-        (المبلغ is no ال + مبلغ split, التعامل no الت + عامل), or the second an ال word."""
-        for cut in range(3, len(term) - 2):
-            first, second = term[:cut], term[cut:]
-            article_word = second.startswith("ال") and len(second) > GLUED_MIN_LETTERS
-            if min(len(first), len(second)) < GLUED_MIN_LETTERS and not article_word:
-                continue
-            words = [*self.analyzer.terms(first), *self.analyzer.terms(second)]
-            if len(words) == 2 and all(word in self.index.vocabulary for word in words):
-                return words
-        return None
+    def read(self, question: str) -> Reading:
+        """The question as the index sees it: a word the corpus lacks is read as its nearest
+        corpus term (one edit away, :mod:`retrieval.spelling`), if it has one."""
+        question = question[:MAX_QUESTION_CHARS]
+        written = self.analyzer.terms(question)
+        corrections = {
+            term: self.spelling.correct(term)
+            for term in set(written)
+            if term not in self.index.vocabulary
+        }
+        terms = [corrections.get(term) or term for term in written]
+        return Reading(
+            terms,
+            self._term_weights(terms),
+            frozenset(term for term, found in corrections.items() if found is None),
+            frozenset(term for term, found in corrections.items() if found is not None),
+            expected_type(question),
+            written,
+        )
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
-        """Relevant paragraphs best first; empty when nothing is confidently relevant."""
-        terms = self.query_terms(question)
-        return self._search(terms, self._term_weights(terms), limit)
+        """Relevant paragraphs best first; empty when the collection does not answer."""
+        return self.rank(question, limit).hits
 
-    def _search(self, terms: list[str], weights: dict[str, float], limit: int) -> list[Hit]:
-        """BM25's best paragraphs, the first :data:`RERANK_DEPTH` reordered by trigram score
-        and by whether their article's title names the question's subject.
+    def rank(self, question: str, limit: int = 10) -> Ranking:
+        """The best paragraphs for ``question`` and how confidently they answer it."""
+        return self._rank(self.read(question), limit)
 
-        Scores are relative to the best BM25 score (plus the trigram and title parts for the
+    def _rank(self, reading: Reading, limit: int) -> Ranking:
+        """BM25's best paragraphs, the first :data:`RERANK_DEPTH` reordered by trigram score and
+        by whether they hold the kind of answer asked for; then the answerability decision on
+        the first of them.
+
+        Scores are relative to the best BM25 score (plus the reordering parts for the
         reordered ones), so they still fall from one hit to the next.
         """
+        terms, weights = reading.terms, reading.weights
         depth = max(limit, CONFIDENCE_DEPTH, RERANK_DEPTH)
         ranked, matches = self.index.top_matching(terms, depth)
-        if not ranked or not self._is_answerable(weights, matches, [doc for doc, _ in ranked]):
-            return []
+        if not ranked or sum(weights.values()) <= 0:
+            return Ranking([], Confidence.NONE, None)
         best = ranked[0][1]
         ranked = [(doc, score) for doc, score in ranked if score >= best * MIN_RELATIVE_SCORE]
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         grams = self.grams.scores(terms, [self._paragraph_grams(doc) for doc, _ in head])
         fused = fuse([score for _, score in head], grams)
-        for i, (doc, _) in enumerate(head):
-            if not weights.keys().isdisjoint(self._title_terms(doc)):
-                fused[i] += TITLE_WEIGHT
+        if reading.answer_type is not None:
+            for i, (doc, _) in enumerate(head):
+                fused[i] += ANSWER_TYPE_WEIGHT * self._holds(doc, reading.answer_type)
         order = sorted(range(len(head)), key=lambda i: -fused[i])
         hits = [Hit(self.store, head[i][0], fused[i]) for i in order]
         hits += [Hit(self.store, doc, score / best) for doc, score in tail]
-        if len(set(terms)) == 1 and hits:
-            hits = self._introduction_first(hits, terms[0])
-        return hits[:limit]
+        evidence = self._evidence(reading, hits[0].doc, dict(ranked), matches, ranked)
+        confidence = self.model.decide(evidence)
+        if confidence is Confidence.NONE:
+            return Ranking([], confidence, evidence)
+        return Ranking(hits[:limit], confidence, evidence)
 
-    def _title_terms(self, doc: int) -> list[str]:
-        """The index terms of a paragraph's article title (cached: a few titles recur); the
-        paragraph's text is not read."""
-        return self._context_terms(self.store.article_of(doc).title)
-
-    def _introduction_first(self, hits: list[Hit], subject: str) -> list[Hit]:
-        """The first paragraph of the best article about ``subject`` (its title names it)
-        first: a question that names only its subject (ما هو السرطان؟) asks for the paragraph
-        that introduces it, and a later one repeating the name more often outranked it
-        (measured in BENCHMARKS.md). An article that merely mentions the subject introduces
-        something else, so its order stands."""
-        if subject not in self._title_terms(hits[0].doc):
-            return hits
-        article_ids, numbers = self.store.article_ids, self.store.numbers
-        article = article_ids[hits[0].doc]
-        first = min(
-            (hit for hit in hits if article_ids[hit.doc] == article),
-            key=lambda hit: numbers[hit.doc],
-        )
-        if first is hits[0]:
-            return hits
-        return [replace(first, score=hits[0].score), *(hit for hit in hits if hit is not first)]
-
-    def _is_answerable(
-        self, weights: dict[str, float], matches: dict[str, np.ndarray], ranked: list[int]
-    ) -> bool:
-        """Whether some top paragraph shares enough of the question (see MIN_SHARED_TERMS).
-
-        A term the corpus has never seen weighs as much as the rarest possible term, so a
-        question about something the articles never mention is not answered from its other words,
-        unless a top paragraph uses a derived form of it (see VARIANT_SHARE).
-        """
-        total = sum(weights.values())
-        if total <= 0:
-            return False
-        depth = min(CONFIDENCE_DEPTH, *(len(m) for m in matches.values()))
-        shared = np.zeros(depth, dtype=np.int64)
-        covered = np.zeros(depth, dtype=np.float64)
+    def _evidence(
+        self,
+        reading: Reading,
+        first: int,
+        bm25: dict[int, float],
+        matches: dict[str, np.ndarray],
+        ranked: list[tuple[int, float]],
+    ) -> Evidence:
+        """What the first passage (and the others BM25 found) say about the question."""
+        # Shares are of the weight of the terms the collection knows; the words it lacks are
+        # evidence of their own (``absent``), not a weight no passage can ever hold, unless the
+        # passage holds them in a derived form (most of their letter trigrams).
+        weights = {t: w for t, w in reading.weights.items() if t in self.index.vocabulary}
+        total = sum(weights.values()) or 1.0
+        docs = [doc for doc, _ in ranked]
+        row = docs.index(first)
+        depth = min(CONFIDENCE_DEPTH, len(docs))
+        covered = np.zeros(depth)
         for term, weight in weights.items():
-            if term in matches:
-                contains = matches[term][:depth]
-            elif len(term) >= VARIANT_MIN_LETTERS:  # not in the index: no match array
-                contains = self._has_variant(term, ranked[:depth])
-            else:
-                continue
-            shared += contains
-            covered += contains * weight
-        needed = min(MIN_SHARED_TERMS, len(weights))
-        return bool(np.any((shared >= needed) | (covered > MIN_COVERAGE * total)))
-
-    def _has_variant(self, term: str, docs: list[int]) -> np.ndarray:
-        """For each paragraph: does it hold most of ``term``'s letter trigrams?"""
-        grams = set(letter_grams(term))
-        needed = VARIANT_SHARE * len(grams)
-        return np.array(
-            [len(grams & self._paragraph_grams(doc).keys()) >= needed for doc in docs], dtype=bool
+            covered += matches[term][:depth] * weight
+        held = {term for term in weights if matches[term][row]}
+        paragraph = self.store[first]
+        tokens = self._paragraph_tokens(paragraph.text)
+        grams = self._paragraph_grams(first)
+        by_grams = {
+            term
+            for term in reading.weights
+            if len(set(letter_grams(term)) & grams.keys())
+            >= VARIANT_SHARE * len(set(letter_grams(term)))
+        }
+        derived = (reading.absent | reading.corrected) & by_grams
+        shared = sum(reading.weights[t] for t in held | derived)
+        distinct = len(set(reading.written)) or 1
+        return Evidence(
+            coverage=sum(weights[t] for t in held) / total,
+            shares_enough=float(
+                len(held | derived) >= min(2, len(reading.weights))
+                or shared > sum(reading.weights.values()) / 2
+            ),
+            best_coverage=float(covered.max(initial=0.0)) / total,
+            absent=len(reading.absent - by_grams) / distinct,
+            corrected=len(reading.corrected - by_grams) / distinct,
+            pairs=_adjacent_pair_share(reading.written, [t.term for t in tokens]),
+            grams=sum(reading.weights[t] for t in by_grams) / sum(reading.weights.values()),
+            answer_type=float(
+                reading.answer_type is None or self._holds(first, reading.answer_type)
+            ),
         )
+
+    def _holds(self, doc: int, kind: AnswerType) -> bool:
+        """Whether paragraph ``doc`` holds an answer of that kind (a number, a time)."""
+        return holds(self.store.text_of(doc), kind)
 
     def _term_weights(self, terms: list[str]) -> dict[str, float]:
-        unseen = math.log((self.index.doc_count + 0.5) / 0.5)
         weights = {}
         for term in terms:
             term_id = self.index.vocabulary.get(term)
-            weights[term] = unseen if term_id is None else max(float(self.index.idf[term_id]), 0.0)
+            weights[term] = (
+                self._unseen_idf if term_id is None else max(float(self.index.idf[term_id]), 0.0)
+            )
         return weights
 
     def answer(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         """The page of passages ``[offset, offset + limit)`` answering ``question``."""
-        terms = self.query_terms(question)
-        weights = self._term_weights(terms)
-        hits = self._search(terms, weights, limit=max(offset + limit + 1, MAX_RESULTS))
-        passages = tuple(self._passage(hit, weights) for hit in hits[offset : offset + limit])
-        return Answer(question, passages, offset=offset, total=len(hits))
+        reading = self.read(question)
+        ranking = self._rank(reading, limit=max(offset + limit + 1, MAX_RESULTS))
+        hits = ranking.hits
+        passages = tuple(
+            self._passage(hit, reading.weights) for hit in hits[offset : offset + limit]
+        )
+        return Answer(
+            question,
+            passages,
+            offset=offset,
+            total=len(hits),
+            weak=ranking.confidence is Confidence.WEAK,
+        )
 
     def _passage(self, hit: Hit, weights: dict[str, float]) -> Passage:
         paragraph = hit.paragraph
@@ -287,3 +314,11 @@ def _indexed_grams(
     paragraph = store[doc]
     context = context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
     return gram_counts([*context, *analyzer.terms(paragraph.text)])
+
+
+def _adjacent_pair_share(question: Sequence[str], paragraph: Sequence[str]) -> float:
+    """Share of the question's adjacent term pairs that stand adjacent in the paragraph too."""
+    wanted = set(itertools.pairwise(question))
+    if not wanted:
+        return 0.0
+    return len(wanted & set(itertools.pairwise(paragraph))) / len(wanted)

@@ -101,32 +101,6 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
     return best
 
 
-# Past-tense verb endings light10 leaves on (قالت، حصلوا، قلنا): not stripped when indexing,
-# where ت and ن end countless nouns (بيت، وقت، لبنان), only tried on a question word the
-# corpus lacks (see :func:`verb_readings`).
-_VERB_ENDINGS = ("ت", "تا", "وا", "نا", "تم", "تن", "ن")
-# What a verb carries before its imperfect prefix: و ف, then ل (لتخسر) or س (سيخسر).
-_VERB_PROCLITICS = tuple(conj + part for conj in ("", "و", "ف") for part in ("", "ل", "س"))
-
-
-def verb_readings(term: str) -> Iterator[str]:
-    """``term`` read as the same verb in another tense or person, keeping 3 letters: without a
-    past-tense ending (قالت → قال), without an imperfect prefix (يسكن → سكن), and each of
-    those in the imperfect with its proclitics (خسرت → تخسر, لتخسر).
-
-    Only for a question word with a verb's ending or prefix: a bare word is as often a noun
-    (القدم is not تقدم)."""
-    stems = [term[: -len(end)] for end in _VERB_ENDINGS if term.endswith(end)]
-    if len(term) > 3 and term[0] in _IMPERFECT_PREFIXES:
-        stems.append(term[1:])
-    for stem in stems:
-        if len(stem) >= 3:
-            yield stem
-            for proclitic in _VERB_PROCLITICS:
-                for prefix in _IMPERFECT_PREFIXES:
-                    yield proclitic + prefix + stem
-
-
 def without_proclitics(word: str) -> Iterator[str]:
     """Every reading of ``word`` with a proclitic stack removed, longest stack first."""
     for proclitic in _PROCLITICS:

@@ -5,8 +5,11 @@ Listed in their normalised spelling (أ→ا, ى→ي, ة→ه) since they are m
 words (ما، ماذا، كيف، هل، متى، أين، لماذا، كم …) are added because every question carries one and
 none of them says what the question is about; so are the verbs of "what happened" (ماذا حدث،
 ماذا يجري), which the articles seldom use and which otherwise count as a word no article has.
-People also ask in their own dialect (شو، ايش، ليش، وين، مين، امتى، ازاي): its question words
-are none of the articles' words either.
+People also ask in their own dialect (شو، ايش، ليش، وين، مين، امتى، ازاي، قديش، كام): its
+question words, and the function words around them (رح، بدهم، عشان، اللي، مش، هيك، كده),
+are none of the articles' words either, and a word the collection lacks counts against an answer.
+Dialect words that are also Modern Standard words are left out (راح "went", تبع "followed",
+دول "states", هون "the Huns", هادي "Hadi").
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ _ARABIC = """
 ماهو ماهي ماهى بماذا ولماذا وكيف وكم وما ومتى واين وهل وماذا لمن ممن مما عما فيما
 حدث يحدث جرى يجري
 شو ايش إيش وش ليش ليه وين فين امتى إمتى ازاي إزاي كيفاش علاش شنو منو مين
+اش شكون ايمتى وقتاش امتين قديش قداش كام بكام
+رح بدي بدك بده بدها بدهم بدنا بدكم عايز عايزة عاوز عاوزة ابغى أبغى ابغي
+عشان علشان مشان منشان ديال اللي مش مو مفيش مافي فيش
+زي متل هيك كده كدا كدة هلق هلأ دلوقتي دلوقت هسه هسا هنيك
+هاد هادا هاي ده دي دا هذي هذول يعني بس طيب كتير شوي
 ال
 """
 

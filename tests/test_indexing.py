@@ -15,7 +15,7 @@ from retrieval.corpus import Corpus, load_corpus
 from retrieval.evaluation import load_questions
 from retrieval.indexing import Tokens, index_tokens, indexed_text, read_sources, tokenize
 
-ARCD = SEEDS.parent.parent / "shared" / "eval" / "arcd-train.json"
+ARCD = SEEDS.parent / "eval" / "arcd-train.json"
 
 # Split spellings, a proclitic glued to a Latin name, punctuation inside tokens, an alias
 # phrase, a stop word between name halves, and a heading: every context-dependent case.

@@ -1,4 +1,4 @@
-from retrieval.stemming import light10, stem_latin, strip_proclitics, verb_readings
+from retrieval.stemming import light10, stem_latin, strip_proclitics
 
 
 def test_light10_strips_article_and_suffixes_like_lucene():
@@ -65,13 +65,3 @@ def test_latin_plural_s_is_dropped_but_not_from_ss_us_is():
         "analysis",
         "bus",
     ]
-
-
-def test_verb_is_read_in_other_tenses_and_persons():
-    assert "قال" in verb_readings("قالت")
-    assert {"تخسر", "لتخسر", "سيخسر"} <= set(verb_readings("خسرت"))
-    assert "سكن" in verb_readings("يسكن")
-
-
-def test_bare_word_is_not_read_as_a_verb():
-    assert list(verb_readings("قدم")) == []  # القدم (foot) is not تقدم
