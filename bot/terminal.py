@@ -10,7 +10,7 @@ punctuation in the source's mouth.
 from __future__ import annotations
 
 from bot import messages
-from bot.bidi import rtl_line
+from bot.bidi import display_quote_pieces, rtl_line
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 BOLD = "\033[1m"
@@ -22,7 +22,7 @@ def _highlighted(passage: Passage, ansi: bool) -> str:
     """The excerpt with its matched terms marked."""
     body = "".join(
         f"{BOLD}{text}{RESET}" if marked and ansi else text
-        for text, marked in passage.marked_pieces()
+        for text, marked in display_quote_pieces(passage.marked_pieces())
     )
     return (
         (ELLIPSIS if passage.trimmed_start else "")
