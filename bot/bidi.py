@@ -42,12 +42,16 @@ Left as UAX #9 has it: a number range at the very start of a line («2023-2025 �
 left-to-right (2023 on the left), because W2 takes only an Arabic letter, not the leading
 right-to-left mark, as Arabic context; after an Arabic word it shows 2025-2023, read 2023 first.
 
-What a quote may not do. Direction controls in articles are the article's own business
-inside their passage, never outside it:
+What a field or quote may not do. Direction controls in articles are the article's own
+business inside their field, never outside it (no spoofed source lines):
 - Embeddings/overrides (LRE RLE LRO RLO) and isolates (LRI RLI FSI) still open at the end of a
   line are closed there (PDF, PDI); a PDF or PDI that closes nothing opened in the same text is
   dropped; openers nested deeper than 50 are dropped with their closers (UAX #9 stops at 125
   levels, and overflow changes how later closers match).
+- ``display_field`` also turns paragraph and segment separators and other control characters
+  (tab, newline, ESC, which a terminal obeys) into spaces and wraps the field in an isolate, so
+  neither its strong letters nor its marks (LRM, RLM, ALM) nor its numbers reach the text
+  around it (W2, N1 and P2 skip isolates).
 - Quotes are not wrapped, so they copy exactly. Once balanced, a quote can only change how the
   neutrals right next to it resolve, and in our lines those (the «1. «» before it, the «»»
   after it) take the right-to-left side whatever the quote starts or ends with; each of its own
@@ -93,7 +97,7 @@ _LEADING = frozenset("/@#")
 _TRAILING = frozenset("+#/")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 
-Mode = Literal["rtl", "none"]
+Mode = Literal["rtl", "none", "fields"]
 T = TypeVar("T")
 
 
@@ -328,7 +332,7 @@ def _decide(items: list[_Item], runs: list[_Run], led: bool) -> None:
 def _plan(text: str, mode: Mode) -> _Plan:
     """Every mark to add and control to drop so that ``text`` displays as the module docstring
     says. ``mode``: "rtl" for text that follows a right-to-left mark on its first line, "none"
-    for text whose lines start where it does."""
+    for text whose lines start where it does, "fields" for balancing only."""
     plan = _Plan([True] * len(text), [""] * len(text), [""] * len(text))
     lo = 0
     while lo < len(text):
@@ -350,7 +354,7 @@ def _plan_line(text: str, lo: int, hi: int, plan: _Plan, mode: Mode, first_line:
         first_strong = next((item.cls for item in items if item.cls in ("L", "R", "AL")), "")
         lead = RLM if not first_line and first_strong not in ("R", "AL") else ""
         _decide(items, runs, led=True)
-    else:
+    elif mode == "none":
         _decide(items, runs, led=False)
     plan.before[lo] += lead
     for run in runs:
@@ -419,3 +423,22 @@ def display_quote_pieces(pieces: Sequence[tuple[str, T]]) -> list[tuple[str, T]]
 def display_quote(text: str) -> str:
     """A whole quote ready to follow a right-to-left mark (see ``display_quote_pieces``)."""
     return _apply(text, _plan(text, "rtl"))
+
+
+def display_field(text: str) -> str:
+    """One metadata field (title, publisher, author, file name, URL) ready to sit inside a line
+    of ours, unable to change how anything outside it displays.
+
+    Control characters (line breaks, tabs, ESC …) become spaces and direction controls are
+    balanced; the field is wrapped in a right-to-left isolate when it holds a right-to-left
+    letter (runs inside are then isolated as in a right-to-left line), else in a left-to-right
+    one. An empty field stays empty.
+    """
+    flat = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
+    if not flat:
+        return ""
+    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in flat):
+        return RLI + display_quote(flat) + PDI
+    return LRI + _apply(flat, _plan(flat, "fields")) + PDI

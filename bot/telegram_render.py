@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages
-from bot.bidi import RLM, display_quote_pieces, isolate_ltr_runs
+from bot.bidi import RLM, display_field, display_quote_pieces, isolate_ltr_runs
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096
@@ -73,14 +73,14 @@ def _quote_body(passage: Passage, budget: int) -> str:
 
 def source_html(source: Source) -> str:
     """Title — publisher — ¶n, with the title linked when the article has a URL."""
-    title = escape(source.title)
+    title = _escape_shown(display_field(source.title))
     if source.url:
         title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
     parts = [title]
     if source.publisher:
-        parts.append(escape(source.publisher))
+        parts.append(_escape_shown(display_field(source.publisher)))
     elif source.author:
-        parts.append(escape(source.author))
+        parts.append(_escape_shown(display_field(source.author)))
     parts.append(escape(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)))
     return RLM + "📄 " + " — ".join(parts)
 

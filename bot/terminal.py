@@ -10,7 +10,7 @@ punctuation in the source's mouth.
 from __future__ import annotations
 
 from bot import messages
-from bot.bidi import display_quote_pieces, rtl_line
+from bot.bidi import display_field, display_quote_pieces, rtl_line
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 BOLD = "\033[1m"
@@ -33,15 +33,15 @@ def _highlighted(passage: Passage, ansi: bool) -> str:
 
 def source_line(source: Source) -> str:
     """Title — publisher — paragraph n of m (file), and the URL when known."""
-    parts = [source.title]
+    parts = [display_field(source.title)]
     if source.publisher:
-        parts.append(source.publisher)
+        parts.append(display_field(source.publisher))
     if source.author:
-        parts.append(f"{messages.AUTHOR}: {source.author}")
+        parts.append(f"{messages.AUTHOR}: {display_field(source.author)}")
     parts.append(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total))
-    parts.append(source.file)
+    parts.append(display_field(source.file))
     if source.url:
-        parts.append(source.url)
+        parts.append(display_field(source.url))
     return " — ".join(parts)
 
 

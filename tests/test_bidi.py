@@ -22,6 +22,7 @@ from bot.bidi import (
     LRI,
     PDI,
     RLM,
+    display_field,
     display_quote,
     display_quote_pieces,
     isolate_ltr_runs,
@@ -145,6 +146,7 @@ def test_latin_at_line_edges_and_around_arabic_punctuation_reads_right(quote, ex
     [
         ("title", "Daoshuo Blockchain", "Daoshuo Blockchain"),
         ("title", "DeepSeek يغيّر السوق", "قوسلا رّيغي DeepSeek"),
+        ("title", "Sam Altman: the interview.", "Sam Altman: the interview."),
         ("publisher", "العربية Business", "Business ةيبرعلا"),
         ("publisher", "S&P Global", "S&P Global"),
     ],
@@ -157,6 +159,14 @@ def test_source_line_shows_latin_names_whole_and_fields_in_arabic_order(field, v
     # Read right to left: 📄, title, publisher, paragraph (and the file in the terminal).
     assert telegram == f"{LABEL_SEEN} — {publisher_seen} — {title_seen} 📄"
     assert terminal == f"a.txt — {LABEL_SEEN} — {publisher_seen} — {title_seen} —   "
+
+
+def test_author_and_url_in_the_terminal_source_line_read_whole():
+    item = passage("نص", author="Sam Altman", url="https://example.org/a/")
+    terminal, _ = source_seen(item)
+    assert terminal == (
+        f"https://example.org/a/ — a.txt — {LABEL_SEEN} — Sam Altman :بتاكلا — رشان — ناونع —   "
+    )
 
 
 def test_highlights_and_terminal_styling_do_not_split_a_latin_run():
@@ -289,9 +299,48 @@ def test_a_later_quote_line_starting_with_latin_still_reads_right_to_left():
     assert seen(telegram_lines(passage(text))[3]) == "ديدج جذومن DeepSeek"
 
 
-# --- Fault 3: nothing in a passage reaches outside it --------------------
+# --- Fault 3: nothing in an article reaches outside its own field or passage --------------------
 
 CONTROL_CHARACTERS = [*sorted(DIRECTION_CONTROLS), "\n", "\r", "\t", "\x1b", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("field", ["title", "publisher", "author"])
+def test_a_control_in_a_field_cannot_move_the_rest_of_the_source_line(control, field):
+    fields = {field: f"عنوان {control}خبيث Sam Altman 2024"}
+    benign = {field: "عنوان خبيث"}
+    terminal, telegram = source_seen(passage("نص", **fields))
+    terminal_ok, telegram_ok = source_seen(passage("نص", **benign))
+    if field != "author":
+        # Telegram shows the author only without a publisher.
+        assert_only_field_differs(telegram, telegram_ok, display_field(fields[field]))
+        assert telegram.startswith(LABEL_SEEN) and telegram.endswith(" 📄")
+    assert_only_field_differs(terminal, terminal_ok, display_field(fields[field]))
+    assert terminal.startswith(f"a.txt — {LABEL_SEEN} — ")
+
+
+def assert_only_field_differs(line_seen: str, benign_seen: str, rendered_field: str) -> None:
+    """``line_seen`` is ``benign_seen`` with the benign field ("عنوان خبيث") replaced by the
+    rendered field's own characters, all together: the field moved nothing else."""
+    benign = "ثيبخ ناونع"
+    start = benign_seen.index(benign)
+    left, right = benign_seen[:start], benign_seen[start + len(benign) :]
+    assert line_seen.startswith(left) and line_seen.endswith(right), (line_seen, benign_seen)
+    middle = line_seen[len(left) : len(line_seen) - len(right)]
+    assert sorted(middle) == sorted(visible(rendered_field))
+
+
+def test_right_to_left_override_in_a_title_does_not_reverse_the_source_line():
+    item = passage("نص", title="عنوان\u202e مزيف", publisher="Reuters")
+    terminal, telegram = source_seen(item)
+    assert telegram.startswith(f"{LABEL_SEEN} — Reuters — ")
+    assert terminal.startswith(f"a.txt — {LABEL_SEEN} — Reuters — ")
+
+
+def test_deeply_nested_controls_in_a_title_stay_inside_it():
+    item = passage("نص", title="\u202e\u2067" * 200 + "عنوان" + "\u202c" * 30, publisher="Reuters")
+    _, telegram = source_seen(item)
+    assert telegram.startswith(f"{LABEL_SEEN} — Reuters — ") and telegram.endswith(" 📄")
 
 
 @pytest.mark.parametrize("control", CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
@@ -318,6 +367,34 @@ ANY_TEXT = st.text(
     ),
     max_size=40,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT, ANY_TEXT, ANY_TEXT)
+def test_no_field_text_can_change_how_the_rest_of_the_source_line_displays(title, publisher, author):
+    fields = {"title": title, "publisher": publisher, "author": author}
+    benign = {"title": "عنوان", "publisher": "ناشر", "author": "كاتب"}
+    for lines, names in ((terminal_lines, fields), (telegram_lines, ["title", "publisher"])):
+        line = seen(lines(passage("نص", **{k: fields[k] or " " for k in names}))[-1])
+        base = seen(lines(passage("نص", **{k: benign[k] for k in names}))[-1])
+        rendered = {k: visible(display_field(fields[k] or " ")) for k in names}
+        assert_fields_in_place(line, base, {benign[k][::-1]: rendered[k] for k in names})
+
+
+def assert_fields_in_place(line_seen: str, base_seen: str, fields: dict[str, str]) -> None:
+    """``line_seen`` is ``base_seen`` with each benign field (key, as seen) replaced by that
+    field's characters (value), each field's characters all together."""
+    placed = sorted((base_seen.index(key), key, value) for key, value in fields.items())
+    cursor = 0
+    done = 0
+    for start, key, value in placed:
+        fixed = base_seen[done:start]
+        assert line_seen[cursor : cursor + len(fixed)] == fixed, (line_seen, base_seen)
+        cursor += len(fixed)
+        assert sorted(line_seen[cursor : cursor + len(value)]) == sorted(value)
+        cursor += len(value)
+        done = start + len(key)
+    assert line_seen[cursor:] == base_seen[done:]
 
 
 @settings(max_examples=300, deadline=None)
