@@ -5,7 +5,8 @@ Where text sits:
 - A **line** (UAX #9 paragraph) ends at a paragraph separator (``\\n``, ``\\r``, U+2029 …); the
   algorithm lays each one out on its own, and all embeddings and isolates end with it.
 - A line of ours starts with a right-to-left mark (``rtl_line``, Telegram's ``RLM + …``), so
-  it is a right-to-left paragraph whatever its first word is.
+  it is a right-to-left paragraph whatever its first word is. Discord lays every paragraph out
+  left-to-right (``rtl_lines_in_ltr_layout``).
 
 A **mixed-direction run** is a stretch of one line that starts and ends with a strong
 left-to-right letter (Latin, Cyrillic, …) or a European digit 0-9 and holds at least one such
@@ -97,7 +98,7 @@ _LEADING = frozenset("/@#")
 _TRAILING = frozenset("+#/")
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 
-Mode = Literal["rtl", "none", "fields"]
+Mode = Literal["rtl", "none", "fields", "ltr"]
 T = TypeVar("T")
 
 
@@ -332,7 +333,8 @@ def _decide(items: list[_Item], runs: list[_Run], led: bool) -> None:
 def _plan(text: str, mode: Mode) -> _Plan:
     """Every mark to add and control to drop so that ``text`` displays as the module docstring
     says. ``mode``: "rtl" for text that follows a right-to-left mark on its first line, "none"
-    for text whose lines start where it does, "fields" for balancing only."""
+    for text whose lines start where it does, "fields" for balancing only, "ltr" for layouts
+    without right-to-left paragraphs."""
     plan = _Plan([True] * len(text), [""] * len(text), [""] * len(text))
     lo = 0
     while lo < len(text):
@@ -349,8 +351,13 @@ def _plan_line(text: str, lo: int, hi: int, plan: _Plan, mode: Mode, first_line:
     closers = _balance(text, lo, hi, plan)
     items = _items(text, lo, hi, plan)
     runs = _runs(items)
+    right_to_left = any(item.cls in ("R", "AL") for item in items)
     lead = ""
-    if mode == "rtl":
+    if mode == "ltr":
+        lead = RLM if right_to_left else ""
+        for run in runs:
+            run.isolate = right_to_left
+    elif mode == "rtl":
         first_strong = next((item.cls for item in items if item.cls in ("L", "R", "AL")), "")
         lead = RLM if not first_line and first_strong not in ("R", "AL") else ""
         _decide(items, runs, led=True)
@@ -361,7 +368,7 @@ def _plan_line(text: str, lo: int, hi: int, plan: _Plan, mode: Mode, first_line:
         if run.isolate:
             plan.before[items[run.first].start] += LRI
             plan.after[items[run.last].end] += PDI
-    plan.after[hi - 1] += closers
+    plan.after[hi - 1] += closers + (RLM if mode == "ltr" and right_to_left else "")
 
 
 def _apply(text: str, plan: _Plan, lo: int = 0, hi: int | None = None) -> str:
@@ -442,3 +449,11 @@ def display_field(text: str) -> str:
     if any(unicodedata.bidirectional(char) in ("R", "AL") for char in flat):
         return RLI + display_quote(flat) + PDI
     return LRI + _apply(flat, _plan(flat, "fields")) + PDI
+
+
+def rtl_lines_in_ltr_layout(text: str) -> str:
+    """``text`` for a platform that lays every paragraph out left-to-right (Discord): each line
+    that holds a right-to-left letter gets a right-to-left mark at its start and at its end and
+    has every mixed-direction run isolated, so it reads right-to-left as one block; other lines
+    keep their text. Direction controls are balanced on every line."""
+    return _apply(text, _plan(text, "ltr"))

@@ -27,6 +27,7 @@ from bot.bidi import (
     display_quote_pieces,
     isolate_ltr_runs,
     rtl_line,
+    rtl_lines_in_ltr_layout,
 )
 from bot.telegram_render import answer_html
 from bot.terminal import render_answer
@@ -433,3 +434,39 @@ def test_a_line_starting_with_latin_still_reads_right_to_left_without_a_leading_
     text, expected
 ):
     assert seen(isolate_ltr_runs(text)) == expected
+
+
+# --- Discord: no right-to-left paragraphs at all -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DeepSeek يغيّر السوق.", ".قوسلا رّيغي DeepSeek"),
+        ("قال Sam Altman إن S&P 500 ارتفع 2%.", ".%2 عفترا S&P 500 نإ Sam Altman لاق"),
+        ("انخفض 17%", "%17 ضفخنا"),
+        ("2025 عام جديد", "ديدج ماع 2025"),
+    ],
+)
+def test_arabic_lines_read_right_to_left_on_a_left_to_right_platform(text, expected):
+    assert seen(text, base_dir="L") != expected  # what Discord shows without help
+    shown = rtl_lines_in_ltr_layout(text)
+    assert shown.startswith(RLM) and shown.endswith(RLM)
+    assert seen(shown, base_dir="L") == expected
+
+
+def test_only_arabic_lines_get_marks_on_a_left_to_right_platform():
+    text = "قال Sam Altman\nhttps://example.org/a\nمرحبًا"
+    lines = rtl_lines_in_ltr_layout(text).split("\n")
+    assert lines[1] == "https://example.org/a"
+    assert [line.startswith(RLM) and line.endswith(RLM) for line in lines] == [True, False, True]
+    assert seen(lines[0], base_dir="L") == "Sam Altman لاق"
+
+
+@settings(max_examples=300, deadline=None)
+@given(mixed_sentences())
+def test_a_left_to_right_platform_shows_what_a_right_to_left_line_shows(sentence):
+    text, units = sentence
+    shown = seen(rtl_lines_in_ltr_layout(text), base_dir="L")
+    assert shown == seen(rtl_line(text))
+    assert_reads_in_order(shown, units)
