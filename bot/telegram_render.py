@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages
-from bot.bidi import RLM, isolate_ltr_runs
+from bot.bidi import RLM, display_field, display_quote_pieces, isolate_ltr_runs
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096
@@ -42,6 +42,11 @@ def escape(text: str) -> str:
     return html.escape(isolate_ltr_runs(text), quote=False)
 
 
+def _escape_shown(text: str) -> str:
+    """Escape text that ``bot.bidi`` has already made ready for display."""
+    return html.escape(text, quote=False)
+
+
 def plain_text(markup: str) -> str:
     """The visible text of our own HTML, for the plain-text fallback."""
     return html.unescape(_TAG.sub("", markup))
@@ -56,8 +61,8 @@ def _quote_body(passage: Passage, budget: int) -> str:
         end = cut if cut > start else start + budget
         trimmed_end = True
     body = "".join(
-        f"<b>{escape(text)}</b>" if marked else escape(text)
-        for text, marked in passage.marked_pieces(end)
+        f"<b>{_escape_shown(text)}</b>" if marked else _escape_shown(text)
+        for text, marked in display_quote_pieces(passage.marked_pieces(end))
     )
     if passage.trimmed_start:
         body = ELLIPSIS + body
@@ -68,14 +73,14 @@ def _quote_body(passage: Passage, budget: int) -> str:
 
 def source_html(source: Source) -> str:
     """Title — publisher — ¶n, with the title linked when the article has a URL."""
-    title = escape(source.title)
+    title = _escape_shown(display_field(source.title))
     if source.url:
         title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
     parts = [title]
     if source.publisher:
-        parts.append(escape(source.publisher))
+        parts.append(_escape_shown(display_field(source.publisher)))
     elif source.author:
-        parts.append(escape(source.author))
+        parts.append(_escape_shown(display_field(source.author)))
     parts.append(escape(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)))
     return RLM + "📄 " + " — ".join(parts)
 

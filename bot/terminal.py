@@ -10,7 +10,7 @@ punctuation in the source's mouth.
 from __future__ import annotations
 
 from bot import messages
-from bot.bidi import rtl_line
+from bot.bidi import display_field, display_quote_pieces, rtl_line
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 BOLD = "\033[1m"
@@ -22,7 +22,7 @@ def _highlighted(passage: Passage, ansi: bool) -> str:
     """The excerpt with its matched terms marked."""
     body = "".join(
         f"{BOLD}{text}{RESET}" if marked and ansi else text
-        for text, marked in passage.marked_pieces()
+        for text, marked in display_quote_pieces(passage.marked_pieces())
     )
     return (
         (ELLIPSIS if passage.trimmed_start else "")
@@ -33,15 +33,15 @@ def _highlighted(passage: Passage, ansi: bool) -> str:
 
 def source_line(source: Source) -> str:
     """Title — publisher — paragraph n of m (file), and the URL when known."""
-    parts = [source.title]
+    parts = [display_field(source.title)]
     if source.publisher:
-        parts.append(source.publisher)
+        parts.append(display_field(source.publisher))
     if source.author:
-        parts.append(f"{messages.AUTHOR}: {source.author}")
+        parts.append(f"{messages.AUTHOR}: {display_field(source.author)}")
     parts.append(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total))
-    parts.append(source.file)
+    parts.append(display_field(source.file))
     if source.url:
-        parts.append(source.url)
+        parts.append(display_field(source.url))
     return " — ".join(parts)
 
 

@@ -59,7 +59,7 @@ def test_ask_prints_quoted_passages_with_sources():
     result = run(["ask", "--sources", str(SEEDS), "كم انخفض مؤشر ناسداك؟"])
     assert result.returncode == 0, result.stderr
     assert "«" in result.stdout and "ناسداك" in result.stdout
-    assert "الفقرة \u206615\u2069 من \u206628\u2069" in result.stdout
+    assert "الفقرة 15 من 28" in result.stdout  # digits inside Arabic need no marks
     assert "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد" in result.stdout
     assert "004_9d75bff426171bc6.txt" in result.stdout
 

@@ -4,8 +4,8 @@ from botapi import parse_telegram_html, utf16_length
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bidi import LRI, PDI, RLM
-from bot.telegram_render import answer_html, passage_html, source_html
+from bot.bidi import LRI, PDI
+from bot.telegram_render import answer_html, passage_html
 from retrieval.answer import Answer, Passage, Source, Span
 
 ALPHABET = st.characters(
@@ -59,13 +59,6 @@ def test_any_answer_renders_to_valid_html_within_the_limit(items, question, offs
 def test_any_single_passage_is_valid_inline_message(passage):
     visible = parse_telegram_html(passage_html(passage).html)
     assert utf16_length(visible) <= 4096
-
-
-def test_source_line_starting_with_latin_keeps_right_to_left_order():
-    source = Source("DeepSeek يغيّر السوق", "a.txt", 3, 9, publisher="العربية Business")
-    line = source_html(source)
-    assert line.startswith(RLM)
-    assert f"{LRI}DeepSeek{PDI}" in line and f"{LRI}Business{PDI}" in line
 
 
 def test_matched_terms_are_bold_and_corpus_html_is_escaped():
