@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +41,75 @@ def test_strip_diacritics_keeps_letters():
 def test_normalisation_is_idempotent(text):
     once = normalize_arabic(text)
     assert normalize_arabic(once) == once
+
+
+# Spellings of one word that hamza conventions produce (Cairo, Levant, Gulf, older print, and
+# what people type), each pair in both orders below.
+HAMZA_VARIANTS = [
+    ("مائة", "مئة"),
+    ("ثلاثمائة", "ثلاثمئة"),
+    ("مائتين", "مئتين"),
+    ("مائه", "مئة"),
+    ("بمائة", "بمئة"),
+    ("شئ", "شيء"),
+    ("شيئ", "شيء"),
+    ("شىء", "شيء"),
+    ("بطئ", "بطء"),
+    ("قرائة", "قراءة"),
+    ("مسئول", "مسؤول"),
+    ("مسءولية", "مسؤولية"),
+    ("شئون", "شؤون"),
+    ("رءوس", "رؤوس"),
+    ("يقرءون", "يقرؤون"),
+    ("تسائل", "تساءل"),
+    ("جائت", "جاءت"),
+    ("تفائل", "تفاؤل"),
+    ("أعضائها", "أعضاؤها"),
+    ("أعضاءها", "أعضاؤها"),
+    ("ضوئه", "ضوءه"),
+    ("ضوؤه", "ضوءه"),
+    ("مروئة", "مروءة"),
+    ("جزئه", "جزؤه"),
+    ("جزءه", "جزؤه"),
+    ("جزئا", "جزءا"),
+    ("السئ", "السيء"),
+    ("السيئ", "السيء"),
+    ("مجئ", "مجيء"),
+    ("قارىء", "قارئ"),
+    ("مبادىء", "مبادئ"),
+    ("شواطىء", "شواطئ"),
+    ("بريء", "برئ"),
+]
+
+
+@pytest.mark.parametrize(("variant", "standard"), HAMZA_VARIANTS)
+def test_hamza_spelling_variants_are_one_term(variant, standard):
+    assert normalize_arabic(variant) == normalize_arabic(standard)
+    assert normalize_arabic(standard) == normalize_arabic(variant)
+
+
+# Different words whose letters differ only in the hamza or its seat: they must stay apart.
+HAMZA_DISTINCT = [
+    ("رئيس", "رأس"),  # president / head
+    ("بئس", "بؤس"),  # how bad / misery
+    ("بئر", "بؤر"),  # well / foci
+    ("سؤال", "سأل"),  # question / asked
+    ("سئل", "سأل"),  # was asked / asked
+    ("فئة", "فيه"),  # group / in it
+    ("شيء", "شاء"),  # thing / wanted
+    ("سيء", "سوء"),  # bad / evil
+    ("مئة", "مية"),  # hundred / water (colloquial)
+    ("بدء", "بدأ"),  # start / started
+    ("مبدأ", "مبدئ"),  # principle / originator
+    ("هيئة", "هيه"),
+    ("ذئب", "ذؤب"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), HAMZA_DISTINCT)
+def test_words_that_differ_by_their_hamza_stay_apart(first, second):
+    assert normalize_arabic(first) != normalize_arabic(second)
+
+
+def test_hamza_on_alef_still_folds_with_the_bare_alef_people_type():
+    assert normalize_arabic("مأوى أول مسألة") == normalize_arabic("ماوى اول مسالة")

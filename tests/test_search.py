@@ -303,3 +303,39 @@ def test_scores_fall_from_hit_to_hit_past_the_reordered_ones(seed_engine):
     assert len(hits) > 20
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
+
+
+HAMZA_ARTICLE = (
+    "بلغ عدد المشاركين مئة شخص في المؤتمر الأول للكتاب.\n"
+    "يعاني بعض الأطفال من بطء القراءة في سنواتهم الدراسية الأولى.\n"
+    "قال المسؤول عن الافتتاح إن كل شيء جاهز منذ الصباح.\n"
+    "ارتفعت أسعار القمح في الأسواق المحلية هذا الموسم.\n"
+)
+# The same article as Cairo print and hurried typing spell it.
+HAMZA_ARTICLE_VARIANTS = (
+    HAMZA_ARTICLE.replace("مئة", "مائة")
+    .replace("بطء القراءة", "بطئ القرائة")
+    .replace("المسؤول", "المسئول")
+    .replace("شيء", "شئ")
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("مائة شخص", 1),
+        ("مئة شخص", 1),
+        ("بطئ قرائة", 2),
+        ("بطء قراءة", 2),
+        ("شئ جاهز", 3),
+        ("مسئول الافتتاح", 3),
+        ("مسؤول الافتتاح", 3),
+    ],
+)
+@pytest.mark.parametrize("text", [HAMZA_ARTICLE, HAMZA_ARTICLE_VARIANTS])
+def test_hamza_spelled_either_way_finds_the_paragraph_and_quotes_it_unchanged(
+    tmp_path: Path, text, question, line
+):
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages][:1] == [line]
+    assert answer.passages[0].text == text.splitlines()[line - 1]
