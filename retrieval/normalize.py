@@ -38,33 +38,94 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, plus tatweel (U+0640).
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Combining marks of the Arabic blocks (harakat, tanween, shadda, sukun, superscript alef,
+# Quranic and Extended-A/B marks), the Latin combining accents (a decomposed ü), and tatweel
+# with its Extended-B variants and the tail fragment: none is a letter and Python's ``\w``
+# matches none, so a word holding one would fall apart if it were tokenised before this step.
+_MARKS = (
+    "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0898-\u089f"
+    "\u08c9-\u08e1\u08e3-\u08ff\u0640\u0883-\u0885\u0887\u088e\ufe73"
+)
+# Bidi controls, zero-width and other format characters (and the signs set before a number,
+# U+0600-0605): invisible or no part of a word, but they split or glue words.
+_FORMATS = (
+    "\u0600-\u0605\u00ad\u061c\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff"
+)
+# Characters that may sit inside a word besides letters and digits (a regex class body): the
+# analyser keeps them in the raw word, so offsets into the quoted text stay exact.
+IN_WORD = _MARKS + _FORMATS
+_DIACRITICS = re.compile(f"[{_MARKS}]")
+_INVISIBLE = re.compile(f"[{_FORMATS}]")
 
-# Bidi controls and zero-width characters: invisible, but they split or glue words.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+# Letters of the Arabic script's other languages, by the root of their Unicode name ("ARABIC
+# LETTER <root>" or "ARABIC LETTER <root> WITH ..."), and the Arabic letter each is typed for.
+# Letters named for a sound Arabic lacks go to the letter Arabic writes that sound with (پ p →
+# ب, چ ch → ج, ژ zh → ز, ڤ v → ف, گ g → ك); other shapes of a letter Arabic has go to that
+# letter (Urdu ھ ہ and Kurdish ە → ه, Farsi ی and Urdu ے → ي, Kurdish ۆ → و). A root that
+# names a basic Arabic letter (REH in ڕ, "REH WITH SMALL V BELOW") needs no entry.
+_LETTER_ROOTS = {
+    "KASHMIRI YEH": "ي", "FARSI YEH": "ي", "YEH BARREE": "ي", "E": "ي", "THIN YEH": "ي",
+    "ROHINGYA YEH": "ي",
+    "DOTLESS BEH": "ب", "BEEH": "ب", "PEH": "ب", "BEHEH": "ب",
+    "TTEH": "ت", "TTEHEH": "ت", "TEHEH": "ت",
+    "NYEH": "ج", "DYEH": "ج", "TCHEH": "ج", "TCHEHEH": "ج",
+    "DDAL": "د", "DAHAL": "د", "DDAHAL": "د", "DUL": "د",
+    "RREH": "ر", "JEH": "ز",
+    "DOTLESS FEH": "ف", "VEH": "ف", "PEHEH": "ف", "AFRICAN FEH": "ف",
+    "DOTLESS QAF": "ق", "AFRICAN QAF": "ق",
+    "KEHEH": "ك", "SWASH KAF": "ك", "NG": "ك", "GAF": "ك", "NGOEH": "ك", "GUEH": "ك",
+    "GRAF": "ك",
+    "NOON GHUNNA": "ن", "RNOON": "ن", "AFRICAN NOON": "ن",
+    "HEH DOACHASHMEE": "ه", "HEH GOAL": "ه", "AE": "ه", "TEH MARBUTA GOAL": "ه",
+    "KIRGHIZ OE": "و", "OE": "و", "U": "و", "YU": "و", "KIRGHIZ YU": "و", "VE": "و",
+    "STRAIGHT WAW": "و",
+    "ALEF WASLA": "ا", "LOW ALEF": "ا", "HIGH HAMZA": "ء",
+}  # fmt: skip
+# Unicode blocks of Arabic-script letters: Arabic, Arabic Supplement, Extended-B and -A.
+# Presentation forms (U+FB50-FDFF, U+FE70-FEFF) need no entry: NFKC maps them into these.
+ARABIC_SCRIPT_BLOCKS = ((0x0600, 0x0700), (0x0750, 0x0780), (0x0870, 0x0900))
+_NAME = re.compile(r"ARABIC LETTER (.+?)(?: WITH (.+))?")
+
+
+def _arabic_script_folds() -> dict[str, str]:
+    """Every letter of the Arabic-script blocks beyond the 28 letters and hamza, mapped to the
+    letter it stands for; a yeh or waw shape carrying hamza keeps it (ۓ → ئ)."""
+    basic = {
+        unicodedata.name(chr(code)): chr(code)
+        for code in range(0x0621, 0x064B)
+        if " WITH " not in unicodedata.name(chr(code))
+    }
+    folds = {}
+    for first, last in ARABIC_SCRIPT_BLOCKS:
+        for code in range(first, last):
+            char = chr(code)
+            if 0x0621 <= code <= 0x064A or unicodedata.category(char) != "Lo":
+                continue
+            if unicodedata.normalize("NFKC", char) != char:
+                continue  # NFKC writes it as letters of these blocks, folded in their turn
+            match = _NAME.fullmatch(unicodedata.name(char, ""))
+            if match is None:
+                continue
+            root, marks = match.groups()
+            letter = _LETTER_ROOTS.get(root) or basic.get(f"ARABIC LETTER {root}")
+            if letter is None:
+                continue
+            if marks == "HAMZA ABOVE" and letter in "يو":
+                letter = "ئ" if letter == "ي" else "ؤ"
+            folds[char] = letter
+    return folds
+
 
 _LETTER_FOLDS = str.maketrans(
     {
+        **_arabic_script_folds(),
         "أ": "ا",
         "إ": "ا",
         "آ": "ا",
         "ٱ": "ا",
         "ى": "ي",
         "ة": "ه",
-        # Persian / Urdu variants of Arabic letters.
-        "ک": "ك",
-        "ی": "ي",
-        "ې": "ي",
-        "ے": "ي",
-        "ۀ": "ه",
-        "ہ": "ه",
-        "ە": "ه",
-        "ڤ": "ف",
-        "پ": "ب",
-        "چ": "ج",
-        "ژ": "ز",
-        "گ": "ك",
         # Arabic-Indic and Persian digits.
         **{chr(0x0660 + d): str(d) for d in range(10)},
         **{chr(0x06F0 + d): str(d) for d in range(10)},

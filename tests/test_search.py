@@ -339,3 +339,18 @@ def test_hamza_spelled_either_way_finds_the_paragraph_and_quotes_it_unchanged(
     answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
     assert [p.source.paragraph for p in answer.passages][:1] == [line]
     assert answer.passages[0].text == text.splitlines()[line - 1]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["الھيئة العامة", "الہيئة العامة", "الهیئة العامة", "الهيئۃ العامة", "الهيئە العامة"],
+)
+def test_question_typed_on_an_urdu_persian_or_kurdish_keyboard_is_answered(
+    tmp_path: Path, question
+):
+    text = (
+        '+++\ntitle = "أخبار"\n+++\n'
+        "أعلنت الهيئة العامة للطيران قواعد جديدة للسفر.\nارتفعت أسعار القمح هذا الموسم.\n"
+    )
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages] == [1]
