@@ -132,6 +132,14 @@ _LETTER_FOLDS = str.maketrans(
     }
 )
 
+# A separator inside a number (a regex): ١٢٬٥٠٠ and 12,500 are 12500, ١٢٫٥ and 12.5 are 12.5.
+# The Arabic thousands separator U+066C always groups; a Latin comma only before exactly three
+# digits after at most three (12,5 and 1,23 may be decimals or a list: they stay two numbers).
+# The Arabic decimal separator U+066B is the point. The analyser keeps these in a raw word.
+NUMBER_SEPARATOR = r"(?<=\d)(?:[.\u066b\u066c]|(?<!\d{4}),(?=\d{3}(?!\d)))(?=\d)"
+_THOUSANDS = re.compile(r"(?<=\d)(?:\u066c|(?<!\d{4}),(?=\d{3}(?!\d)))(?=\d)")
+_DECIMAL = re.compile(r"(?<=\d)\u066b(?=\d)")
+
 _LETTER = "\u0621-\u064a"
 # Letters that are neither a long vowel (ا و ي) nor a hamza: a hamza after one closes a syllable.
 _CONSONANT = "بتثجحخدذرزسشصضطظعغفقكلمنه"
@@ -180,5 +188,6 @@ def normalize_arabic(text: str) -> str:
     text = strip_diacritics(text)
     text = _HUNDRED.sub("مئ", text)
     text = fold_hamza(text.translate(_LETTER_FOLDS))
+    text = _DECIMAL.sub(".", _THOUSANDS.sub("", text))
     # NFKC may compose new characters after folding (rare, but keep the function idempotent).
     return unicodedata.normalize("NFKC", text).lower()

@@ -354,3 +354,14 @@ def test_question_typed_on_an_urdu_persian_or_kurdish_keyboard_is_answered(
     )
     answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
     assert [p.source.paragraph for p in answer.passages] == [1]
+
+
+@pytest.mark.parametrize("question", ["12500 دينار", "١٢٬٥٠٠ دينار", "12,500 دينار", "۱۲٬۵۰۰"])
+def test_number_written_with_any_separator_and_digits_is_found(tmp_path: Path, question):
+    text = (
+        '+++\ntitle = "ميزانية"\n+++\n'
+        "بلغ الدين ١٢٬٥٠٠ دينار في نهاية العام.\nبلغ الدين 12 دينارا و500 فلس في البداية.\n"
+    )
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages][:1] == [1]
+    assert "١٢٬٥٠٠" in answer.passages[0].text
