@@ -117,9 +117,46 @@ def _arabic_script_folds() -> dict[str, str]:
     return folds
 
 
+# Latin letters with accents, strokes or hooks, folded to the ASCII letters people type for
+# them (Müller → muller, España → espana, Łódź → lodz): names reach Arabic text from every
+# European language. Letters that are no accented ASCII letter are spelled as English writes
+# them (ß → ss, æ → ae, þ → th); Azerbaijani ə is written a (Əliyev is Aliyev).
+_LATIN_SPELLINGS = {
+    "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ð": "d", "Ð": "d",
+    "þ": "th", "Þ": "th", "ı": "i", "ĸ": "k", "ŋ": "n", "Ŋ": "n", "ŉ": "n", "ə": "a",
+    "Ə": "a", "ǝ": "e", "ɛ": "e", "Ɛ": "e", "ɔ": "o", "Ɔ": "o",
+}  # fmt: skip
+# Latin-1 Supplement, Extended-A and -B, Extended Additional, Extended-C and -D.
+LATIN_LETTER_BLOCKS = ((0x00C0, 0x0250), (0x1E00, 0x1F00), (0x2C60, 0x2C80), (0xA720, 0xA800))
+_LATIN_NAME = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER ([A-Z]) WITH .+")
+
+
+def _latin_folds() -> dict[str, str]:
+    """Each Latin letter of :data:`LATIN_LETTER_BLOCKS` that has an ASCII reading, lowercase:
+    its spelling above, else itself without its combining marks (ü), else the letter its
+    Unicode name builds it on (ł, "L WITH STROKE")."""
+    combining = unicodedata.combining
+    folds = dict(_LATIN_SPELLINGS)  # ə ɛ ɔ are in the IPA block
+    for first, last in LATIN_LETTER_BLOCKS:
+        for code in range(first, last):
+            char = chr(code)
+            if not unicodedata.category(char).startswith("L"):
+                continue
+            bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not combining(c))
+            match = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
+            if bare in _LATIN_SPELLINGS:  # also ǣ, æ with a macron
+                folds[char] = _LATIN_SPELLINGS[bare]
+            elif bare.isascii() and bare.isalpha():
+                folds[char] = bare.lower()
+            elif match is not None:
+                folds[char] = match.group(1).lower()
+    return folds
+
+
 _LETTER_FOLDS = str.maketrans(
     {
         **_arabic_script_folds(),
+        **_latin_folds(),
         "أ": "ا",
         "إ": "ا",
         "آ": "ا",
@@ -183,7 +220,9 @@ def normalize_arabic(text: str) -> str:
 
     Idempotent: ``normalize_arabic(normalize_arabic(t)) == normalize_arabic(t)``.
     """
-    text = unicodedata.normalize("NFKC", text)
+    # Lowercase before folding: a capital's lowercase may be a letter the table folds (Ǝ → ǝ),
+    # and İ lowercases to i with a combining dot, which the diacritics step removes.
+    text = unicodedata.normalize("NFKC", text).lower()
     text = _INVISIBLE.sub("", text)
     text = strip_diacritics(text)
     text = _HUNDRED.sub("مئ", text)

@@ -182,3 +182,50 @@ def test_arabic_marks_of_every_block_keep_the_word_whole():
         if unicodedata.category(chr(code)) in ("Mn", "Cf")
     ]
     assert marks and [m for m in marks if word_forms(f"كت{m}ب") != ("كتب",)] == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("Müller", "muller"),
+        ("España", "espana"),
+        ("Straße", "strasse"),
+        ("Øresund", "oresund"),
+        ("Ærø", "aero"),
+        ("Łódź", "lodz"),
+        ("Đoković", "dokovic"),
+        ("Þór", "thor"),
+        ("İstanbul", "istanbul"),
+        ("Bakı", "baki"),
+        ("Əliyev", "aliyev"),
+        ("Œuvre", "oeuvre"),
+        ("Ștefănescu", "stefanescu"),
+        ("Nguyễn", "nguyen"),
+        ("Mu\u0308ller", "muller"),  # decomposed: u and a combining diaeresis
+    ],
+)
+def test_latin_letters_fold_to_what_people_type_without_accents(typed, folded):
+    assert normalize_arabic(typed) == folded
+    assert word_forms(typed) == (folded,)
+
+
+# Compatibility letters that NFKC spells with punctuation (Ŀ is L·, ŉ is ʼn) and medieval or
+# phonetic letters with no ASCII reading.
+NOT_ACCENTED = set("ĿŀŉẚẜẝẟỺỻỼỽ")
+
+
+def test_every_accented_latin_letter_folds_to_ascii_without_splitting_the_word():
+    """Latin-1 Supplement, Latin Extended-A and Latin Extended Additional."""
+    blocks = [(0x00C0, 0x0180), (0x1E00, 0x1F00)]
+    letters = [
+        chr(code)
+        for first, last in blocks
+        for code in range(first, last)
+        if unicodedata.category(chr(code)).startswith("L") and chr(code) not in NOT_ACCENTED
+    ]
+    split = [
+        letter
+        for letter in letters
+        if len(forms := word_forms(f"ma{letter}ra")) != 1 or not forms[0].isascii()
+    ]
+    assert len(letters) > 400 and split == []

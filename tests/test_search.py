@@ -365,3 +365,32 @@ def test_number_written_with_any_separator_and_digits_is_found(tmp_path: Path, q
     answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
     assert [p.source.paragraph for p in answer.passages][:1] == [1]
     assert "١٢٬٥٠٠" in answer.passages[0].text
+
+
+LATIN_NAMES = {
+    "a.txt": '+++\ntitle = "الرياضة"\n+++\n'
+    "قال المدرب توماس Müller إن الفريق جاهز للمباراة النهائية.\n"
+    "فازت España بالبطولة بعد مباراة صعبة في المدينة.\n",
+    "b.txt": '+++\ntitle = "الاقتصاد"\n+++\n'
+    "بلغت خسائر الشركة مليار دولار في العام الماضي.\n"
+    "وبلغ عدد المشتركين مليون مشترك حول العالم.\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [("من هو Muller؟", 1), ("Müller", 1), ("Mueller", 1), ("Espana", 2), ("España", 2)],
+)
+def test_latin_name_typed_without_accents_finds_its_article_and_never_billions(
+    tmp_path: Path, question, line
+):
+    hits = engine_over(tmp_path, LATIN_NAMES).search(question)
+    assert [(h.paragraph.article.file, h.paragraph.number) for h in hits] == [("a.txt", line)]
+
+
+@pytest.mark.parametrize("question", ["من هو Muller؟", "Miller", "Moller", "Milan"])
+def test_latin_name_is_not_read_as_a_common_arabic_word(tmp_path: Path, question):
+    """The corpus writes the coach in Arabic (مولر); مليار and مليون share his consonants."""
+    articles = {**LATIN_NAMES, "a.txt": LATIN_NAMES["a.txt"].replace("Müller", "مولر")}
+    hits = engine_over(tmp_path, articles).search(question)
+    assert all(h.paragraph.article.file == "a.txt" for h in hits)
