@@ -55,7 +55,13 @@ class ArticleMeta(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One source file and who published it."""
+    """One source file and who published it.
+
+    ``title_derived``: no front matter, catalog entry or heading named the article, so its title
+    is the opening words of its text. Citations still show it, but it is no context for the
+    other paragraphs (:attr:`context_title`): the first sentence of an article about a book fair
+    that mentions barley does not make every paragraph about barley.
+    """
 
     file: str
     title: str
@@ -64,6 +70,12 @@ class Article:
     url: str | None = None
     published: str | None = None
     paragraph_total: int = 0
+    title_derived: bool = False
+
+    @property
+    def context_title(self) -> str:
+        """The title every paragraph is also found by: a declared title or a heading, else ""."""
+        return "" if self.title_derived else self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +186,11 @@ def read_article(
     if not kept:
         raise ArticleError("no text after removing page debris (images, hashtags, links)")
 
-    title = meta.title or _derive_title(kept)
+    title, derived = (meta.title, False) if meta.title else _derive_title(kept)
     article = Article(
         file=file_name,
         title=title,
+        title_derived=derived,
         source=meta.source,
         author=meta.author,
         url=meta.url,
@@ -196,15 +209,16 @@ def read_article(
     return article, paragraphs
 
 
-def _derive_title(paragraphs: list[tuple[int, str]]) -> str:
-    """The first heading-like line, else the opening words of the first paragraph."""
+def _derive_title(paragraphs: list[tuple[int, str]]) -> tuple[str, bool]:
+    """The first heading-like line (a real heading), else the opening words of the first
+    paragraph; and whether the title is those opening words."""
     for _, paragraph in paragraphs[:3]:
         if _is_heading(paragraph) and len(paragraph.split()) >= 3:
-            return paragraph.rstrip(" :")
+            return paragraph.rstrip(" :"), False
     words = paragraphs[0][1].split()
     if len(words) <= TITLE_MAX_WORDS:
-        return paragraphs[0][1]
-    return " ".join(words[:TITLE_MAX_WORDS]) + " …"
+        return paragraphs[0][1], True
+    return " ".join(words[:TITLE_MAX_WORDS]) + " …", True
 
 
 def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str]], list[Skipped]]:

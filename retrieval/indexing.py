@@ -71,13 +71,16 @@ def no_progress(stage: str, done: int, total: int) -> None:
 
 
 def indexed_text(paragraph: Paragraph) -> str:
-    """What a paragraph is found by: its text, the heading it sits under and its article's title.
+    """What a paragraph is found by: its text, the heading it sits under and its article's title
+    (unless that title is only the article's opening words, :attr:`Article.context_title`).
 
     Questions name the subject an article is about even when the answering paragraph only says
     "it" (measured in BENCHMARKS.md: the title raises hit@1 on both evaluation sets).
     """
     return "\n".join(
-        part for part in (paragraph.article.title, paragraph.heading, paragraph.text) if part
+        part
+        for part in (paragraph.article.context_title, paragraph.heading, paragraph.text)
+        if part
     )
 
 
@@ -104,7 +107,7 @@ def tokenize(
     lengths = []
     context: dict[tuple[str, str], list[int]] = {}
     for paragraph in paragraphs:
-        key = (paragraph.article.title, paragraph.heading)
+        key = (paragraph.article.context_title, paragraph.heading)
         if key not in context:
             context[key] = [vocabulary[t] for t in " ".join(key).split()]
         before = len(ids)

@@ -183,7 +183,7 @@ class SearchEngine:
     def _title_terms(self, doc: int) -> list[str]:
         """The index terms of a paragraph's article title (cached: a few titles recur); the
         paragraph's text is not read."""
-        return self._context_terms(self.store.article_of(doc).title)
+        return self._context_terms(self.store.article_of(doc).context_title)
 
     def _introduction_first(self, hits: list[Hit], subject: str) -> list[Hit]:
         """The first paragraph of the best article about ``subject`` (its title names it)
@@ -285,5 +285,5 @@ def _indexed_grams(
 ) -> Counter[str]:
     """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
     paragraph = store[doc]
-    context = context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
+    context = context_terms(f"{paragraph.article.context_title}\n{paragraph.heading}")
     return gram_counts([*context, *analyzer.terms(paragraph.text)])

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from retrieval.answer import ELLIPSIS
 from retrieval.corpus import load_corpus
+from retrieval.library import Library, default_snapshot
 from retrieval.search import SearchEngine
 
 # Questions written for these tests (not from the development set), each with the paragraph
@@ -394,3 +395,37 @@ def test_latin_name_is_not_read_as_a_common_arabic_word(tmp_path: Path, question
     articles = {**LATIN_NAMES, "a.txt": LATIN_NAMES["a.txt"].replace("Müller", "مولر")}
     hits = engine_over(tmp_path, articles).search(question)
     assert all(h.paragraph.article.file == "a.txt" for h in hits)
+
+
+# No front matter: the title is derived from the first sentence, which mentions barley.
+BARLEY = {
+    "a.txt": "تحدث الخبراء عن زراعة الشعير في المناطق الجافة خلال ندوة علمية طويلة عقدت أمس.\n"
+    "افتتح معرض الكتاب أبوابه للزوار بمشاركة مئات دور النشر العربية.\n"
+    "فاز الفريق المحلي بكأس البطولة بعد مباراة نهائية مثيرة.\n",
+}
+
+
+def test_title_made_of_the_first_sentence_lends_no_words_to_other_paragraphs(tmp_path: Path):
+    engine = engine_over(tmp_path, BARLEY)
+    assert [h.paragraph.number for h in engine.search("الشعير")] == [1]
+    answer = engine.answer("معرض الكتاب")
+    assert answer.passages[0].source.title.startswith("تحدث الخبراء عن زراعة الشعير")
+
+
+def test_title_made_of_the_first_sentence_lends_nothing_from_a_snapshot(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", BARLEY)
+    Library.open(sources, default_snapshot(sources))  # builds and saves
+    loaded = Library.open(sources, default_snapshot(sources))
+    assert loaded.engine.corpus.articles[0].title_derived
+    assert [h.paragraph.number for h in loaded.engine.search("الشعير")] == [1]
+
+
+@pytest.mark.parametrize(
+    "head",
+    ['+++\ntitle = "زراعة الشعير"\n+++\n', "زراعة الشعير في المناطق الجافة\n"],
+    ids=["front matter", "heading line"],
+)
+def test_declared_title_or_heading_still_lends_its_words(tmp_path: Path, head):
+    text = head + BARLEY["a.txt"].split("\n", 1)[1]
+    hits = engine_over(tmp_path, {"a.txt": text}).search("الشعير")
+    assert len(hits) == 2  # the book fair and the cup, found by their article's title
