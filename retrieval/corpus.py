@@ -126,6 +126,17 @@ def _is_noise(line: str) -> bool:
     return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in line.split())
 
 
+# Line breaks other than LF, as Windows (CRLF), old Mac OS (CR), EBCDIC (NEL) and word
+# processors (U+2028 line separator) save them; U+2029 separates paragraphs, as a blank line.
+_LINE_BREAK = re.compile("\r\n?|[\x85\u2028]")
+
+
+def unify_line_breaks(text: str) -> str:
+    """``text`` with every line break an LF and every paragraph separator a blank line, so a
+    file reads exactly like its LF copy: front matter, paragraphs and line-number locators."""
+    return _LINE_BREAK.sub("\n", text).replace("\u2029", "\n\n")
+
+
 def split_front_matter(text: str) -> tuple[ArticleMeta, str]:
     """Return the declared metadata and the body after it."""
     match = _FRONT_MATTER.match(text)
@@ -152,7 +163,8 @@ def split_paragraphs(body: str) -> list[tuple[int, str]]:
     if _BLANK_LINE.search(body.strip()):
         blocks = _BLANK_LINE.split(body.strip())
         return [(n, block.strip()) for n, block in enumerate(blocks, start=1) if block.strip()]
-    lines = body.splitlines()
+    # Split on LF only: the line numbers an editor shows (splitlines also breaks at \f, \v).
+    lines = body.split("\n")
     return [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
@@ -161,6 +173,9 @@ def read_article(
 ) -> tuple[Article, list[Paragraph]]:
     """Parse one article's text into its attribution and cleaned, numbered paragraphs.
 
+    The one reader of article text: sources at load and an admin's upload alike. Line breaks
+    of any platform read as LF (:func:`unify_line_breaks`).
+
     Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat their
     headline), image, hashtag and "see also" link lines are dropped, and short heading lines
     become the context of the paragraph below instead of passages of their own, since BM25 would
@@ -168,7 +183,7 @@ def read_article(
     """
     if "\x00" in text:
         raise ArticleError("binary content")
-    meta, body = split_front_matter(text)
+    meta, body = split_front_matter(unify_line_breaks(text))
     if catalog is not None:
         merged = catalog.model_dump(exclude_none=True) | meta.model_dump(exclude_none=True)
         meta = ArticleMeta(**merged)

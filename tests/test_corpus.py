@@ -110,3 +110,52 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_loads(tmp_path: Path):
     assert reasons["badmeta.md"].startswith("unreadable front matter")
     assert "titel" in reasons["typo.md"]
     assert "notes.csv" not in reasons
+
+
+# An article with front matter, a heading, blank-line paragraphs and a line break inside one,
+# and one with a paragraph a line.
+BLOCKS = (
+    '+++\ntitle = "عنوان المقال"\nsource = "الناشر"\nurl = "https://example.org/a"\n+++\n'
+    "الفقرة الأولى من المقال وهي طويلة بما يكفي لتكون فقرة حقيقية كاملة.\n"
+    "وسطرها الثاني في الفقرة نفسها.\n\n"
+    "عنوان فرعي قصير\n\n"
+    "الفقرة الثانية من المقال وهي أيضا طويلة بما يكفي لتكون فقرة كاملة.\n"
+)
+LINES = (
+    "سطر أول من المقال وهو جملة كاملة ومفيدة للقارئ.\n"
+    "سطر ثان من المقال وهو أيضا جملة كاملة.\n"
+    "\n"
+    "سطر رابع بعد سطر فارغ وهو جملة كاملة أيضا.\n"
+)
+
+
+def saved_as(text: str, line_break: str) -> str:
+    """``text`` as saved with another line break (U+2029 ends paragraphs, U+2028 lines)."""
+    if line_break == "\u2029":
+        return text.replace("\n\n", "\u2029").replace("\n", "\u2028")
+    return text.replace("\n", line_break)
+
+
+@pytest.mark.parametrize(
+    ("text", "line_break"),
+    [(text, brk) for text in (BLOCKS, LINES) for brk in ("\r\n", "\r", "\u2028", "\x85")]
+    + [(BLOCKS, "\u2029")],  # a paragraph separator is a blank line: it makes blocks, not lines
+)
+def test_article_reads_exactly_like_its_lf_copy_whatever_its_line_breaks(text, line_break):
+    assert read_article("a.txt", saved_as(text, line_break)) == read_article("a.txt", text)
+
+
+def test_windows_file_keeps_its_front_matter_and_citations(tmp_path: Path):
+    (tmp_path / "a.txt").write_bytes(BLOCKS.replace("\n", "\r\n").encode("utf-8"))
+    corpus = load_corpus(tmp_path)
+    (article,) = corpus.articles
+    assert (article.title, article.source, article.url) == (
+        "عنوان المقال",
+        "الناشر",
+        "https://example.org/a",
+    )
+    assert [(p.number, p.text[:12], p.heading) for p in corpus.paragraphs] == [
+        (1, "الفقرة الأول", ""),
+        (3, "الفقرة الثان", "عنوان فرعي قصير"),
+    ]
+    assert not any("\r" in p.text or "title" in p.text for p in corpus.paragraphs)
