@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from retrieval.analysis import parse_alias_lines
+from retrieval.metadata import FIELD_MAX_CHARS, ArticleMeta, checked, shorten
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 CATALOG_FILE = "sources.toml"
@@ -41,18 +42,6 @@ HEADING_MAX_CHARS = 200
 TITLE_MAX_WORDS = 12
 
 
-class ArticleMeta(BaseModel):
-    """Attribution fields an article may declare; unknown keys are a mistake worth reporting."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
-    author: str | None = None
-    published: str | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Article:
     """One source file and who published it.
@@ -71,6 +60,9 @@ class Article:
     published: str | None = None
     paragraph_total: int = 0
     title_derived: bool = False
+    # What was wrong with the declared attribution and was mended (a dropped URL, a shortened
+    # title), one line each: the article loads, and an operator should still hear of it.
+    warnings: str = ""
 
     @property
     def context_title(self) -> str:
@@ -104,6 +96,16 @@ class Corpus:
     paragraphs: Sequence[Paragraph] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     aliases: list[list[str]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Skipped]:
+        """Loaded articles whose attribution was mended, one (file, reason) line per mend
+        (shown to operators beside the skipped files)."""
+        return [
+            Skipped(article.file, line)
+            for article in self.articles
+            for line in article.warnings.splitlines()
+        ]
 
 
 class ArticleError(ValueError):
@@ -176,10 +178,13 @@ def read_article(
     The one reader of article text: sources at load and an admin's upload alike. Line breaks
     of any platform read as LF (:func:`unify_line_breaks`).
 
-    Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat their
-    headline), image, hashtag and "see also" link lines are dropped, and short heading lines
-    become the context of the paragraph below instead of passages of their own, since BM25 would
-    rank a five-word heading above the paragraph that answers.
+    Attribution is checked (:mod:`retrieval.metadata`): a bad URL is dropped and long fields
+    shortened, each with a line in ``Article.warnings``.
+
+    Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat
+    their headline), image, hashtag and "see also" link lines are dropped, and short heading
+    lines become the context of the paragraph below instead of passages of their own, since
+    BM25 would rank a five-word heading above the paragraph that answers.
     """
     if "\x00" in text:
         raise ArticleError("binary content")
@@ -187,6 +192,7 @@ def read_article(
     if catalog is not None:
         merged = catalog.model_dump(exclude_none=True) | meta.model_dump(exclude_none=True)
         meta = ArticleMeta(**merged)
+    meta, warnings = checked(meta)
     raw = split_paragraphs(body)
     if not raw:
         raise ArticleError("no text")
@@ -204,8 +210,9 @@ def read_article(
     title, derived = (meta.title, False) if meta.title else _derive_title(kept)
     article = Article(
         file=file_name,
-        title=title,
+        title=shorten(title, FIELD_MAX_CHARS["title"]),
         title_derived=derived,
+        warnings="\n".join(warnings),
         source=meta.source,
         author=meta.author,
         url=meta.url,
