@@ -12,11 +12,13 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from retrieval.analysis import parse_alias_lines
+from retrieval.excerpt import sentence_spans
 from retrieval.metadata import FIELD_MAX_CHARS, ArticleMeta, checked, shorten
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -40,6 +42,11 @@ _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 HEADING_MAX_WORDS = 8
 HEADING_MAX_CHARS = 200
 TITLE_MAX_WORDS = 12
+# A block longer than this is cut into parts of whole sentences of at most PART_CHARS: BM25
+# would weigh a book saved as one line as one paragraph, and its citation would point at all
+# of it. A part holds a few excerpts (420 characters); news paragraphs rarely pass 1000.
+SPLIT_PARAGRAPH_CHARS = 3000
+PART_CHARS = 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +79,18 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A quotable passage: its exact text, its locator in the file, and the heading above it."""
+    """A quotable passage: its exact text, its locator in the file, and the heading above it.
+
+    ``part`` is 0 for a whole paragraph; a paragraph too long to quote as one (a page or book
+    saved without line breaks, :data:`SPLIT_PARAGRAPH_CHARS`) is cited as its parts 1, 2, …,
+    each with the paragraph's number, so the locator still points into the file.
+    """
 
     article: Article
     number: int
     text: str
     heading: str = ""
+    part: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,9 +239,39 @@ def read_article(
         if _is_heading(paragraph) and not is_last:
             heading.append(paragraph)
             continue
-        paragraphs.append(Paragraph(article, number, paragraph, " — ".join(heading)))
+        parts = split_long_paragraph(paragraph)
+        context = " — ".join(heading)
+        if len(parts) == 1:
+            paragraphs.append(Paragraph(article, number, paragraph, context))
+        else:
+            paragraphs.extend(
+                Paragraph(article, number, text, context, part)
+                for part, text in enumerate(parts, start=1)
+            )
         heading = []
     return article, paragraphs
+
+
+def split_long_paragraph(text: str) -> list[str]:
+    """``text`` itself, or if longer than :data:`SPLIT_PARAGRAPH_CHARS` its parts: runs of
+    whole sentences of at most :data:`PART_CHARS`, a longer sentence cut at a space (or, with
+    no space, at the limit). Each part is an exact substring of ``text``. Linear in its length.
+    """
+    if len(text) <= SPLIT_PARAGRAPH_CHARS:
+        return [text]
+    cuts = [0]
+    for sentence in sentence_spans(text):
+        if sentence.end - cuts[-1] <= PART_CHARS:
+            continue
+        if sentence.start > cuts[-1]:
+            cuts.append(sentence.start)  # the part ends before this sentence
+        while sentence.end - cuts[-1] > PART_CHARS:  # a sentence longer than a part
+            limit = cuts[-1] + PART_CHARS
+            space = text.rfind(" ", cuts[-1] + PART_CHARS // 2, limit)
+            cuts.append(space if space != -1 else limit)
+    cuts.append(len(text))
+    parts = (text[start:end].strip() for start, end in pairwise(cuts))
+    return [part for part in parts if part]
 
 
 def _derive_title(paragraphs: list[tuple[int, str]]) -> tuple[str, bool]:

@@ -266,6 +266,7 @@ class SearchEngine:
                 title=article.title,
                 file=article.file,
                 paragraph=paragraph.number,
+                part=paragraph.part,
                 paragraph_total=article.paragraph_total,
                 publisher=article.source,
                 author=article.author,

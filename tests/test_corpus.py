@@ -3,7 +3,15 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, write_articles
 
-from retrieval.corpus import load_corpus, read_article, split_paragraphs
+from retrieval.corpus import (
+    PART_CHARS,
+    SPLIT_PARAGRAPH_CHARS,
+    load_corpus,
+    read_article,
+    split_long_paragraph,
+    split_paragraphs,
+)
+from retrieval.store import ParagraphStore
 
 
 def test_every_seed_loads_with_attribution():
@@ -159,3 +167,46 @@ def test_windows_file_keeps_its_front_matter_and_citations(tmp_path: Path):
         (3, "الفقرة الثان", "عنوان فرعي قصير"),
     ]
     assert not any("\r" in p.text or "title" in p.text for p in corpus.paragraphs)
+
+
+def test_long_block_is_cited_as_parts_of_whole_sentences_pointing_into_the_file():
+    sentence = "جملة كاملة عن موضوع المقال في سطر واحد طويل جدا. "
+    block = (sentence * 4000).strip()  # a page saved without line breaks, 200 000 characters
+    text = "فقرة أولى قصيرة.\n\n" + block + "\n\nفقرة أخيرة قصيرة.\n"
+    article, paragraphs = read_article("a.txt", text)
+    parts = [p for p in paragraphs if p.number == 2]
+    assert [p.part for p in parts] == list(range(1, len(parts) + 1)) and len(parts) > 100
+    assert all(len(p.text) <= PART_CHARS and p.text.endswith(".") for p in parts)
+    assert " ".join(p.text for p in parts) == block  # nothing lost, nothing rewritten
+    assert [(p.number, p.part) for p in paragraphs if p.number != 2] == [(1, 0), (3, 0)]
+    assert article.paragraph_total == 3
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["كلمة " * 60_000, "ك" * 200_000],  # one sentence of words; one "word" without a space
+    ids=["no sentence end", "no space"],
+)
+def test_long_block_without_sentences_is_cut_at_spaces_or_at_the_limit(block):
+    parts = split_long_paragraph(block.strip())
+    assert all(0 < len(p) <= PART_CHARS for p in parts)
+    assert "".join(parts).replace(" ", "") == block.replace(" ", "")
+
+
+def test_paragraph_under_the_split_length_stays_whole():
+    text = "جملة. " * (SPLIT_PARAGRAPH_CHARS // 6)
+    assert split_long_paragraph(text.strip()) == [text.strip()]
+
+
+def test_parts_keep_their_locators_through_the_paragraph_store(tmp_path: Path):
+    block = ("جملة كاملة عن موضوع المقال. " * 400).strip()
+    write_articles(tmp_path, {"a.txt": "مقدمة قصيرة.\n\n" + block + "\n", "b.txt": "نص آخر.\n"})
+    corpus = load_corpus(tmp_path)
+    store = ParagraphStore.from_paragraphs(corpus.articles, corpus.paragraphs)
+    assert list(store) == list(corpus.paragraphs)
+    assert [(p.article.file, p.number, p.part) for p in store][:4] == [
+        ("a.txt", 1, 0),
+        ("a.txt", 2, 1),
+        ("a.txt", 2, 2),
+        ("a.txt", 2, 3),
+    ]

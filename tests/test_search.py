@@ -429,3 +429,13 @@ def test_declared_title_or_heading_still_lends_its_words(tmp_path: Path, head):
     text = head + BARLEY["a.txt"].split("\n", 1)[1]
     hits = engine_over(tmp_path, {"a.txt": text}).search("الشعير")
     assert len(hits) == 2  # the book fair and the cup, found by their article's title
+
+
+def test_answer_from_a_page_saved_as_one_line_cites_the_part_that_holds_it(tmp_path: Path):
+    filler = "هذه جملة عامة عن تاريخ المدينة القديمة وأسواقها. " * 3000
+    key = "بلغ عدد سكان المدينة مليوني نسمة في آخر إحصاء رسمي. "
+    line = (filler + key + filler).strip()
+    answer = engine_over(tmp_path, {"a.txt": line + "\n"}).answer("كم عدد سكان المدينة؟")
+    source = answer.passages[0].source
+    assert (source.paragraph, source.paragraph_total) == (1, 1) and source.part > 1
+    assert key.strip() in answer.passages[0].text and answer.passages[0].text in line
