@@ -8,6 +8,7 @@ must stay byte-for-byte as published (the seeds), plus admin alias groups for th
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -305,36 +306,78 @@ def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str
 
 
 def article_files(directory: Path) -> list[Path]:
-    """The article files of a sources directory, in the order they are indexed."""
-    return [
-        path
-        for path in sorted(directory.iterdir())
-        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
-    ]
+    """The article files of a sources directory and its subfolders, in the order they are
+    indexed (see :func:`source_files`)."""
+    return source_files(directory)[0]
+
+
+def source_files(directory: Path) -> tuple[list[Path], list[Skipped]]:
+    """Article files (``.txt``, ``.md``) of ``directory`` and of its subfolders at any depth,
+    sorted by relative path, and the folders that could not be listed.
+
+    Admins sort articles into folders (by site, by year) and expect them served, so subfolders
+    are read; hidden files and folders (``.git``, the snapshot's own temporary files) are not.
+    A folder linked in is followed once (a link back to an ancestor is not a loop).
+    """
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    seen: set[Path] = set()
+
+    def unlisted(error: OSError) -> None:
+        folder = Path(error.filename or directory)
+        name = article_name(directory, folder) if folder != directory else "."
+        skipped.append(Skipped(name + "/", f"folder unreadable: {error.strerror or error}"))
+
+    for root, folders, names in os.walk(directory, onerror=unlisted, followlinks=True):
+        real = Path(root).resolve()
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        folders[:] = [folder for folder in folders if not folder.startswith(".")]
+        files.extend(
+            Path(root) / name
+            for name in names
+            if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES
+        )
+    files.sort(key=lambda path: article_name(directory, path))
+    return files, skipped
+
+
+def article_name(directory: Path, path: Path) -> str:
+    """How an article file is named in citations and ``sources.toml``: its path relative to
+    the sources directory, with ``/`` (``news/2024/a.txt``)."""
+    return path.relative_to(directory).as_posix()
 
 
 def read_source_file(
-    path: Path, catalog: ArticleMeta | None = None
+    path: Path, catalog: ArticleMeta | None = None, name: str | None = None
 ) -> tuple[Article, list[Paragraph]] | Skipped:
-    """One article file parsed, or why it was skipped (never an exception)."""
+    """One article file parsed, or why it was skipped (never an exception). ``name`` is its
+    name in citations (default: the file's own name)."""
+    name = name or path.name
     try:
         text = path.read_bytes().decode("utf-8")
-        return read_article(path.name, text, catalog)
+        return read_article(name, text, catalog)
     except UnicodeDecodeError:
-        return Skipped(path.name, "not UTF-8 text")
+        return Skipped(name, "not UTF-8 text")
     except OSError as exc:
-        return Skipped(path.name, f"unreadable: {exc.strerror or exc}")
+        return Skipped(name, f"unreadable: {exc.strerror or exc}")
     except ArticleError as exc:
-        return Skipped(path.name, str(exc))
+        return Skipped(name, str(exc))
 
 
 def load_corpus(directory: Path) -> Corpus:
-    """Load every article in ``directory``; bad files are skipped with a reason, never fatal."""
+    """Load every article in ``directory`` and its subfolders; bad files are skipped with a
+    reason, never fatal."""
     catalog, aliases, skipped = read_catalog(directory)
+    files, unlisted = source_files(directory)
+    skipped.extend(unlisted)
     articles: list[Article] = []
     paragraphs: list[Paragraph] = []
-    for path in article_files(directory):
-        result = read_source_file(path, catalog.get(path.name))
+    for path in files:
+        name = article_name(directory, path)
+        result = read_source_file(path, catalog.get(name), name)
         if isinstance(result, Skipped):
             skipped.append(result)
         else:

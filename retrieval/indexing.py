@@ -42,8 +42,10 @@ from retrieval.corpus import (
     Paragraph,
     Skipped,
     article_files,
+    article_name,
     read_catalog,
     read_source_file,
+    source_files,
 )
 from retrieval.stopwords import STOPWORDS
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
@@ -153,7 +155,7 @@ def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
     paragraphs: list[Paragraph] = []
     skipped: list[Skipped] = []
     for name in names:
-        result = read_source_file(directory / name, catalog.get(name))
+        result = read_source_file(directory / name, catalog.get(name), name)
         if isinstance(result, Skipped):
             skipped.append(result)
             continue
@@ -227,7 +229,9 @@ def read_sources(
     Paragraph text goes to ``text`` (by default one blob in memory).
     """
     catalog, aliases, skipped = read_catalog(directory)
-    files = [(path.name, _size(path)) for path in article_files(directory)]
+    paths, unlisted = source_files(directory)
+    skipped += unlisted
+    files = [(article_name(directory, path), _size(path)) for path in paths]
     total = sum(size for _, size in files)
     tasks = _tasks(files, TASK_BYTES if total >= PARALLEL_MIN_BYTES else total + 1)
     # Paragraph text is cut out of the files, so it never needs more bytes than they have.

@@ -11,6 +11,8 @@ from retrieval.corpus import (
     split_long_paragraph,
     split_paragraphs,
 )
+from retrieval.indexing import read_sources
+from retrieval.library import Library, default_snapshot
 from retrieval.store import ParagraphStore
 
 
@@ -210,3 +212,29 @@ def test_parts_keep_their_locators_through_the_paragraph_store(tmp_path: Path):
         ("a.txt", 2, 2),
         ("a.txt", 2, 3),
     ]
+
+
+def test_articles_in_subfolders_load_under_their_relative_path(tmp_path: Path):
+    body = "نص فقرة من المقال طويل بما يكفي ليكون فقرة كاملة.\n"
+    write_articles(tmp_path, {"a.txt": body, "sources.toml": CATALOG})
+    write_articles(tmp_path / "news" / "2024", {"b.md": body, "notes.pdf": "x"})
+    write_articles(tmp_path / ".git", {"c.txt": body})  # hidden folders are not sources
+    write_articles(tmp_path / "news", {".draft.txt": body})
+    (tmp_path / "news" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    corpus = load_corpus(tmp_path)
+    assert [a.file for a in corpus.articles] == ["a.txt", "news/2024/b.md"]
+    assert corpus.articles[1].title == "مقال في مجلد"  # sources.toml names it by its path
+    assert corpus.skipped == []
+    bulk, _ = read_sources(tmp_path)
+    assert list(bulk.paragraphs) == list(corpus.paragraphs)
+
+
+CATALOG = '[articles."news/2024/b.md"]\ntitle = "مقال في مجلد"\n'
+
+
+def test_article_added_to_a_subfolder_is_served_after_a_restart(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"a.txt": "نص المقال الأول عن الزراعة.\n"})
+    Library.open(sources, default_snapshot(sources))
+    write_articles(sources / "news", {"b.txt": "نص المقال الثاني عن الفضاء.\n"})
+    engine = Library.open(sources, default_snapshot(sources)).engine
+    assert [h.paragraph.article.file for h in engine.search("الفضاء")] == ["news/b.txt"]
