@@ -209,6 +209,8 @@ def fold_hamza(text: str) -> str:
 
     Expects alef, ya and ta marbuta already folded (ى → ي, ة → ه).
     """
+    if "ء" not in text and "ؤ" not in text and "ئ" not in text:
+        return text  # most words: the regexes below would cost more than the whole fold
     text = _HUNDRED_TYPED.sub(r"\1مئه", text)
     for seat, spelling in _HAMZA_SEATS:
         text = seat.sub(spelling, text)
@@ -225,8 +227,10 @@ def normalize_arabic(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _INVISIBLE.sub("", text)
     text = strip_diacritics(text)
-    text = _HUNDRED.sub("مئ", text)
+    if "مائ" in text:
+        text = _HUNDRED.sub("مئ", text)
     text = fold_hamza(text.translate(_LETTER_FOLDS))
-    text = _DECIMAL.sub(".", _THOUSANDS.sub("", text))
+    if "," in text or "\u066b" in text or "\u066c" in text:
+        text = _DECIMAL.sub(".", _THOUSANDS.sub("", text))
     # NFKC may compose new characters after folding (rare, but keep the function idempotent).
     return unicodedata.normalize("NFKC", text).lower()
