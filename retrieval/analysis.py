@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.normalize import normalize_arabic
+from retrieval.normalize import IN_WORD, NUMBER_SEPARATOR, normalize_arabic
 from retrieval.stemming import (
     stem_latin,
     strip_proclitics,
@@ -37,14 +37,13 @@ from retrieval.transliteration import (
     transliterates,
 )
 
-# A raw word in the original text: letters/digits plus the marks that may sit inside an Arabic
-# word (tashkeel, tatweel, zero-width and bidi characters), so offsets stay exact.
-_RAW_WORD = re.compile(
-    "(?:[^\\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
-    "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff])+"
-)
-# After normalisation a raw word may still mix scripts (لـDeepSeek → لdeepseek): split it.
-_SCRIPT_RUN = re.compile("[a-z0-9]+|[\u0621-\u064a]+|[^\\W_a-z0-9\u0621-\u064a]+")
+# A raw word in the original text: letters/digits plus the marks that may sit inside a word
+# (tashkeel, tatweel, accents, zero-width and bidi characters), so offsets stay exact.
+# A separator between two digits is part of the number (١٢٬٥٠٠، 12.5).
+_RAW_WORD = re.compile(f"(?:[^\\W_]|[{IN_WORD}]|{NUMBER_SEPARATOR})+")
+# After normalisation a raw word may still mix scripts (لـDeepSeek → لdeepseek): split it. A
+# decimal number (12.5) is one run.
+_SCRIPT_RUN = re.compile("[a-z0-9]+(?:\\.[0-9]+)*|[\u0621-\u064a]+|[^\\W_a-z0-9\u0621-\u064a]+")
 _ARABIC = re.compile("[\u0621-\u064a]+")
 # Distinct words whose terms are remembered (about 60 MB at most).
 TERM_CACHE_SIZE = 1 << 18

@@ -22,6 +22,9 @@ class Source:
     publisher: str | None = None
     author: str | None = None
     url: str | None = None
+    # 0, or which part of a paragraph too long to quote whole this is (1, 2, …): the paragraph
+    # number still points into the file, the part says where in it.
+    part: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,19 @@ must stay byte-for-byte as published (the seeds), plus admin alias groups for th
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from retrieval.analysis import parse_alias_lines
+from retrieval.excerpt import sentence_spans
+from retrieval.metadata import FIELD_MAX_CHARS, ArticleMeta, checked, shorten
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 CATALOG_FILE = "sources.toml"
@@ -39,23 +43,22 @@ _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 HEADING_MAX_WORDS = 8
 HEADING_MAX_CHARS = 200
 TITLE_MAX_WORDS = 12
-
-
-class ArticleMeta(BaseModel):
-    """Attribution fields an article may declare; unknown keys are a mistake worth reporting."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
-    author: str | None = None
-    published: str | None = None
+# A block longer than this is cut into parts of whole sentences of at most PART_CHARS: BM25
+# would weigh a book saved as one line as one paragraph, and its citation would point at all
+# of it. A part holds a few excerpts (420 characters); news paragraphs rarely pass 1000.
+SPLIT_PARAGRAPH_CHARS = 3000
+PART_CHARS = 1500
 
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One source file and who published it."""
+    """One source file and who published it.
+
+    ``title_derived``: no front matter, catalog entry or heading named the article, so its title
+    is the opening words of its text. Citations still show it, but it is no context for the
+    other paragraphs (:attr:`context_title`): the first sentence of an article about a book fair
+    that mentions barley does not make every paragraph about barley.
+    """
 
     file: str
     title: str
@@ -64,16 +67,31 @@ class Article:
     url: str | None = None
     published: str | None = None
     paragraph_total: int = 0
+    title_derived: bool = False
+    # What was wrong with the declared attribution and was mended (a dropped URL, a shortened
+    # title), one line each: the article loads, and an operator should still hear of it.
+    warnings: str = ""
+
+    @property
+    def context_title(self) -> str:
+        """The title every paragraph is also found by: a declared title or a heading, else ""."""
+        return "" if self.title_derived else self.title
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A quotable passage: its exact text, its locator in the file, and the heading above it."""
+    """A quotable passage: its exact text, its locator in the file, and the heading above it.
+
+    ``part`` is 0 for a whole paragraph; a paragraph too long to quote as one (a page or book
+    saved without line breaks, :data:`SPLIT_PARAGRAPH_CHARS`) is cited as its parts 1, 2, …,
+    each with the paragraph's number, so the locator still points into the file.
+    """
 
     article: Article
     number: int
     text: str
     heading: str = ""
+    part: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +110,16 @@ class Corpus:
     paragraphs: Sequence[Paragraph] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     aliases: list[list[str]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Skipped]:
+        """Loaded articles whose attribution was mended, one (file, reason) line per mend
+        (shown to operators beside the skipped files)."""
+        return [
+            Skipped(article.file, line)
+            for article in self.articles
+            for line in article.warnings.splitlines()
+        ]
 
 
 class ArticleError(ValueError):
@@ -112,6 +140,17 @@ def _is_noise(line: str) -> bool:
         head = line[:RELATED_LINK_MAX_CHARS]
         return (":" in head or "：" in head) and bool(_RELATED_LINK.match(line))
     return bool(_MARKDOWN_IMAGE.match(line)) or all(w.startswith("#") for w in line.split())
+
+
+# Line breaks other than LF, as Windows (CRLF), old Mac OS (CR), EBCDIC (NEL) and word
+# processors (U+2028 line separator) save them; U+2029 separates paragraphs, as a blank line.
+_LINE_BREAK = re.compile("\r\n?|[\x85\u2028]")
+
+
+def unify_line_breaks(text: str) -> str:
+    """``text`` with every line break an LF and every paragraph separator a blank line, so a
+    file reads exactly like its LF copy: front matter, paragraphs and line-number locators."""
+    return _LINE_BREAK.sub("\n", text).replace("\u2029", "\n\n")
 
 
 def split_front_matter(text: str) -> tuple[ArticleMeta, str]:
@@ -140,7 +179,8 @@ def split_paragraphs(body: str) -> list[tuple[int, str]]:
     if _BLANK_LINE.search(body.strip()):
         blocks = _BLANK_LINE.split(body.strip())
         return [(n, block.strip()) for n, block in enumerate(blocks, start=1) if block.strip()]
-    lines = body.splitlines()
+    # Split on LF only: the line numbers an editor shows (splitlines also breaks at \f, \v).
+    lines = body.split("\n")
     return [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
@@ -149,17 +189,24 @@ def read_article(
 ) -> tuple[Article, list[Paragraph]]:
     """Parse one article's text into its attribution and cleaned, numbered paragraphs.
 
-    Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat their
-    headline), image, hashtag and "see also" link lines are dropped, and short heading lines
-    become the context of the paragraph below instead of passages of their own, since BM25 would
-    rank a five-word heading above the paragraph that answers.
+    The one reader of article text: sources at load and an admin's upload alike. Line breaks
+    of any platform read as LF (:func:`unify_line_breaks`).
+
+    Attribution is checked (:mod:`retrieval.metadata`): a bad URL is dropped and long fields
+    shortened, each with a line in ``Article.warnings``.
+
+    Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat
+    their headline), image, hashtag and "see also" link lines are dropped, and short heading
+    lines become the context of the paragraph below instead of passages of their own, since
+    BM25 would rank a five-word heading above the paragraph that answers.
     """
     if "\x00" in text:
         raise ArticleError("binary content")
-    meta, body = split_front_matter(text)
+    meta, body = split_front_matter(unify_line_breaks(text))
     if catalog is not None:
         merged = catalog.model_dump(exclude_none=True) | meta.model_dump(exclude_none=True)
         meta = ArticleMeta(**merged)
+    meta, warnings = checked(meta)
     raw = split_paragraphs(body)
     if not raw:
         raise ArticleError("no text")
@@ -174,10 +221,12 @@ def read_article(
     if not kept:
         raise ArticleError("no text after removing page debris (images, hashtags, links)")
 
-    title = meta.title or _derive_title(kept)
+    title, derived = (meta.title, False) if meta.title else _derive_title(kept)
     article = Article(
         file=file_name,
-        title=title,
+        title=shorten(title, FIELD_MAX_CHARS["title"]),
+        title_derived=derived,
+        warnings="\n".join(warnings),
         source=meta.source,
         author=meta.author,
         url=meta.url,
@@ -191,20 +240,51 @@ def read_article(
         if _is_heading(paragraph) and not is_last:
             heading.append(paragraph)
             continue
-        paragraphs.append(Paragraph(article, number, paragraph, " — ".join(heading)))
+        parts = split_long_paragraph(paragraph)
+        context = " — ".join(heading)
+        if len(parts) == 1:
+            paragraphs.append(Paragraph(article, number, paragraph, context))
+        else:
+            paragraphs.extend(
+                Paragraph(article, number, text, context, part)
+                for part, text in enumerate(parts, start=1)
+            )
         heading = []
     return article, paragraphs
 
 
-def _derive_title(paragraphs: list[tuple[int, str]]) -> str:
-    """The first heading-like line, else the opening words of the first paragraph."""
+def split_long_paragraph(text: str) -> list[str]:
+    """``text`` itself, or if longer than :data:`SPLIT_PARAGRAPH_CHARS` its parts: runs of
+    whole sentences of at most :data:`PART_CHARS`, a longer sentence cut at a space (or, with
+    no space, at the limit). Each part is an exact substring of ``text``. Linear in its length.
+    """
+    if len(text) <= SPLIT_PARAGRAPH_CHARS:
+        return [text]
+    cuts = [0]
+    for sentence in sentence_spans(text):
+        if sentence.end - cuts[-1] <= PART_CHARS:
+            continue
+        if sentence.start > cuts[-1]:
+            cuts.append(sentence.start)  # the part ends before this sentence
+        while sentence.end - cuts[-1] > PART_CHARS:  # a sentence longer than a part
+            limit = cuts[-1] + PART_CHARS
+            space = text.rfind(" ", cuts[-1] + PART_CHARS // 2, limit)
+            cuts.append(space if space != -1 else limit)
+    cuts.append(len(text))
+    parts = (text[start:end].strip() for start, end in pairwise(cuts))
+    return [part for part in parts if part]
+
+
+def _derive_title(paragraphs: list[tuple[int, str]]) -> tuple[str, bool]:
+    """The first heading-like line (a real heading), else the opening words of the first
+    paragraph; and whether the title is those opening words."""
     for _, paragraph in paragraphs[:3]:
         if _is_heading(paragraph) and len(paragraph.split()) >= 3:
-            return paragraph.rstrip(" :")
+            return paragraph.rstrip(" :"), False
     words = paragraphs[0][1].split()
     if len(words) <= TITLE_MAX_WORDS:
-        return paragraphs[0][1]
-    return " ".join(words[:TITLE_MAX_WORDS]) + " …"
+        return paragraphs[0][1], True
+    return " ".join(words[:TITLE_MAX_WORDS]) + " …", True
 
 
 def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str]], list[Skipped]]:
@@ -226,36 +306,78 @@ def read_catalog(directory: Path) -> tuple[dict[str, ArticleMeta], list[list[str
 
 
 def article_files(directory: Path) -> list[Path]:
-    """The article files of a sources directory, in the order they are indexed."""
-    return [
-        path
-        for path in sorted(directory.iterdir())
-        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
-    ]
+    """The article files of a sources directory and its subfolders, in the order they are
+    indexed (see :func:`source_files`)."""
+    return source_files(directory)[0]
+
+
+def source_files(directory: Path) -> tuple[list[Path], list[Skipped]]:
+    """Article files (``.txt``, ``.md``) of ``directory`` and of its subfolders at any depth,
+    sorted by relative path, and the folders that could not be listed.
+
+    Admins sort articles into folders (by site, by year) and expect them served, so subfolders
+    are read; hidden files and folders (``.git``, the snapshot's own temporary files) are not.
+    A folder linked in is followed once (a link back to an ancestor is not a loop).
+    """
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    seen: set[Path] = set()
+
+    def unlisted(error: OSError) -> None:
+        folder = Path(error.filename or directory)
+        name = article_name(directory, folder) if folder != directory else "."
+        skipped.append(Skipped(name + "/", f"folder unreadable: {error.strerror or error}"))
+
+    for root, folders, names in os.walk(directory, onerror=unlisted, followlinks=True):
+        real = Path(root).resolve()
+        if real in seen:
+            folders.clear()
+            continue
+        seen.add(real)
+        folders[:] = [folder for folder in folders if not folder.startswith(".")]
+        files.extend(
+            Path(root) / name
+            for name in names
+            if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES
+        )
+    files.sort(key=lambda path: article_name(directory, path))
+    return files, skipped
+
+
+def article_name(directory: Path, path: Path) -> str:
+    """How an article file is named in citations and ``sources.toml``: its path relative to
+    the sources directory, with ``/`` (``news/2024/a.txt``)."""
+    return path.relative_to(directory).as_posix()
 
 
 def read_source_file(
-    path: Path, catalog: ArticleMeta | None = None
+    path: Path, catalog: ArticleMeta | None = None, name: str | None = None
 ) -> tuple[Article, list[Paragraph]] | Skipped:
-    """One article file parsed, or why it was skipped (never an exception)."""
+    """One article file parsed, or why it was skipped (never an exception). ``name`` is its
+    name in citations (default: the file's own name)."""
+    name = name or path.name
     try:
         text = path.read_bytes().decode("utf-8")
-        return read_article(path.name, text, catalog)
+        return read_article(name, text, catalog)
     except UnicodeDecodeError:
-        return Skipped(path.name, "not UTF-8 text")
+        return Skipped(name, "not UTF-8 text")
     except OSError as exc:
-        return Skipped(path.name, f"unreadable: {exc.strerror or exc}")
+        return Skipped(name, f"unreadable: {exc.strerror or exc}")
     except ArticleError as exc:
-        return Skipped(path.name, str(exc))
+        return Skipped(name, str(exc))
 
 
 def load_corpus(directory: Path) -> Corpus:
-    """Load every article in ``directory``; bad files are skipped with a reason, never fatal."""
+    """Load every article in ``directory`` and its subfolders; bad files are skipped with a
+    reason, never fatal."""
     catalog, aliases, skipped = read_catalog(directory)
+    files, unlisted = source_files(directory)
+    skipped.extend(unlisted)
     articles: list[Article] = []
     paragraphs: list[Paragraph] = []
-    for path in article_files(directory):
-        result = read_source_file(path, catalog.get(path.name))
+    for path in files:
+        name = article_name(directory, path)
+        result = read_source_file(path, catalog.get(name), name)
         if isinstance(result, Skipped):
             skipped.append(result)
         else:

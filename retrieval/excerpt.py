@@ -8,14 +8,16 @@ never rewritten text, so the excerpt is always an exact substring of what it cit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from retrieval.analysis import Token
 from retrieval.answer import Span
 
 EXCERPT_CHARS = 420
-# Sentence ends in Arabic and Latin text: . ! ? plus Arabic ؟ and ؛ (and the ellipsis).
-_SENTENCE = re.compile(r"[^.!?؟؛…\n]*(?:[.!?؟؛…]+|\n|$)\s*")
+# Sentence ends in Arabic and Latin text: . ! ? plus Arabic ؟ and ؛ (and the ellipsis); a point
+# between two digits is a decimal point (12.5), not an end.
+_SENTENCE = re.compile(r"(?:[^.!?؟؛…\n]|(?<=\d)\.(?=\d))*(?:[.!?؟؛…]+|\n|$)\s*")
 
 
 def sentence_spans(text: str) -> list[Span]:
@@ -32,26 +34,34 @@ def choose_excerpt(
 ) -> Span:
     """The best window of whole sentences within ``limit`` characters (whole text if it fits).
 
-    ``tokens`` are the paragraph's analysed tokens and ``weights`` the query terms' idf. A window
-    scores the summed weight of the distinct query terms it contains.
+    ``tokens`` are the paragraph's analysed tokens, in text order, and ``weights`` the query
+    terms' idf. A window scores the summed weight of the distinct query terms it contains; the
+    earliest of the best windows wins. Linear in the paragraph's length: the window slides
+    over the sentences and the matched tokens once each (a book saved as one line has tens of
+    thousands of sentences).
     """
     if len(text) <= limit:
         return Span(0, len(text))
     sentences = sentence_spans(text)
+    matched = [t for t in tokens if t.term in weights]
+    inside: Counter[str] = Counter()  # matched tokens inside the window, by term
+    entered = left = 0  # matched[left:entered] are inside the window
+    last = 0
     best: tuple[float, int, Span] = (-1.0, 0, sentences[0])
-    for first in range(len(sentences)):
-        end_index = first
-        while (
-            end_index + 1 < len(sentences)
-            and sentences[end_index + 1].end - sentences[first].start <= limit
-        ):
-            end_index += 1
-        window = Span(sentences[first].start, sentences[end_index].end)
-        terms = {t.term for t in tokens if window.start <= t.start and t.end <= window.end}
-        score = sum(weights.get(term, 0.0) for term in terms)
-        candidate = (score, -first, window)
-        if candidate[:2] > best[:2]:
-            best = candidate
+    for first, sentence in enumerate(sentences):
+        last = max(last, first)
+        while last + 1 < len(sentences) and sentences[last + 1].end - sentence.start <= limit:
+            last += 1
+        window = Span(sentence.start, sentences[last].end)
+        while entered < len(matched) and matched[entered].end <= window.end:
+            inside[matched[entered].term] += 1
+            entered += 1
+        while left < entered and matched[left].start < window.start:
+            inside[matched[left].term] -= 1
+            left += 1
+        score = sum(weight for term, weight in weights.items() if inside[term] > 0)
+        if (score, -first) > best[:2]:
+            best = (score, -first, window)
     window = best[2]
     if window.end - window.start > limit:
         window = _cut_long_sentence(text, window, tokens, weights, limit)

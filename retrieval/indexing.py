@@ -42,8 +42,10 @@ from retrieval.corpus import (
     Paragraph,
     Skipped,
     article_files,
+    article_name,
     read_catalog,
     read_source_file,
+    source_files,
 )
 from retrieval.stopwords import STOPWORDS
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
@@ -71,13 +73,16 @@ def no_progress(stage: str, done: int, total: int) -> None:
 
 
 def indexed_text(paragraph: Paragraph) -> str:
-    """What a paragraph is found by: its text, the heading it sits under and its article's title.
+    """What a paragraph is found by: its text, the heading it sits under and its article's title
+    (unless that title is only the article's opening words, :attr:`Article.context_title`).
 
     Questions name the subject an article is about even when the answering paragraph only says
     "it" (measured in BENCHMARKS.md: the title raises hit@1 on both evaluation sets).
     """
     return "\n".join(
-        part for part in (paragraph.article.title, paragraph.heading, paragraph.text) if part
+        part
+        for part in (paragraph.article.context_title, paragraph.heading, paragraph.text)
+        if part
     )
 
 
@@ -104,7 +109,7 @@ def tokenize(
     lengths = []
     context: dict[tuple[str, str], list[int]] = {}
     for paragraph in paragraphs:
-        key = (paragraph.article.title, paragraph.heading)
+        key = (paragraph.article.context_title, paragraph.heading)
         if key not in context:
             context[key] = [vocabulary[t] for t in " ".join(key).split()]
         before = len(ids)
@@ -150,7 +155,7 @@ def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
     paragraphs: list[Paragraph] = []
     skipped: list[Skipped] = []
     for name in names:
-        result = read_source_file(directory / name, catalog.get(name))
+        result = read_source_file(directory / name, catalog.get(name), name)
         if isinstance(result, Skipped):
             skipped.append(result)
             continue
@@ -224,7 +229,9 @@ def read_sources(
     Paragraph text goes to ``text`` (by default one blob in memory).
     """
     catalog, aliases, skipped = read_catalog(directory)
-    files = [(path.name, _size(path)) for path in article_files(directory)]
+    paths, unlisted = source_files(directory)
+    skipped += unlisted
+    files = [(article_name(directory, path), _size(path)) for path in paths]
     total = sum(size for _, size in files)
     tasks = _tasks(files, TASK_BYTES if total >= PARALLEL_MIN_BYTES else total + 1)
     # Paragraph text is cut out of the files, so it never needs more bytes than they have.

@@ -293,6 +293,7 @@ class SearchEngine:
                 title=article.title,
                 file=article.file,
                 paragraph=paragraph.number,
+                part=paragraph.part,
                 paragraph_total=article.paragraph_total,
                 publisher=article.source,
                 author=article.author,
@@ -312,7 +313,7 @@ def _indexed_grams(
 ) -> Counter[str]:
     """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
     paragraph = store[doc]
-    context = context_terms(f"{paragraph.article.title}\n{paragraph.heading}")
+    context = context_terms(f"{paragraph.article.context_title}\n{paragraph.heading}")
     return gram_counts([*context, *analyzer.terms(paragraph.text)])
 
 

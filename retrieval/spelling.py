@@ -14,6 +14,11 @@ from collections.abc import Iterable, Mapping
 MIN_LENGTH = 4
 
 
+def _is_number(word: str) -> bool:
+    """A number is never a typo of another (12.5 is not 12.6), with or without its point."""
+    return word.replace(".", "").isdigit()
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -40,13 +45,13 @@ class SpellingIndex:
         self._frequency = frequency
         self._by_deletion: dict[str, list[str]] = {}
         for term in terms:
-            if len(term) >= MIN_LENGTH and not term.isdigit():
+            if len(term) >= MIN_LENGTH and not _is_number(term):
                 for variant in _deletions(term) | {term}:
                     self._by_deletion.setdefault(variant, []).append(term)
 
     def correct(self, word: str) -> str | None:
         """The most frequent corpus term within one edit of ``word`` (None if there is none)."""
-        if len(word) < MIN_LENGTH or word.isdigit():
+        if len(word) < MIN_LENGTH or _is_number(word):
             return None
         candidates: set[str] = set()
         for variant in _deletions(word) | {word}:

@@ -90,7 +90,23 @@ class ParagraphStore(Sequence[Paragraph]):
             int(self.numbers[index]),
             self.text_of(index),
             self.headings[int(self.heading_ids[index])],
+            self.part_of(index),
         )
+
+    def part_of(self, index: int) -> int:
+        """Which part of its paragraph entry ``index`` is (0: the whole paragraph).
+
+        Not stored: the parts of a split paragraph are consecutive entries of one article with
+        one number, and numbers only grow within an article, so two binary searches find them.
+        """
+        number = self.numbers[index]
+        article = self.article_ids[index]
+        first = int(np.searchsorted(self.article_ids, article, side="left"))
+        last = int(np.searchsorted(self.article_ids, article, side="right"))
+        numbers = self.numbers[first:last]
+        start = first + int(np.searchsorted(numbers, number, side="left"))
+        end = first + int(np.searchsorted(numbers, number, side="right"))
+        return 0 if end - start == 1 else index - start + 1
 
     def __iter__(self) -> Iterator[Paragraph]:
         return (self[i] for i in range(len(self)))

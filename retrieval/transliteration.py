@@ -192,17 +192,38 @@ def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
     facing: dict[int, set[str]] = {}
     for gap, letter in latin.vowel_letters:
         facing.setdefault(gap, set()).add(letter)
+    written: dict[int, set[str]] = {}
+    for gap, letter in arabic.vowel_letters:
+        if letter in _VOWEL_LETTERS:
+            written.setdefault(gap, set()).add(letter)
     return all(
-        _stands_for(letter, facing[gap], (gap, "و") in arabic.vowel_letters)
+        _stands_for(letter, facing[gap], written.get(gap, set()))
         for gap, letter in arabic.vowel_letters
-    )
+    ) and all(_one_letter_a_vowel(letters, facing[gap]) for gap, letters in written.items())
 
 
-def _stands_for(letter: str, latin: set[str], before_waw: bool) -> bool:
+# Two long vowel letters face one Latin vowel only where English writes a diphthong with one
+# letter: i or y read /ai/ (Nike → نايكي, Skype → سكايب) and u read /ju/ (Music → ميوزك).
+_DIPHTHONGS = {frozenset("اي"): frozenset("iy"), frozenset("يو"): frozenset("u")}
+
+
+def _one_letter_a_vowel(arabic: set[str], latin: set[str]) -> bool:
+    """Whether Arabic writes no more long vowels in a gap than the Latin has vowel letters
+    there: a transliteration writes a vowel once, so مليار (ي and ا facing the one e of Muller)
+    is an Arabic word that shares the name's consonants, not a spelling of it."""
+    if len(arabic) <= len(latin):
+        return True
+    return len(latin) == 1 and latin <= _DIPHTHONGS.get(frozenset(arabic), frozenset())
+
+
+def _stands_for(letter: str, latin: set[str], beside: set[str]) -> bool:
+    """Whether a vowel letter, with the long vowels ``beside`` it, writes a ``latin`` vowel."""
     if letter not in _VOWEL_LETTERS:
         return True  # a hamza seat
-    if letter == "ي" and before_waw and "u" in latin:
+    if letter == "ي" and "و" in beside and "u" in latin:
         return True  # يو, a long u
+    if letter == "ا" and latin <= set("iy"):
+        return "ي" in beside  # the i of ai is اي (مايكروسوفت); a lone ا is no i (سلام: Selim)
     return not _VOWEL_LETTERS[letter].isdisjoint(latin)
 
 

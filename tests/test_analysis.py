@@ -1,3 +1,5 @@
+import pytest
+
 from retrieval.analysis import Analyzer, parse_alias_lines, surface_words
 
 CORPUS = [
@@ -135,3 +137,30 @@ def test_word_memory_is_bounded_without_changing_any_term(monkeypatch):
     small = Analyzer.from_texts(texts)
     assert small.terms(question) == expected
     assert len(small._cache) <= 16
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("١٢٬٥٠٠", ["12500"]),  # Arabic thousands separator U+066C
+        ("۱۲٬۵۰۰", ["12500"]),  # Persian digits
+        ("12٬500", ["12500"]),
+        ("12,500", ["12500"]),
+        ("١٢,٥٠٠", ["12500"]),
+        ("1,234,567", ["1234567"]),
+        ("١٢٫٥", ["12.5"]),  # Arabic decimal separator U+066B
+        ("12.5", ["12.5"]),
+        ("١٢٬٥٠٠٫٧٥", ["12500.75"]),
+        ("12,5", ["12", "5"]),  # a decimal comma or a list: not guessed
+        ("12345,678", ["12345", "678"]),  # not thousands grouping
+        ("عام 2025.", ["عام", "2025"]),  # a full stop after a number
+    ],
+)
+def test_number_with_separators_is_one_term(text, terms):
+    assert Analyzer().terms(text) == terms
+
+
+def test_number_keeps_its_span_in_the_quoted_text():
+    text = "بلغ الدين ١٢٬٥٠٠ دينار"
+    (number,) = [t for t in Analyzer().analyze(text) if t.term == "12500"]
+    assert text[number.start : number.end] == "١٢٬٥٠٠"

@@ -3,7 +3,17 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, write_articles
 
-from retrieval.corpus import load_corpus, read_article, split_paragraphs
+from retrieval.corpus import (
+    PART_CHARS,
+    SPLIT_PARAGRAPH_CHARS,
+    load_corpus,
+    read_article,
+    split_long_paragraph,
+    split_paragraphs,
+)
+from retrieval.indexing import read_sources
+from retrieval.library import Library, default_snapshot
+from retrieval.store import ParagraphStore
 
 
 def test_every_seed_loads_with_attribution():
@@ -110,3 +120,121 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_loads(tmp_path: Path):
     assert reasons["badmeta.md"].startswith("unreadable front matter")
     assert "titel" in reasons["typo.md"]
     assert "notes.csv" not in reasons
+
+
+# An article with front matter, a heading, blank-line paragraphs and a line break inside one,
+# and one with a paragraph a line.
+BLOCKS = (
+    '+++\ntitle = "عنوان المقال"\nsource = "الناشر"\nurl = "https://example.org/a"\n+++\n'
+    "الفقرة الأولى من المقال وهي طويلة بما يكفي لتكون فقرة حقيقية كاملة.\n"
+    "وسطرها الثاني في الفقرة نفسها.\n\n"
+    "عنوان فرعي قصير\n\n"
+    "الفقرة الثانية من المقال وهي أيضا طويلة بما يكفي لتكون فقرة كاملة.\n"
+)
+LINES = (
+    "سطر أول من المقال وهو جملة كاملة ومفيدة للقارئ.\n"
+    "سطر ثان من المقال وهو أيضا جملة كاملة.\n"
+    "\n"
+    "سطر رابع بعد سطر فارغ وهو جملة كاملة أيضا.\n"
+)
+
+
+def saved_as(text: str, line_break: str) -> str:
+    """``text`` as saved with another line break (U+2029 ends paragraphs, U+2028 lines)."""
+    if line_break == "\u2029":
+        return text.replace("\n\n", "\u2029").replace("\n", "\u2028")
+    return text.replace("\n", line_break)
+
+
+@pytest.mark.parametrize(
+    ("text", "line_break"),
+    [(text, brk) for text in (BLOCKS, LINES) for brk in ("\r\n", "\r", "\u2028", "\x85")]
+    + [(BLOCKS, "\u2029")],  # a paragraph separator is a blank line: it makes blocks, not lines
+)
+def test_article_reads_exactly_like_its_lf_copy_whatever_its_line_breaks(text, line_break):
+    assert read_article("a.txt", saved_as(text, line_break)) == read_article("a.txt", text)
+
+
+def test_windows_file_keeps_its_front_matter_and_citations(tmp_path: Path):
+    (tmp_path / "a.txt").write_bytes(BLOCKS.replace("\n", "\r\n").encode("utf-8"))
+    corpus = load_corpus(tmp_path)
+    (article,) = corpus.articles
+    assert (article.title, article.source, article.url) == (
+        "عنوان المقال",
+        "الناشر",
+        "https://example.org/a",
+    )
+    assert [(p.number, p.text[:12], p.heading) for p in corpus.paragraphs] == [
+        (1, "الفقرة الأول", ""),
+        (3, "الفقرة الثان", "عنوان فرعي قصير"),
+    ]
+    assert not any("\r" in p.text or "title" in p.text for p in corpus.paragraphs)
+
+
+def test_long_block_is_cited_as_parts_of_whole_sentences_pointing_into_the_file():
+    sentence = "جملة كاملة عن موضوع المقال في سطر واحد طويل جدا. "
+    block = (sentence * 4000).strip()  # a page saved without line breaks, 200 000 characters
+    text = "فقرة أولى قصيرة.\n\n" + block + "\n\nفقرة أخيرة قصيرة.\n"
+    article, paragraphs = read_article("a.txt", text)
+    parts = [p for p in paragraphs if p.number == 2]
+    assert [p.part for p in parts] == list(range(1, len(parts) + 1)) and len(parts) > 100
+    assert all(len(p.text) <= PART_CHARS and p.text.endswith(".") for p in parts)
+    assert " ".join(p.text for p in parts) == block  # nothing lost, nothing rewritten
+    assert [(p.number, p.part) for p in paragraphs if p.number != 2] == [(1, 0), (3, 0)]
+    assert article.paragraph_total == 3
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["كلمة " * 60_000, "ك" * 200_000],  # one sentence of words; one "word" without a space
+    ids=["no sentence end", "no space"],
+)
+def test_long_block_without_sentences_is_cut_at_spaces_or_at_the_limit(block):
+    parts = split_long_paragraph(block.strip())
+    assert all(0 < len(p) <= PART_CHARS for p in parts)
+    assert "".join(parts).replace(" ", "") == block.replace(" ", "")
+
+
+def test_paragraph_under_the_split_length_stays_whole():
+    text = "جملة. " * (SPLIT_PARAGRAPH_CHARS // 6)
+    assert split_long_paragraph(text.strip()) == [text.strip()]
+
+
+def test_parts_keep_their_locators_through_the_paragraph_store(tmp_path: Path):
+    block = ("جملة كاملة عن موضوع المقال. " * 400).strip()
+    write_articles(tmp_path, {"a.txt": "مقدمة قصيرة.\n\n" + block + "\n", "b.txt": "نص آخر.\n"})
+    corpus = load_corpus(tmp_path)
+    store = ParagraphStore.from_paragraphs(corpus.articles, corpus.paragraphs)
+    assert list(store) == list(corpus.paragraphs)
+    assert [(p.article.file, p.number, p.part) for p in store][:4] == [
+        ("a.txt", 1, 0),
+        ("a.txt", 2, 1),
+        ("a.txt", 2, 2),
+        ("a.txt", 2, 3),
+    ]
+
+
+def test_articles_in_subfolders_load_under_their_relative_path(tmp_path: Path):
+    body = "نص فقرة من المقال طويل بما يكفي ليكون فقرة كاملة.\n"
+    write_articles(tmp_path, {"a.txt": body, "sources.toml": CATALOG})
+    write_articles(tmp_path / "news" / "2024", {"b.md": body, "notes.pdf": "x"})
+    write_articles(tmp_path / ".git", {"c.txt": body})  # hidden folders are not sources
+    write_articles(tmp_path / "news", {".draft.txt": body})
+    (tmp_path / "news" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    corpus = load_corpus(tmp_path)
+    assert [a.file for a in corpus.articles] == ["a.txt", "news/2024/b.md"]
+    assert corpus.articles[1].title == "مقال في مجلد"  # sources.toml names it by its path
+    assert corpus.skipped == []
+    bulk, _ = read_sources(tmp_path)
+    assert list(bulk.paragraphs) == list(corpus.paragraphs)
+
+
+CATALOG = '[articles."news/2024/b.md"]\ntitle = "مقال في مجلد"\n'
+
+
+def test_article_added_to_a_subfolder_is_served_after_a_restart(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"a.txt": "نص المقال الأول عن الزراعة.\n"})
+    Library.open(sources, default_snapshot(sources))
+    write_articles(sources / "news", {"b.txt": "نص المقال الثاني عن الفضاء.\n"})
+    engine = Library.open(sources, default_snapshot(sources)).engine
+    assert [h.paragraph.article.file for h in engine.search("الفضاء")] == ["news/b.txt"]

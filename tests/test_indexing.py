@@ -18,7 +18,8 @@ from retrieval.indexing import Tokens, index_tokens, indexed_text, read_sources,
 ARCD = SEEDS.parent / "eval" / "arcd-train.json"
 
 # Split spellings, a proclitic glued to a Latin name, punctuation inside tokens, an alias
-# phrase, a stop word between name halves, and a heading: every context-dependent case.
+# phrase, a stop word between name halves, a heading, numbers with separators and a letter
+# from an Urdu keyboard: every context-dependent case.
 TRICKY = {
     "a.txt": (
         '+++\ntitle = "ديب سيك تتحدى"\n+++\n'
@@ -30,6 +31,7 @@ TRICKY = {
     "b.md": "سهم إنفيديا انخفض. ديب في سيك لا تُجمع.\n",
     "c.txt": '+++\ntitle = "زيارة"\n+++\n'
     "زار الوفد اليمن الأسبوع الماضي.\nإلى من ينتمي الوفد؟ أو صغيرة جدا.\n",
+    "d.txt": "بلغ الدين ١٢٬٥٠٠ دينار، أي 12,500 أو ١٢٫٥ ألفا (12,5 في كتابة أخرى) عند الھيئة.\n",
     "sources.toml": 'aliases = [["Open AI", "أوبن إيه آي"]]\n',
 }
 
@@ -75,6 +77,8 @@ def test_joined_names_aliases_and_headings_index_as_one_by_one(tmp_path: Path):
     assert len(openai_docs) == 2  # "OpenAI" and the alias phrase "أوبن إيه آي"
     yemen_docs, _ = index.postings(index.vocabulary["يمن"])
     assert len(yemen_docs) == 1  # إلى من (to whom) is no اليمن
+    number_docs, _ = index.postings(index.vocabulary["12500"])
+    assert len(number_docs) == 1 and "12.5" in index.vocabulary
 
 
 def test_parallel_reading_gives_the_same_corpus_and_index(tmp_path: Path, monkeypatch):

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from retrieval.answer import ELLIPSIS
 from retrieval.corpus import load_corpus
+from retrieval.library import Library, default_snapshot
 from retrieval.search import SearchEngine
 
 # Questions written for these tests (not from the development set), each with the paragraph
@@ -225,3 +226,138 @@ def test_scores_fall_from_hit_to_hit_past_the_reordered_ones(seed_engine):
     assert len(hits) > 20
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
+
+
+HAMZA_ARTICLE = (
+    "بلغ عدد المشاركين مئة شخص في المؤتمر الأول للكتاب.\n"
+    "يعاني بعض الأطفال من بطء القراءة في سنواتهم الدراسية الأولى.\n"
+    "قال المسؤول عن الافتتاح إن كل شيء جاهز منذ الصباح.\n"
+    "ارتفعت أسعار القمح في الأسواق المحلية هذا الموسم.\n"
+)
+# The same article as Cairo print and hurried typing spell it.
+HAMZA_ARTICLE_VARIANTS = (
+    HAMZA_ARTICLE.replace("مئة", "مائة")
+    .replace("بطء القراءة", "بطئ القرائة")
+    .replace("المسؤول", "المسئول")
+    .replace("شيء", "شئ")
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("مائة شخص", 1),
+        ("مئة شخص", 1),
+        ("بطئ قرائة", 2),
+        ("بطء قراءة", 2),
+        ("شئ جاهز", 3),
+        ("مسئول الافتتاح", 3),
+        ("مسؤول الافتتاح", 3),
+    ],
+)
+@pytest.mark.parametrize("text", [HAMZA_ARTICLE, HAMZA_ARTICLE_VARIANTS])
+def test_hamza_spelled_either_way_finds_the_paragraph_and_quotes_it_unchanged(
+    tmp_path: Path, text, question, line
+):
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages][:1] == [line]
+    assert answer.passages[0].text == text.splitlines()[line - 1]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["الھيئة العامة", "الہيئة العامة", "الهیئة العامة", "الهيئۃ العامة", "الهيئە العامة"],
+)
+def test_question_typed_on_an_urdu_persian_or_kurdish_keyboard_is_answered(
+    tmp_path: Path, question
+):
+    text = (
+        '+++\ntitle = "أخبار"\n+++\n'
+        "أعلنت الهيئة العامة للطيران قواعد جديدة للسفر.\nارتفعت أسعار القمح هذا الموسم.\n"
+    )
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages] == [1]
+
+
+@pytest.mark.parametrize("question", ["12500 دينار", "١٢٬٥٠٠ دينار", "12,500 دينار", "۱۲٬۵۰۰"])
+def test_number_written_with_any_separator_and_digits_is_found(tmp_path: Path, question):
+    text = (
+        '+++\ntitle = "ميزانية"\n+++\n'
+        "بلغ الدين ١٢٬٥٠٠ دينار في نهاية العام.\nبلغ الدين 12 دينارا و500 فلس في البداية.\n"
+    )
+    answer = engine_over(tmp_path, {"a.txt": text}).answer(question)
+    assert [p.source.paragraph for p in answer.passages][:1] == [1]
+    assert "١٢٬٥٠٠" in answer.passages[0].text
+
+
+LATIN_NAMES = {
+    "a.txt": '+++\ntitle = "الرياضة"\n+++\n'
+    "قال المدرب توماس Müller إن الفريق جاهز للمباراة النهائية.\n"
+    "فازت España بالبطولة بعد مباراة صعبة في المدينة.\n",
+    "b.txt": '+++\ntitle = "الاقتصاد"\n+++\n'
+    "بلغت خسائر الشركة مليار دولار في العام الماضي.\n"
+    "وبلغ عدد المشتركين مليون مشترك حول العالم.\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [("من هو Muller؟", 1), ("Müller", 1), ("Mueller", 1), ("Espana", 2), ("España", 2)],
+)
+def test_latin_name_typed_without_accents_finds_its_article_and_never_billions(
+    tmp_path: Path, question, line
+):
+    hits = engine_over(tmp_path, LATIN_NAMES).search(question)
+    assert [(h.paragraph.article.file, h.paragraph.number) for h in hits] == [("a.txt", line)]
+
+
+@pytest.mark.parametrize("question", ["من هو Muller؟", "Miller", "Moller", "Milan"])
+def test_latin_name_is_not_read_as_a_common_arabic_word(tmp_path: Path, question):
+    """The corpus writes the coach in Arabic (مولر); مليار and مليون share his consonants."""
+    articles = {**LATIN_NAMES, "a.txt": LATIN_NAMES["a.txt"].replace("Müller", "مولر")}
+    hits = engine_over(tmp_path, articles).search(question)
+    assert all(h.paragraph.article.file == "a.txt" for h in hits)
+
+
+# No front matter: the title is derived from the first sentence, which mentions barley.
+BARLEY = {
+    "a.txt": "تحدث الخبراء عن زراعة الشعير في المناطق الجافة خلال ندوة علمية طويلة عقدت أمس.\n"
+    "افتتح معرض الكتاب أبوابه للزوار بمشاركة مئات دور النشر العربية.\n"
+    "فاز الفريق المحلي بكأس البطولة بعد مباراة نهائية مثيرة.\n",
+}
+
+
+def test_title_made_of_the_first_sentence_lends_no_words_to_other_paragraphs(tmp_path: Path):
+    engine = engine_over(tmp_path, BARLEY)
+    assert [h.paragraph.number for h in engine.search("الشعير")] == [1]
+    answer = engine.answer("معرض الكتاب")
+    assert answer.passages[0].source.title.startswith("تحدث الخبراء عن زراعة الشعير")
+
+
+def test_title_made_of_the_first_sentence_lends_nothing_from_a_snapshot(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", BARLEY)
+    Library.open(sources, default_snapshot(sources))  # builds and saves
+    loaded = Library.open(sources, default_snapshot(sources))
+    assert loaded.engine.corpus.articles[0].title_derived
+    assert [h.paragraph.number for h in loaded.engine.search("الشعير")] == [1]
+
+
+@pytest.mark.parametrize(
+    "head",
+    ['+++\ntitle = "زراعة الشعير"\n+++\n', "زراعة الشعير في المناطق الجافة\n"],
+    ids=["front matter", "heading line"],
+)
+def test_declared_title_or_heading_still_lends_its_words(tmp_path: Path, head):
+    text = head + BARLEY["a.txt"].split("\n", 1)[1]
+    hits = engine_over(tmp_path, {"a.txt": text}).search("الشعير")
+    assert len(hits) == 2  # the book fair and the cup, found by their article's title
+
+
+def test_answer_from_a_page_saved_as_one_line_cites_the_part_that_holds_it(tmp_path: Path):
+    filler = "هذه جملة عامة عن تاريخ المدينة القديمة وأسواقها. " * 3000
+    key = "بلغ عدد سكان المدينة مليوني نسمة في آخر إحصاء رسمي. "
+    line = (filler + key + filler).strip()
+    answer = engine_over(tmp_path, {"a.txt": line + "\n"}).answer("كم عدد سكان المدينة؟")
+    source = answer.passages[0].source
+    assert (source.paragraph, source.paragraph_total) == (1, 1) and source.part > 1
+    assert key.strip() in answer.passages[0].text and answer.passages[0].text in line

@@ -26,6 +26,13 @@ from retrieval.transliteration import arabic_skeleton, latin_skeleton, translite
         ("morse", "مورس"),
         ("wilson", "ويلسون"),
         ("yokohama", "يوكوهاما"),
+        ("muller", "مولر"),
+        ("biden", "بايدن"),  # i read /ai/ is written اي
+        ("skype", "سكايب"),
+        ("music", "ميوزك"),  # u read /ju/ is written يو
+        ("israel", "إسرائيل"),  # a hamza seat writes no long vowel
+        ("milano", "ميلانو"),
+        ("hyundai", "هيونداي"),
     ],
 )
 def test_transliterations_share_a_skeleton(latin, arabic):
@@ -46,6 +53,16 @@ def test_transliterations_share_a_skeleton(latin, arabic):
         ("wukong", "يخنق"),  # strangles: ي cannot stand for wu
         ("morse", "مارس"),  # March: ا is not an o
         ("wukong", "كونغ"),  # the Kong of Hong Kong: Arabic writes a leading w
+        # A transliteration writes a vowel with one long vowel letter: ي and ا facing the one
+        # e of Muller make مليار (billion) an Arabic word, not Muller.
+        ("muller", "مليار"),
+        ("mueller", "مليار"),
+        ("miller", "مليار"),
+        ("moller", "مليار"),
+        ("milan", "مليون"),  # million
+        ("milon", "مليون"),
+        ("selim", "سلام"),  # peace: a lone ا is no i (Selim is سليم)
+        ("karim", "كرام"),  # the generous (plural)
     ],
 )
 def test_ordinary_words_with_the_same_consonants_are_rejected(latin, arabic):
