@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 # Shorter words have too many one-edit neighbours to guess from.
-MIN_LENGTH = 4
+MIN_LENGTH = 5
 
 
 def _is_number(word: str) -> bool:

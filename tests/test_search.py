@@ -188,9 +188,17 @@ def test_long_paragraph_is_trimmed_to_the_matching_sentences(tmp_path: Path):
 
 
 def test_a_word_two_edits_from_every_corpus_word_is_not_corrected(tmp_path: Path):
-    engine = engine_over(tmp_path / "s", {"a.txt": "ألقت الشركة قنبلة تعرف باسم R1 في السوق.\n"})
-    assert engine.query_terms("بكأس") == ["بكاس"]  # not باسم: drop ك and add م is two edits
-    assert engine.query_terms("بسام") == ["باسم"]  # two letters swapped is one slip
+    engine = engine_over(tmp_path / "s", {"a.txt": "تقع بروكسل في وسط بلجيكا.\n"})
+    assert engine.query_terms("بركسيل") == ["بركسيل"]  # a letter dropped and one added: two edits
+    assert engine.query_terms("بروكسيل") == ["بروكسل"]  # one letter added is one slip
+    assert engine.query_terms("بروسكل") == ["بروكسل"]  # two letters swapped is one slip
+
+
+def test_a_four_letter_word_the_corpus_lacks_is_not_guessed(tmp_path: Path):
+    """Four letters have too many neighbours one edit away: صحيح is no typo of صحيفة, اسهل
+    none of اسهم."""
+    engine = engine_over(tmp_path / "s", {"a.txt": "نشرت الصحيفة خبر ارتفاع الأسهم اليوم.\n"})
+    assert engine.query_terms("هل صحيح ان الاسهل") == ["صحيح", "اسهل"]
 
 
 def test_a_derived_form_of_the_question_word_counts(tmp_path: Path):
