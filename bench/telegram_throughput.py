@@ -25,8 +25,8 @@ from botapi import TOKEN, BotApiEmulator
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.settings import Settings
-from bot.telegram_app import build_application
+from bot.service.settings import Settings
+from bot.telegram.app import build_application
 from retrieval.evaluation import load_questions
 from retrieval.library import Library
 

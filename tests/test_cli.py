@@ -8,12 +8,12 @@ from pathlib import Path
 
 from conftest import ROOT, SEEDS, write_articles
 
-from bot.terminal import BOLD, RESET, render_answer
+from bot.console.render import BOLD, RESET, render_answer
 from retrieval.search import SearchEngine
 
 BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 
-SANAD = [sys.executable, "-m", "bot.cli"]
+SANAD = [sys.executable, "-m", "bot.console.cli"]
 
 
 def run(args, stdin="", env=None, cwd=ROOT):

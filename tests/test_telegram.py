@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
 
-from bot.settings import Settings
-from bot.telegram_app import build_application
+from bot.service.settings import Settings
+from bot.telegram.app import build_application
 from retrieval.library import Library
 
 ADMIN = 999
@@ -371,7 +371,7 @@ async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_co
     import urllib.error
     import urllib.request
 
-    from bot.telegram_app import webhook_options
+    from bot.telegram.app import webhook_options
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

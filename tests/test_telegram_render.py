@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.bidi import LRI, PDI, RLM
-from bot.telegram_render import answer_html, passage_html, source_html
+from bot.telegram.render import answer_html, passage_html, source_html
 from retrieval.answer import Answer, Passage, Source, Span
 
 ALPHABET = st.characters(

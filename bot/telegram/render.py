@@ -12,8 +12,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot import messages
 from bot.bidi import RLM, isolate_ltr_runs
+from bot.service import messages
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096

@@ -17,9 +17,9 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest
 
-from bot import messages
-from bot.telegram_render import answer_html, escape, plain_text
-from bot.telegram_state import Context
+from bot.service import messages
+from bot.telegram.context import Context
+from bot.telegram.render import answer_html, escape, plain_text
 from retrieval.answer import Answer
 from retrieval.search import SearchEngine
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
-from bot import messages
-from bot.telegram_render import escape, inline_description, passage_html
-from bot.telegram_state import Context
+from bot.service import messages
+from bot.telegram.context import Context
+from bot.telegram.render import escape, inline_description, passage_html
 
 PAGE = 10  # Telegram allows 50 results; ten keeps the answer small and fast
 MAX_OFFSET = 200

@@ -26,10 +26,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import messages, telegram_admin, telegram_chat, telegram_inline
 from bot.health import start_health_server
-from bot.settings import Settings
-from bot.telegram_state import BotState, Context, UserRateLimit
+from bot.service import messages
+from bot.service.settings import Settings
+from bot.telegram import admin as telegram_admin
+from bot.telegram import handlers as telegram_chat
+from bot.telegram import inline as telegram_inline
+from bot.telegram.context import BotState, Context, UserRateLimit
 from retrieval.library import Library
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from telegram import Message, Update
 
-from bot import messages
-from bot.catalogue import render_sources
-from bot.telegram_state import Context
+from bot.service import messages
+from bot.service.catalogue import render_sources
+from bot.telegram.context import Context
 from retrieval.corpus import ArticleError, read_article
 from retrieval.library import ReloadError, ReloadReport
 

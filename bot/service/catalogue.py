@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import messages
+from bot.service import messages
 from retrieval.search import SearchEngine
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.settings import Settings
-from bot.stats import BotStats
+from bot.service.settings import Settings
+from bot.service.stats import BotStats
 from retrieval.library import Library
 
 VOTE_MEMORY = 10_000

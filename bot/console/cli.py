@@ -10,11 +10,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import messages
-from bot.catalogue import render_sources
-from bot.progress import TerminalProgress
-from bot.settings import ConfigError, Settings, load_settings
-from bot.terminal import render_answer
+from bot.console.progress import TerminalProgress
+from bot.console.render import render_answer
+from bot.service import messages
+from bot.service.catalogue import render_sources
+from bot.service.settings import ConfigError, Settings, load_settings
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
 from retrieval.search import SearchEngine
@@ -176,7 +176,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         raise CliError(
             "no Telegram token: set SANAD_TELEGRAM_TOKEN or telegram_token in config.toml"
         )
-    from bot.telegram_app import run_telegram
+    from bot.telegram.app import run_telegram
 
     return run_telegram(settings, _library(settings))
 
