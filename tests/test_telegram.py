@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
 
+from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from bot.telegram.app import build_application
 from retrieval.library import Library
@@ -42,7 +43,8 @@ class RunningBot:
     def __init__(self, api: BotApiEmulator, settings: Settings, library: Library) -> None:
         self.api = api
         self.library = library
-        self.app = build_application(settings, library)
+        self.service = Sanad(settings, library)
+        self.app = build_application(self.service)
 
     async def __aenter__(self) -> RunningBot:
         # What Application.run_polling does, minus signal handling and the blocking loop.
@@ -154,7 +156,7 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     api.press_button(answer, "fb:0")
     api.press_button(answer, "fb:0")
     await api.wait_for("answerCallbackQuery", count=2)
-    assert bot.app.bot_data.stats.unhelpful == 1
+    assert bot.service.stats.unhelpful == 1
     api.user_message("/gaps", user_id=ADMIN)
     [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
     assert QUESTION in gaps.params["text"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
@@ -13,7 +14,9 @@ from pathlib import Path
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
 from bot.service import messages
-from bot.service.catalogue import render_sources
+from bot.service.errors import SanadError
+from bot.service.policy import CONSOLE, OPERATOR
+from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
@@ -38,26 +41,28 @@ def _library(settings: Settings) -> Library:
         raise CliError(str(exc)) from exc
 
 
+def _service(settings: Settings) -> Sanad:
+    return Sanad(settings, _library(settings))
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Print the answer to one question."""
-    settings = _settings(args)
-    engine = _library(settings).engine
-    question = " ".join(args.question).strip()
-    if not question:
-        print(messages.EMPTY_QUESTION)
+    service = _service(_settings(args))
+    try:
+        page = asyncio.run(service.ask(" ".join(args.question), OPERATOR, CONSOLE, limit=args.top))
+    except SanadError as exc:
+        print(exc.text)
         return 1
-    answer = engine.answer(question, limit=args.top or settings.answer_passages)
-    print(render_answer(answer, ansi=sys.stdout.isatty()))
-    return 0 if answer.found else 1
+    print(render_answer(page.answer, ansi=sys.stdout.isatty()))
+    return 0 if page.answer.found else 1
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Interactive console chat on the configured sources."""
-    settings = _settings(args)
-    return run_chat(_library(settings), settings)
+    return run_chat(_service(_settings(args)))
 
 
-def run_chat(library: Library, settings: Settings) -> int:
+def run_chat(service: Sanad) -> int:
     """Read questions until EOF; «المزيد» pages through the last answer."""
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
@@ -65,33 +70,36 @@ def run_chat(library: Library, settings: Settings) -> int:
     print(messages.CHAT_WELCOME)
     last_question: str | None = None
     offset = 0
-    while True:
-        try:
-            line = input(messages.CHAT_PROMPT).strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            print(messages.CHAT_BYE)
-            return 0
-        if not line:
-            continue
-        if line in {"/exit", "/quit", "خروج"}:
-            print(messages.CHAT_BYE)
-            return 0
-        if line == "/sources":
-            print(render_sources(library.engine))
-            continue
-        engine = library.engine
-        if line in messages.MORE_WORDS:
-            if last_question is None:
-                print(messages.EMPTY_QUESTION)
+    with asyncio.Runner() as runner:
+        while True:
+            try:
+                line = input(messages.CHAT_PROMPT).strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                print(messages.CHAT_BYE)
+                return 0
+            if not line:
                 continue
-            offset += settings.answer_passages
-            answer = engine.answer(last_question, limit=settings.answer_passages, offset=offset)
-        else:
-            last_question, offset = line, 0
-            answer = engine.answer(line, limit=settings.answer_passages)
-        print(render_answer(answer, ansi=ansi))
-        print()
+            if line in {"/exit", "/quit", "خروج"}:
+                print(messages.CHAT_BYE)
+                return 0
+            if line == "/sources":
+                print("\n".join(service.sources().lines))
+                continue
+            if line in messages.MORE_WORDS:
+                if last_question is None:
+                    print(messages.EMPTY_QUESTION)
+                    continue
+                offset += service.settings.answer_passages
+            else:
+                last_question, offset = line, 0
+            try:
+                page = runner.run(service.ask(last_question, OPERATOR, CONSOLE, offset=offset))
+            except SanadError as exc:
+                print(exc.text)
+                continue
+            print(render_answer(page.answer, ansi=ansi))
+            print()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -147,7 +155,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     """List what is loaded and what was skipped."""
-    print(render_sources(_library(_settings(args)).engine))
+    print("\n".join(_service(_settings(args)).sources().lines))
     return 0
 
 
@@ -178,7 +186,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         )
     from bot.telegram.app import run_telegram
 
-    return run_telegram(settings, _library(settings))
+    return run_telegram(_service(settings))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -186,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.telegram_token is None:
         print("No Telegram token configured (SANAD_TELEGRAM_TOKEN): starting the console chat.")
-        return run_chat(_library(settings), settings)
+        return run_chat(_service(settings))
     return cmd_telegram(args)
 
 

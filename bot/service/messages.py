@@ -36,8 +36,10 @@ MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
 SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
 
+NAME = "سند"
+# {name} is the bot's name as the platform shows it emphasised (bold on Telegram).
 START = (
-    "مرحبًا، أنا <b>سند</b> 👋\n"
+    "مرحبًا، أنا {name} 👋\n"
     "أجيب عن أسئلتك بالعربية بفقرات مقتبسة حرفيًا من مقالاتي، ومع كل فقرة مصدرها: "
     "المقال ورقم الفقرة والناشر. لا أؤلف نصًا من عندي.\n\n"
     "مصادري الآن (المقالات: {articles}، الفقرات: {paragraphs})، منها:\n{titles}\n\n"
@@ -63,6 +65,21 @@ INLINE_HELP_TITLE = "اكتب سؤالك بعد اسم البوت"
 INLINE_HELP_TEXT = "اكتب سؤالًا بالعربية بعد اسم البوت، وسأعرض الفقرات التي تجيب عنه مع مصادرها."
 INLINE_NO_ANSWER_TITLE = "لم أجد إجابة في المصادر"
 INLINE_NO_ANSWER_TEXT = "لم أجد في مصادر سند ما يجيب عن: {question}"
+
+# The command menu: (command, description); admin commands are shown to admins only.
+USER_COMMANDS = (
+    ("start", "ما سند وما الذي يعرفه"),
+    ("help", "طريقة الاستخدام وأمثلة"),
+    ("ask", "اطرح سؤالًا (في المجموعات)"),
+    ("sources", "المقالات التي أجيب منها"),
+)
+ADMIN_COMMANDS = (
+    *USER_COMMANDS,
+    ("reload", "إعادة تحميل المصادر"),
+    ("rollback", "الرجوع إلى الفهرس السابق"),
+    ("stats", "إحصاءات الاستخدام"),
+    ("gaps", "أسئلة بلا إجابة أو غير مفيدة"),
+)
 
 RELOAD_STARTED = "جارٍ إعادة تحميل المصادر…"
 RELOAD_DONE = (

@@ -1,7 +1,8 @@
 """Inline mode: ``@bot سؤال`` from any chat lists passages; choosing one sends it quoted.
 
-Telegram drops answers that come late (a few seconds), so this path only searches and renders:
-no network call other than the answer itself.
+Telegram drops answers that come late (a few seconds), so this path only asks the service and
+renders: no network call other than the answer itself. Questions go through the same service
+path as in chats (rate limit, question rules, latency statistics).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
-from bot.service import messages
+from bot.service import messages, paging
+from bot.service.errors import EmptyQuestion, SanadError
 from bot.telegram.context import Context
+from bot.telegram.incoming import sender_of
 from bot.telegram.render import escape, inline_description, passage_html
 
 PAGE = 10  # Telegram allows 50 results; ten keeps the answer small and fast
-MAX_OFFSET = 200
 
 
 def _article(result_id: str, title: str, description: str, html: str) -> InlineQueryResultArticle:
@@ -26,30 +28,35 @@ def _article(result_id: str, title: str, description: str, html: str) -> InlineQ
     )
 
 
+def _card(result_id: str, title: str, text: str) -> InlineQueryResultArticle:
+    return _article(result_id, title, text, escape(text))
+
+
 async def on_inline_query(update: Update, context: Context) -> None:
     """Answer an inline query with a page of passages, a help card, or a no-answer card."""
     inline = update.inline_query
     if inline is None:
         return
-    state = context.bot_data
-    state.stats.inline_queries += 1
-    question = inline.query.strip()[: state.settings.max_question_chars]
-    cache = state.settings.inline_cache_seconds
-    if not question:
-        card = _article(
-            "help",
-            messages.INLINE_HELP_TITLE,
-            messages.INLINE_HELP_TEXT,
-            escape(messages.INLINE_HELP_TEXT),
+    service = context.bot_data.service
+    cache = service.settings.inline_cache_seconds
+    offset = min(paging.parse_offset(inline.offset) or 0, paging.MAX_OFFSET)
+    try:
+        page = await service.ask(
+            inline.query, sender_of(update), offset=offset, limit=PAGE, inline=True
         )
+    except EmptyQuestion:
+        card = _card("help", messages.INLINE_HELP_TITLE, messages.INLINE_HELP_TEXT)
         await inline.answer([card], cache_time=cache)
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
-    answer = state.library.engine.answer(question, limit=PAGE, offset=min(offset, MAX_OFFSET))
+    except SanadError as exc:
+        await inline.answer([_card("refused", exc.text, exc.text)], cache_time=0)
+        return
+    answer = page.answer
     if not answer.found:
-        text = messages.INLINE_NO_ANSWER_TEXT.format(question=question)
-        card = _article("none", messages.INLINE_NO_ANSWER_TITLE, text, escape(text))
-        await inline.answer([card], cache_time=cache)
+        text = messages.INLINE_NO_ANSWER_TEXT.format(question=answer.question)
+        await inline.answer(
+            [_card("none", messages.INLINE_NO_ANSWER_TITLE, text)], cache_time=cache
+        )
         return
     results = [
         _article(
@@ -60,5 +67,5 @@ async def on_inline_query(update: Update, context: Context) -> None:
         )
         for rank, passage in enumerate(answer.passages, start=answer.offset)
     ]
-    next_offset = str(answer.offset + len(answer.passages)) if answer.has_more else ""
+    next_offset = str(page.next_offset) if page.next_offset is not None else ""
     await inline.answer(results, cache_time=cache, next_offset=next_offset)

@@ -12,8 +12,11 @@ import html
 import re
 from dataclasses import dataclass
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.bidi import RLM, isolate_ltr_runs
-from bot.service import messages
+from bot.service import messages, paging
+from bot.service.sanad import AnswerPage, Welcome
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096
@@ -116,3 +119,52 @@ def inline_description(passage: Passage, limit: int = 120) -> str:
     """A short plain excerpt for an inline result's description line."""
     text = passage.excerpt_text
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
+    """المزيد (next page) and the source link, then the two feedback buttons."""
+    answer = page.answer
+    if not answer.found or not answer.passages:
+        return None
+    first_row = []
+    if page.next_offset is not None:
+        first_row.append(
+            InlineKeyboardButton(
+                messages.MORE_BUTTON, callback_data=paging.more_token(page.next_offset)
+            )
+        )
+    url = answer.passages[0].source.url
+    if url:
+        first_row.append(InlineKeyboardButton(messages.SOURCE_BUTTON, url=url))
+    feedback = [
+        InlineKeyboardButton(messages.HELPFUL_BUTTON, callback_data=paging.feedback_token(True)),
+        InlineKeyboardButton(
+            messages.UNHELPFUL_BUTTON, callback_data=paging.feedback_token(False)
+        ),
+    ]
+    return InlineKeyboardMarkup([row for row in (first_row, feedback) if row])
+
+
+def welcome_html(welcome: Welcome, group: bool) -> str:
+    """The /start message: who Sanad is, what it knows, and (in groups) how to ask there."""
+    titles = "\n".join(f"• {escape(title)}" for title in welcome.titles)
+    text = messages.START.format(
+        name=f"<b>{messages.NAME}</b>",
+        articles=welcome.articles,
+        paragraphs=welcome.paragraphs,
+        titles=titles,
+    )
+    if group:
+        text += "\n\n" + escape(messages.START_GROUP_HINT)
+    return text
+
+
+def welcome_keyboard(welcome: Welcome) -> InlineKeyboardMarkup:
+    """Example questions that open inline mode, and a button to search from any chat."""
+    rows = [
+        [InlineKeyboardButton(q, switch_inline_query_current_chat=q)] for q in welcome.examples
+    ]
+    rows.append(
+        [InlineKeyboardButton(messages.INLINE_BUTTON, switch_inline_query_current_chat="")]
+    )
+    return InlineKeyboardMarkup(rows)
