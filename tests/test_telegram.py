@@ -186,6 +186,17 @@ async def test_inline_empty_query_shows_help_and_unanswerable_shows_no_answer(ap
     assert calls[1].params["results"][0]["id"] == "none"
 
 
+async def test_admin_gaps_in_a_group_posts_no_users_questions(api, bot):
+    api.user_message("كيف أطبخ المقلوبة باللحم؟")
+    await api.wait_for("sendMessage", chat_id=111)
+    api.user_message("/gaps", user_id=ADMIN, chat_id=-100, chat_type="supergroup")
+    [note] = await api.wait_for("sendMessage", chat_id=-100)
+    assert "المقلوبة" not in note.params["text"] and "خاصة" in note.params["text"]
+    api.user_message("/gaps", user_id=ADMIN)
+    [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert "المقلوبة" in gaps.params["text"]
+
+
 async def test_admin_reload_reports_changes_and_serves_new_articles(api, bot, seeds_copy):
     (seeds_copy / "wheat.txt").write_text(
         "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n", encoding="utf-8"

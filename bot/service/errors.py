@@ -49,6 +49,12 @@ class NotAdmin(SanadError):
     default = messages.NOT_ADMIN
 
 
+class PrivateOnly(SanadError):
+    """A reply that shows users' questions, asked for outside a private chat."""
+
+    default = messages.PRIVATE_ONLY
+
+
 class UploadRejected(SanadError):
     """An uploaded article was refused (name, size, encoding or content)."""
 

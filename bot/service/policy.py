@@ -91,6 +91,13 @@ class Policy:
         """Whether every message in ``chat`` is a question (private chats and listed groups)."""
         return chat.private or chat.id in self.every_message_chats.get(chat.platform, frozenset())
 
+    def may_show_questions(self, chat: Chat) -> bool:
+        """Whether a reply that lists users' questions may be posted in ``chat``.
+
+        Only a private chat: in a group every member would read what others asked the bot.
+        """
+        return chat.private
+
     def may_ask(self, sender: Sender) -> bool:
         """Count a question from ``sender``; False when it is over the rate limit."""
         return sender.operator or self.rate_limit.allow(sender.key)

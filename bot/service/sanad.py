@@ -22,6 +22,7 @@ from bot.service.errors import (
     EmptyQuestion,
     NotAdmin,
     PageExpired,
+    PrivateOnly,
     RateLimited,
     ReloadFailed,
 )
@@ -293,8 +294,15 @@ class Sanad:
         )
 
     def gaps(self, sender: Sender, chat: Chat) -> Listing:
-        """Recent questions left unanswered or marked unhelpful."""
+        """Recent questions left unanswered or marked unhelpful.
+
+        Raises:
+            NotAdmin: ``sender`` is not an admin.
+            PrivateOnly: ``chat`` is not private (the list shows other people's questions).
+        """
         self.require_admin(sender, "gaps")
+        if not self.policy.may_show_questions(chat):
+            raise PrivateOnly()
         gaps = list(self.stats.gaps)[-GAPS_SHOWN:]
         if not gaps:
             return Listing((messages.GAPS_NONE,))

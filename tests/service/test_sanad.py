@@ -13,6 +13,7 @@ from bot.service.errors import (
     EmptyQuestion,
     NotAdmin,
     PageExpired,
+    PrivateOnly,
     RateLimited,
     ReloadFailed,
     UploadRejected,
@@ -239,3 +240,13 @@ def test_welcome_summarises_the_collection(seeds_service):
     welcome = seeds_service.welcome()
     assert (welcome.articles, welcome.paragraphs) == (5, 115)
     assert len(welcome.titles) == 5 and welcome.examples
+
+
+async def test_users_questions_are_shown_only_in_a_private_chat(seeds_copy):
+    service = make_service(seeds_copy)
+    await service.ask("كيف أطبخ المقلوبة باللحم؟", USER, PRIVATE)
+    group = Chat("telegram", -100, private=False)
+    with pytest.raises(PrivateOnly) as refused:
+        service.gaps(ADMIN, group)
+    assert refused.value.text == messages.PRIVATE_ONLY and "المقلوبة" not in refused.value.text
+    assert any("المقلوبة" in line for line in service.gaps(ADMIN, ADMIN_CHAT).lines)
