@@ -359,6 +359,39 @@ async def test_per_user_rate_limit_answers_kindly(api, seeds_copy):
     assert "انتظر" in calls[1].params["text"]
 
 
+ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot: "from" of every anonymous admin
+CHANNEL_BOT = 136817688  # "from" of every message sent on behalf of a channel
+
+
+async def test_rate_limit_is_per_real_sender_not_per_shared_bot_account(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=1)
+    senders = [
+        (ANONYMOUS_ADMIN, -100, {"id": -100, "type": "supergroup", "title": "أ"}),
+        (ANONYMOUS_ADMIN, -200, {"id": -200, "type": "supergroup", "title": "ب"}),
+        (CHANNEL_BOT, -300, {"id": -1009, "type": "channel", "title": "قناة"}),
+    ]
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for user_id, chat_id, sender_chat in senders:
+            api.user_message(
+                f"/ask {QUESTION}",
+                user_id=user_id,
+                chat_id=chat_id,
+                chat_type="supergroup",
+                extra={"sender_chat": sender_chat},
+            )
+            [answer] = await api.wait_for("sendMessage", chat_id=chat_id)
+            assert "ناسداك" in answer.params["text"]
+        api.user_message(
+            f"/ask {BROAD}",
+            user_id=ANONYMOUS_ADMIN,
+            chat_id=-100,
+            chat_type="supergroup",
+            extra={"sender_chat": senders[0][2]},
+        )
+        calls = await api.wait_for("sendMessage", count=2, chat_id=-100)
+    assert "انتظر" in calls[1].params["text"]
+
+
 async def test_chat_outside_the_allow_list_is_ignored(api, seeds_copy):
     settings = make_settings(api, seeds_copy, allowed_chat_ids=[111])
     async with RunningBot(api, settings, Library.open(seeds_copy)):

@@ -23,7 +23,17 @@ def question_of(message: Message | None, bot_username: str) -> str:
 
 
 def sender_of(update: Update) -> Sender:
-    """The person behind an update."""
+    """The real sender behind an update.
+
+    A message written as a chat (an anonymous group admin, a channel posting into its
+    discussion group) carries that chat in ``sender_chat``, while its ``from`` is a bot account
+    Telegram shares among all of them (GroupAnonymousBot, Channel_Bot): the chat is the sender,
+    so one busy group does not use up every other group's rate limit, and nobody speaking as a
+    chat is taken for an admin.
+    """
+    message = update.message or update.edited_message
+    if message is not None and message.sender_chat is not None:
+        return Sender(PLATFORM, f"{PLATFORM}:chat:{message.sender_chat.id}")
     user = update.effective_user
     if user is None:
         return Sender(PLATFORM, f"{PLATFORM}:nobody")
