@@ -166,6 +166,7 @@ class BotApiEmulator:
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
     webhook: dict[str, Any] = field(default_factory=dict)
+    _answered_queries: set[str] = field(default_factory=set)
 
     # ----- test side -------------------------------------------------------------------------
 
@@ -535,9 +536,21 @@ class BotApiEmulator:
         self.messages[key]["reply_markup"] = params.get("reply_markup", {})
         return self.messages[key]
 
+    def _answer_once(self, query_id: str) -> None:
+        """Telegram accepts one answer per callback or inline query; a second is an error."""
+        with self._lock:
+            if query_id in self._answered_queries:
+                raise BotApiError(
+                    400,
+                    "Bad Request: query is too old and response timeout expired or query ID "
+                    "is invalid",
+                )
+            self._answered_queries.add(query_id)
+
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
-        if len(params.get("text", "")) > 200:
+        if utf16_length(params.get("text", "")) > 200:
             raise BotApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answer_once(str(params["callback_query_id"]))
         return True
 
     def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
@@ -560,6 +573,7 @@ class BotApiEmulator:
             self._check_markup(result.get("reply_markup"))
             if not result.get("title"):
                 raise BotApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+        self._answer_once(str(params["inline_query_id"]))
         return True
 
     def _api_getFile(self, params: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
 
+from bot.service import messages
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from bot.telegram.app import build_application
@@ -147,6 +148,26 @@ async def test_more_button_works_after_a_restart(api, seeds_copy):
         api.press_button(first, "more:3")
         calls = await api.wait_for("sendMessage", count=2)
     assert "مزيد من الفقرات" in calls[1].params["text"]
+
+
+@pytest.mark.parametrize("data", ["more:²", "more:٣", "more:99999999999999999999", "more:", "x"])
+async def test_crafted_button_data_gets_one_polite_answer(api, bot, data):
+    api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    query_id = api.press_button(last_bot_message(api, 111), data)
+    [answer] = await api.wait_for("answerCallbackQuery", callback_query_id=query_id)
+    assert answer.params["text"] in {messages.PAGE_EXPIRED, messages.BUTTON_UNKNOWN}
+    api.user_message(QUESTION)  # the bot is still serving, and sent nothing else meanwhile
+    calls = await api.wait_for("sendMessage", count=2)
+    assert "ناسداك" in calls[1].params["text"]
+    assert len(api.calls_of("answerCallbackQuery", ok=None)) == 1
+
+
+@pytest.mark.parametrize("offset", ["²", "٣", "-5", "999999999999"])
+async def test_crafted_inline_offset_is_answered_not_crashed(api, bot, offset):
+    query_id = api.inline_query(BROAD, offset=offset)
+    [call] = await api.wait_for("answerInlineQuery", inline_query_id=query_id)
+    assert call.params["results"]
 
 
 async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api, bot):

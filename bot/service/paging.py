@@ -8,10 +8,14 @@ serves any press. Telegram allows 64 bytes of callback data and Discord 100 char
 
 from __future__ import annotations
 
+import re
+
 MORE_PREFIX = "more:"
 FEEDBACK_PREFIX = "fb:"
 # Paging stops here: nobody reads 200 passages, and a crafted offset must not cost a deep scan.
 MAX_OFFSET = 200
+# ASCII digits only: str.isdigit() also accepts «²», «٣» and «۳», and int() then fails on some.
+_OFFSET = re.compile(r"[0-9]{1,4}")
 
 
 def more_token(offset: int) -> str:
@@ -25,8 +29,14 @@ def feedback_token(helpful: bool) -> str:
 
 
 def parse_offset(token: str) -> int | None:
-    """The offset a token names, or None when it names none."""
-    return int(token) if token.isdigit() else None
+    """The offset a token names (0 to :data:`MAX_OFFSET`), or None for anything else.
+
+    Tokens come from clients, which can send any string: only ASCII digits in range pass.
+    """
+    if not _OFFSET.fullmatch(token):
+        return None
+    offset = int(token)
+    return offset if offset <= MAX_OFFSET else None
 
 
 def parse_more(token: str) -> int | None:

@@ -53,9 +53,11 @@ class AnswerPage:
 
     @property
     def next_offset(self) -> int | None:
-        """Where the next page starts, or None on the last page."""
+        """Where the next page starts, or None on the last page (paging stops at
+        :data:`paging.MAX_OFFSET`)."""
         answer = self.answer
-        return answer.offset + len(answer.passages) if answer.has_more else None
+        following = answer.offset + len(answer.passages)
+        return following if answer.has_more and following <= paging.MAX_OFFSET else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,7 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
             ),
             CallbackQueryHandler(handlers.on_more, pattern=f"^{paging.MORE_PREFIX}"),
             CallbackQueryHandler(handlers.on_feedback, pattern=f"^{paging.FEEDBACK_PREFIX}[01]$"),
+            CallbackQueryHandler(handlers.on_unknown_button),
             InlineQueryHandler(inline.on_inline_query),
         ]
     )

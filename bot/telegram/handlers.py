@@ -83,8 +83,9 @@ async def on_more(update: Update, context: Context) -> None:
     except SanadError as exc:
         await query.answer(exc.text, show_alert=True)
         return
-    await query.answer()
+    # Answered after sending: if sending fails, the error handler's answer is the only one.
     await send_page(question_message, page, context)
+    await query.answer()
 
 
 async def on_feedback(update: Update, context: Context) -> None:
@@ -109,6 +110,12 @@ async def on_feedback(update: Update, context: Context) -> None:
             if not any(paging.parse_feedback(b.callback_data or "") is not None for b in row)
         ]
         await answer_message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """Any other callback data (an old keyboard, a crafted client): one polite answer."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(messages.BUTTON_UNKNOWN, show_alert=True)
 
 
 async def on_not_text(update: Update, context: Context) -> None:

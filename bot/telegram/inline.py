@@ -39,7 +39,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
         return
     service = context.bot_data.service
     cache = service.settings.inline_cache_seconds
-    offset = min(paging.parse_offset(inline.offset) or 0, paging.MAX_OFFSET)
+    offset = paging.parse_offset(inline.offset) or 0  # a crafted offset: the first page
     try:
         page = await service.ask(
             inline.query, sender_of(update), offset=offset, limit=PAGE, inline=True

@@ -123,11 +123,37 @@ def test_one_vote_per_answer(tmp_path):
     assert (service.stats.helpful, service.stats.unhelpful) == (1, 1)
 
 
-@pytest.mark.parametrize("token", ["fb:1", "more:", "more:x", "more:-3", "", "more: 3"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "fb:1",
+        "more:",
+        "more:x",
+        "more:-3",
+        "",
+        "more: 3",
+        "more:²",
+        "more:٣",
+        "more:3\n",
+        "more:99999999999999999999",
+        "more:+3",
+        "more:3.0",
+        "more:۳",
+    ],
+)
 async def test_a_bad_more_token_is_a_polite_refusal(seeds_service, token):
     with pytest.raises(PageExpired) as refused:
         await seeds_service.more(BROAD, token, USER, PRIVATE)
     assert refused.value.text == messages.PAGE_EXPIRED
+
+
+@pytest.mark.parametrize("token", ["²", "٣", "۳", "³", "-1", "1e3", " 1", "1 ", "", "0x1", "201"])
+def test_offsets_are_ascii_digits_in_range(token):
+    assert paging.parse_offset(token) is None
+
+
+def test_offsets_in_range_are_read():
+    assert [paging.parse_offset(t) for t in ("0", "7", "200")] == [0, 7, 200]
 
 
 def test_paging_tokens_round_trip():
