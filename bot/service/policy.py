@@ -8,11 +8,17 @@ are different numbers.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from bot.service.settings import Settings
+
+# Senders remembered by the rate limit at once (about 200 bytes each). Past it the least
+# recently active lose their bucket: a burst from more senders than this within one minute
+# lets the oldest of them ask again early, which costs a little, while memory stays bounded.
+RATE_LIMIT_SENDERS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +49,38 @@ OPERATOR = Sender("console", "console", operator=True)
 CONSOLE = Chat("console", 0, private=True)
 
 
-@dataclass
 class RateLimit:
-    """A sliding one-minute window of questions per sender key."""
+    """A token bucket per sender key: ``per_minute`` questions, refilled evenly over a minute.
 
-    per_minute: int = 20
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
+    A bucket untouched for a minute is full again, so it is forgotten then (a TTL cache), and at
+    most ``max_senders`` buckets are kept: memory is bounded however many people write.
+    """
+
+    def __init__(
+        self,
+        per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+        max_senders: int = RATE_LIMIT_SENDERS,
+    ) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._buckets: TTLCache[str, tuple[float, float]] = TTLCache(
+            maxsize=max_senders, ttl=60.0, timer=clock
+        )
+
+    def __len__(self) -> int:
+        """Senders currently remembered."""
+        self._buckets.expire()
+        return len(self._buckets)
 
     def allow(self, key: str) -> bool:
-        """Record a question from ``key``; False when over the limit."""
-        now = self.clock()
-        window = self._seen.setdefault(key, deque())
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
+        """Take one question from ``key``'s bucket; False when it is empty."""
+        now = self._clock()
+        tokens, then = self._buckets.get(key, (float(self.per_minute), now))
+        tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+        allowed = tokens >= 1
+        self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+        return allowed
 
 
 class Policy:

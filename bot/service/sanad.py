@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from cachetools import TTLCache
 
 from bot.service import messages, paging, uploads
 from bot.service.errors import (
@@ -38,7 +39,10 @@ log = logging.getLogger(__name__)
 # Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
 # handing it to a worker thread and back costs the event loop.
 INLINE_MAX_PARAGRAPHS = 100_000
-VOTE_MEMORY = 10_000
+# Answers whose vote is remembered, and for how long: a week covers nearly every press of a
+# rating button; past it the oldest answers could be rated again, which costs one extra vote.
+VOTE_MEMORY = 20_000
+VOTE_SECONDS = 7 * 24 * 3600
 GAPS_SHOWN = 20
 GAP_QUESTION_CHARS = 200
 WELCOME_TITLES = 5
@@ -77,6 +81,30 @@ class Welcome:
     examples: tuple[str, ...]
 
 
+class Votes:
+    """Answers already rated: one vote per answer, remembered for a bounded time and number."""
+
+    def __init__(
+        self,
+        max_answers: int = VOTE_MEMORY,
+        seconds: float = VOTE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seen: TTLCache[str, bool] = TTLCache(maxsize=max_answers, ttl=seconds, timer=clock)
+
+    def __len__(self) -> int:
+        """Answers currently remembered."""
+        self._seen.expire()
+        return len(self._seen)
+
+    def add(self, answer_id: str) -> bool:
+        """Record a vote on ``answer_id``; False when it already had one."""
+        if answer_id in self._seen:
+            return False
+        self._seen[answer_id] = True
+        return True
+
+
 class Sanad:
     """The chat service over one :class:`Library`, configured by :class:`Settings`."""
 
@@ -88,7 +116,7 @@ class Sanad:
         self.stats = BotStats()
         self.policy = Policy(settings, clock)
         # Answers already rated here: one vote per answer and replica.
-        self._votes: deque[str] = deque(maxlen=VOTE_MEMORY)
+        self._votes = Votes(clock=clock)
 
     @property
     def engine(self) -> SearchEngine:
@@ -176,9 +204,8 @@ class Sanad:
         Raises:
             AlreadyVoted: this answer was rated before.
         """
-        if answer_id in self._votes:
+        if not self._votes.add(answer_id):
             raise AlreadyVoted()
-        self._votes.append(answer_id)
         self.stats.record_feedback(question, helpful=helpful)
         return messages.FEEDBACK_THANKS
 

@@ -18,8 +18,8 @@ from bot.service.errors import (
     ReloadFailed,
     UploadRejected,
 )
-from bot.service.policy import CONSOLE, OPERATOR, Chat, Sender
-from bot.service.sanad import Sanad
+from bot.service.policy import CONSOLE, OPERATOR, Chat, RateLimit, Sender
+from bot.service.sanad import Sanad, Votes
 from bot.service.settings import Settings
 from retrieval.library import Library
 
@@ -276,3 +276,27 @@ async def test_users_questions_are_shown_only_in_a_private_chat(seeds_copy):
         service.gaps(ADMIN, group)
     assert refused.value.text == messages.PRIVATE_ONLY and "المقلوبة" not in refused.value.text
     assert any("المقلوبة" in line for line in service.gaps(ADMIN, ADMIN_CHAT).lines)
+
+
+def test_rate_limit_remembers_a_bounded_number_of_senders_and_forgets_idle_ones():
+    clock = Clock()
+    limit = RateLimit(per_minute=2, clock=clock, max_senders=100)
+    for n in range(1_000):
+        assert limit.allow(f"telegram:{n}")
+    assert len(limit) == 100
+    assert limit.allow("telegram:999") and not limit.allow("telegram:999")  # still limited
+    clock.now += 61  # a minute refills any bucket: idle senders are forgotten
+    assert limit.allow("telegram:new")
+    assert len(limit) == 1
+    assert limit.allow("telegram:999")
+
+
+def test_votes_are_bounded_and_expire():
+    clock = Clock()
+    votes = Votes(max_answers=100, seconds=3600, clock=clock)
+    for n in range(1_000):
+        assert votes.add(f"telegram:1:{n}")
+    assert len(votes) == 100
+    assert not votes.add("telegram:1:999")  # recent answers keep their one vote
+    clock.now += 3601
+    assert votes.add("telegram:1:1000") and len(votes) == 1
