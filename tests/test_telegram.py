@@ -504,6 +504,37 @@ async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
     assert "reload" not in {c["command"] for c in scopes["default"].params["commands"]}
 
 
+async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
+    import io
+    import logging
+
+    from bot.logs import configure_logging, install_redaction
+
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", "httpx")}
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root.addHandler(handler)
+    secret = "webhook-Secret_42"
+    settings = make_settings(api, seeds_copy, log_level="DEBUG", webhook_secret_token=secret)
+    try:
+        configure_logging(settings)
+        async with RunningBot(api, settings, Library.open(seeds_copy)):
+            api.fail_next("sendMessage", 500)
+            api.user_message(QUESTION)  # fails: the error handler logs the exception
+            api.user_message(BROAD)
+            await api.wait_for("sendMessage", count=2)
+    finally:
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        install_redaction([])
+    logged = stream.getvalue()
+    assert "getMe" in logged and "sendMessage" in logged  # DEBUG was on, requests were logged
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
+    assert secret not in logged
+
+
 def test_emulator_rejects_what_telegram_rejects():
     with pytest.raises(ValueError):
         parse_telegram_html("<b>غير مغلق")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
+from bot.logs import configure_logging
 from bot.service import messages
 from bot.service.errors import SanadError
 from bot.service.policy import CONSOLE, OPERATOR
@@ -27,11 +28,14 @@ class CliError(Exception):
     """A problem reported to the operator as one line, exit status 2."""
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, log_level: str = "WARNING") -> Settings:
+    """The configuration, with logging set up from it (``log_level`` unless configured)."""
     overrides = {}
     if getattr(args, "sources", None):
         overrides["sources_dir"] = args.sources
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    configure_logging(settings, log_level)
+    return settings
 
 
 def _library(settings: Settings) -> Library:
@@ -179,7 +183,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_telegram(args: argparse.Namespace) -> int:
     """Run the Telegram bot (needs a token)."""
-    settings = _settings(args)
+    settings = _settings(args, "INFO")
     if settings.telegram_token is None:
         raise CliError(
             "no Telegram token: set SANAD_TELEGRAM_TOKEN or telegram_token in config.toml"

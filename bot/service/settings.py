@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -77,11 +77,18 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     health_port: int | None = Field(None, ge=1, le=65535)
+    # Unset: INFO for the bots, WARNING for console commands. Secrets are redacted at any level.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
 
     @property
     def snapshot_path(self) -> Path:
         """Where the index snapshot lives."""
         return self.index_file or self.sources_dir / ".sanad-index"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, webhook secret), for redaction from the logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
     @field_validator("admin_ids", "allowed_chat_ids", "answer_every_group_message", mode="before")
     @classmethod

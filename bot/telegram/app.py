@@ -171,11 +171,6 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 def run_telegram(service: Sanad) -> int:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set."""
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = service.settings
     application = build_application(service)
     if settings.webhook_url:
