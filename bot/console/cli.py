@@ -146,8 +146,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CliError(f"question file not found: {path}")
     try:
         questions, corpus = load_questions(path)
-    except (ValueError, KeyError) as exc:
-        raise CliError(f"cannot read {path} as seeds-dev JSONL or SQuAD JSON: {exc}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
+        # other shape fails inside it as one of these.
+        raise CliError(
+            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    if not questions:
+        raise CliError(f"no questions in {path}")
     engine = SearchEngine.build(corpus) if corpus else _library(_settings(args)).engine
     report = evaluate(engine, questions)
     print(json.dumps({"file": path.name, **report.as_dict()}, ensure_ascii=False))
@@ -186,11 +193,15 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     settings = _settings(args, "INFO")
     if settings.telegram_token is None:
         raise CliError(
-            "no Telegram token: set SANAD_TELEGRAM_TOKEN or telegram_token in config.toml"
+            "no Telegram token: set SANAD_TELEGRAM_TOKEN in the environment"
         )
-    from bot.telegram.app import run_telegram
+    from bot.telegram.app import TelegramStartError, run_telegram
 
-    return run_telegram(_service(settings))
+    service = _service(settings)
+    try:
+        return run_telegram(service)
+    except TelegramStartError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -200,6 +211,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("No Telegram token configured (SANAD_TELEGRAM_TOKEN): starting the console chat.")
         return run_chat(_service(settings))
     return cmd_telegram(args)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,11 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = add("ask", cmd_ask, "answer one question")
     ask.add_argument("question", nargs="+")
-    ask.add_argument("--top", type=int, default=None, help="passages to show")
+    ask.add_argument("--top", type=positive_int, default=None, help="passages to show")
     add("chat", cmd_chat, "interactive console chat")
     search = add("search", cmd_search, "ranked passages (JSON lines with --json)")
     search.add_argument("query", nargs="*")
-    search.add_argument("--top", type=int, default=10)
+    search.add_argument("--top", type=positive_int, default=10)
     search.add_argument("--json", action="store_true")
     evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
     evaluate_cmd.add_argument("file")
@@ -241,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: the operator knows; a traceback tells them nothing
+        print(file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

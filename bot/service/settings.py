@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    # Tries to reach the Bot API at start (1, 2, 4… s apart, at most 30 s) before giving up.
+    telegram_connect_attempts: int = Field(5, ge=1, le=20)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     answer_every_group_message: Annotated[list[int], NoDecode] = Field(default_factory=list)

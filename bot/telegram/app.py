@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -12,7 +13,7 @@ import os
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -169,10 +170,60 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class TelegramStartError(Exception):
+    """The bot could not start; the message is one line for the operator, without secrets."""
+
+
+async def connect(application: Application, attempts: int, first_delay: float = 1.0) -> None:
+    """Initialise the application (``getMe``), retrying an unreachable Bot API with backoff.
+
+    Raises:
+        TelegramStartError: the token was rejected (no retry: it will not change), or the Bot
+            API stayed unreachable for ``attempts`` tries.
+    """
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            # Its text holds the token itself, so it is not repeated.
+            raise TelegramStartError(
+                "Telegram rejected the bot token (SANAD_TELEGRAM_TOKEN); "
+                "check it with @BotFather"
+            ) from None
+        except NetworkError as exc:
+            if attempt == attempts:
+                raise TelegramStartError(
+                    f"cannot reach the Bot API after {attempts} attempts: {exc}"
+                ) from None
+            log.warning(
+                "Bot API unreachable (attempt %d of %d: %s); retrying in %.0f s",
+                attempt,
+                attempts,
+                exc,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
 def run_telegram(service: Sanad) -> int:
-    """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set."""
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set.
+
+    Raises:
+        TelegramStartError: the bot could not start (see :func:`connect`).
+    """
     settings = service.settings
     application = build_application(service)
+    # The same loop connects and then runs the application (run_* reuse the current loop).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(connect(application, settings.telegram_connect_attempts))
+    except BaseException:
+        loop.close()
+        raise
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:
