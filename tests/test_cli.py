@@ -283,3 +283,21 @@ def bot_api():
     emulator.start()
     yield emulator
     emulator.stop()
+
+
+def test_search_json_prints_one_object_per_argument():
+    questions = ["بكم انخفض مؤشر ناسداك؟", "من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"]
+    result = run(["search", "--sources", str(SEEDS), "--top", "3", "--json", *questions])
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in rows] == questions
+    assert rows[0]["hits"] and rows[1]["hits"] and rows[2]["hits"] == []
+
+
+@pytest.mark.parametrize("command", ["/help", "help", "مساعدة", "/start"])
+def test_chat_help_is_shown_not_searched(command):
+    result = run(["chat", "--sources", str(SEEDS)], stdin=f"{command}\n")
+    assert result.returncode == 0, result.stderr
+    assert "لم أجد" not in result.stdout
+    for listed in ("/sources", "/exit", "«المزيد»"):
+        assert listed in result.stdout.split("سؤالك:", 1)[1]

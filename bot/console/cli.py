@@ -84,9 +84,12 @@ def run_chat(service: Sanad) -> int:
                 return 0
             if not line:
                 continue
-            if line in {"/exit", "/quit", "خروج"}:
+            if line.lower() in messages.EXIT_WORDS:
                 print(messages.CHAT_BYE)
                 return 0
+            if line.lower() in messages.HELP_WORDS:
+                print(messages.CHAT_HELP)
+                continue
             if line == "/sources":
                 print("\n".join(service.sources().lines))
                 continue
@@ -107,10 +110,11 @@ def run_chat(service: Sanad) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """The machine contract: one JSON object per query (stdin lines when no QUERY given)."""
+    """The machine contract: one JSON object per query, each argument a query (stdin lines
+    when no QUERY is given)."""
     settings = _settings(args)
     engine = _library(settings).engine
-    queries: Sequence[str] = [" ".join(args.query)] if args.query else sys.stdin
+    queries: Sequence[str] = args.query or sys.stdin
     for raw in queries:
         query = raw.rstrip("\n")
         if not args.query and not query.strip():
