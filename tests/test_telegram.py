@@ -218,6 +218,34 @@ async def test_admin_gaps_in_a_group_posts_no_users_questions(api, bot):
     assert "المقلوبة" in gaps.params["text"]
 
 
+async def test_lists_of_emoji_heavy_questions_are_split_within_telegrams_unit(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=100)
+    questions = [f"🤖🔥 {'ظ' * (n + 2)} " + "🇸🇦" * 120 for n in range(20)]  # ~500 units each
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for question in questions:
+            api.user_message(question)
+        await api.wait_for("sendMessage", count=20, chat_id=111)
+        api.user_message("/gaps", user_id=ADMIN)
+        await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+        await asyncio.sleep(0.3)
+    assert not api.calls_of("sendMessage", ok=False)
+    listed = "".join(sent_texts(api, ADMIN))
+    assert all(question[:200] in listed for question in questions)
+
+
+async def test_sources_with_huge_emoji_titles_is_sent_not_rejected(api, seeds_copy):
+    for n in range(3):
+        (seeds_copy / f"emoji{n}.md").write_text(
+            f'+++\ntitle = "{"📈" * 2500}"\n+++\nفقرة عن الأسهم رقم {n}.\n', encoding="utf-8"
+        )
+    async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+        api.user_message("/sources")
+        await api.wait_for("sendMessage", chat_id=111)
+        await asyncio.sleep(0.3)
+    assert not api.calls_of("sendMessage", ok=False)
+    assert all(utf16_length(text) <= 4096 for text in sent_texts(api, 111))
+
+
 async def test_admin_reload_reports_changes_and_serves_new_articles(api, bot, seeds_copy):
     (seeds_copy / "wheat.txt").write_text(
         "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n", encoding="utf-8"

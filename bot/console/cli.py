@@ -154,8 +154,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
         # other shape fails inside it as one of these.
         raise CliError(
-            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON "
-            f"({type(exc).__name__}: {exc})"
+            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON ({type(exc).__name__}: {exc})"
         ) from exc
     if not questions:
         raise CliError(f"no questions in {path}")
@@ -196,9 +195,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     """Run the Telegram bot (needs a token)."""
     settings = _settings(args, "INFO")
     if settings.telegram_token is None:
-        raise CliError(
-            "no Telegram token: set SANAD_TELEGRAM_TOKEN in the environment"
-        )
+        raise CliError("no Telegram token: set SANAD_TELEGRAM_TOKEN in the environment")
     from bot.telegram.app import TelegramStartError, run_telegram
 
     service = _service(settings)

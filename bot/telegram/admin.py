@@ -5,15 +5,16 @@ The service decides who is an admin and logs every admin action with the sender.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Message, Update
 
 from bot.service.errors import SanadError
 from bot.service.sanad import Listing
 from bot.telegram.context import Context
 from bot.telegram.incoming import chat_of, sender_of
+from bot.telegram.render import listing_messages
 from bot.telegram.send import reply_text
-
-LISTING_CHARS = 4000
 
 
 async def on_reload(update: Update, context: Context) -> None:
@@ -49,13 +50,13 @@ async def on_gaps(update: Update, context: Context) -> None:
     chat = chat_of(update.effective_chat)
     if message is not None and chat is not None:
         service = context.bot_data.service
-        await _reply(message, lambda: _listing(service.gaps(sender_of(update), chat)))
+        await _reply(message, lambda: service.gaps(sender_of(update), chat))
 
 
 async def on_sources(update: Update, context: Context) -> None:
     """/sources: loaded articles and skipped files (open to all: it is the catalogue)."""
     if (message := update.effective_message) is not None:
-        await _reply(message, lambda: _listing(context.bot_data.service.sources()))
+        await _reply(message, context.bot_data.service.sources)
 
 
 async def on_document(update: Update, context: Context) -> None:
@@ -76,14 +77,13 @@ async def on_document(update: Update, context: Context) -> None:
     await reload_and_report(update, message, context)
 
 
-def _listing(listing: Listing) -> str:
-    return "\n".join(listing.lines)[:LISTING_CHARS]
-
-
-async def _reply(message: Message, make_text) -> None:
-    """Reply with what ``make_text`` returns, or with the service's refusal."""
+async def _reply(message: Message, make_reply: Callable[[], str | Listing]) -> None:
+    """Reply with what ``make_reply`` returns (a list in as many messages as it needs), or
+    with the service's refusal."""
     try:
-        text = make_text()
+        reply = make_reply()
     except SanadError as exc:
-        text = exc.text
-    await reply_text(message, text)
+        reply = exc.text
+    parts = listing_messages(reply) if isinstance(reply, Listing) else [reply]
+    for part in parts:
+        await reply_text(message, part)

@@ -189,8 +189,7 @@ async def connect(application: Application, attempts: int, first_delay: float = 
         except InvalidToken:
             # Its text holds the token itself, so it is not repeated.
             raise TelegramStartError(
-                "Telegram rejected the bot token (SANAD_TELEGRAM_TOKEN); "
-                "check it with @BotFather"
+                "Telegram rejected the bot token (SANAD_TELEGRAM_TOKEN); check it with @BotFather"
             ) from None
         except NetworkError as exc:
             if attempt == attempts:

@@ -15,7 +15,13 @@ from bot.service.errors import SanadError
 from bot.service.sanad import AnswerPage
 from bot.telegram.context import Context
 from bot.telegram.incoming import answer_id, chat_of, question_of, sender_of
-from bot.telegram.render import answer_html, answer_keyboard, welcome_html, welcome_keyboard
+from bot.telegram.render import (
+    answer_html,
+    answer_keyboard,
+    callback_text,
+    welcome_html,
+    welcome_keyboard,
+)
 from bot.telegram.send import reply_text, send_html
 
 log = logging.getLogger(__name__)
@@ -81,7 +87,7 @@ async def on_more(update: Update, context: Context) -> None:
         with _typing_after(question_message, service.settings.typing_after_ms):
             page = await service.more(question, query.data, sender_of(update), chat)
     except SanadError as exc:
-        await query.answer(exc.text, show_alert=True)
+        await query.answer(callback_text(exc.text), show_alert=True)
         return
     # Answered after sending: if sending fails, the error handler's answer is the only one.
     await send_page(question_message, page, context)
@@ -99,9 +105,9 @@ async def on_feedback(update: Update, context: Context) -> None:
     try:
         thanks = context.bot_data.service.feedback(answer_id(answer_message), question, helpful)
     except SanadError as exc:
-        await query.answer(exc.text)
+        await query.answer(callback_text(exc.text))
         return
-    await query.answer(thanks)
+    await query.answer(callback_text(thanks))
     markup = answer_message.reply_markup
     if markup is not None:
         rows = [

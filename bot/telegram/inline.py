@@ -10,11 +10,20 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
+from bot.fitting import shorten
 from bot.service import messages, paging
 from bot.service.errors import EmptyQuestion, SanadError
 from bot.telegram.context import Context
 from bot.telegram.incoming import sender_of
-from bot.telegram.render import escape, inline_description, passage_html
+from bot.telegram.render import (
+    INLINE_DESCRIPTION_UNITS,
+    INLINE_TITLE_UNITS,
+    MESSAGE_LIMIT,
+    escape,
+    inline_description,
+    inline_title,
+    passage_html,
+)
 
 PAGE = 10  # Telegram allows 50 results; ten keeps the answer small and fast
 
@@ -29,7 +38,13 @@ def _article(result_id: str, title: str, description: str, html: str) -> InlineQ
 
 
 def _card(result_id: str, title: str, text: str) -> InlineQueryResultArticle:
-    return _article(result_id, title, text, escape(text))
+    """A result that is one sentence of ours (help, no answer, a refusal)."""
+    return _article(
+        result_id,
+        shorten(title, INLINE_TITLE_UNITS),
+        shorten(text, INLINE_DESCRIPTION_UNITS),
+        escape(shorten(text, MESSAGE_LIMIT // 2)),  # room for the isolates escape() adds
+    )
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
@@ -61,7 +76,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
     results = [
         _article(
             f"{rank}:{passage.source.paragraph}",
-            passage.source.title[:100],
+            inline_title(passage),
             inline_description(passage),
             passage_html(passage).html,
         )

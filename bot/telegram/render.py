@@ -1,9 +1,12 @@
-"""Answers as Telegram HTML, inside Telegram's limits.
+"""Everything Sanad sends on Telegram, rendered inside Telegram's limits.
 
-Telegram accepts a small HTML subset and counts 4096 characters *after* entity parsing (in UTF-16
-code units), so the message is built from escaped pieces whose visible length is tracked, never
-by cutting finished HTML (a cut could land inside a tag or an entity). Corpus and user text is
-always escaped; Latin runs are wrapped in isolates so the lines keep their right-to-left order.
+Telegram counts a message's length *after* entity parsing, in UTF-16 code units: 4096 for a
+message (https://core.telegram.org/bots/api#sendmessage), 200 for a callback answer. Messages
+are built from escaped pieces whose visible length is measured, never by cutting finished HTML
+(a cut could land inside a tag or an entity); text is cut between grapheme clusters
+(:mod:`bot.fitting`). Corpus and user text is always escaped; Latin runs are isolated so lines
+keep their right-to-left order. A passage that does not fit is shortened, never dropped: the
+page a "more" button continues from must be the page that was shown.
 """
 
 from __future__ import annotations
@@ -14,22 +17,32 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import fitting
 from bot.bidi import RLM, isolate_ltr_runs
+from bot.fitting import utf16_length
 from bot.service import messages, paging
-from bot.service.sanad import AnswerPage, Welcome
+from bot.service.sanad import AnswerPage, Listing, Welcome
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096
-# Room kept for the intro line and separators when budgeting passages.
-_RESERVE = 200
+CALLBACK_ANSWER_LIMIT = 200
+# Telegram documents no limit for inline result titles and descriptions; clients show one and
+# two lines of them, so longer text is only noise (and a 5 000-character title must not make
+# the whole answer fail).
+INLINE_TITLE_UNITS = 100
+INLINE_DESCRIPTION_UNITS = 120
+# Parts of a source line, so that a passage's quote always has most of its room.
+TITLE_UNITS = 150
+PUBLISHER_UNITS = 80
+WELCOME_TITLE_UNITS = 100
+# The longest quote of one passage, when the page leaves more room than this.
+QUOTE_UNITS = 1200
 # Longer quotes start collapsed (expandable blockquote) so three passages fit on one screen.
 EXPANDABLE_OVER = 300
+# A list longer than this many messages ends with a note of how many lines were left out.
+LIST_MESSAGES = 5
 _TAG = re.compile(r"<[^>]+>")
-
-
-def utf16_length(text: str) -> int:
-    """Length as Telegram counts it."""
-    return len(text.encode("utf-16-le")) // 2
+_SAFE_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +51,11 @@ class Rendered:
 
     html: str
     visible: int
+
+
+def visible_length(markup: str) -> int:
+    """The length Telegram counts for our own HTML: its text, in UTF-16 units."""
+    return utf16_length(plain_text(markup))
 
 
 def escape(text: str) -> str:
@@ -50,13 +68,17 @@ def plain_text(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
+def link_url(url: str | None) -> str | None:
+    """``url`` if Telegram can open it as a link or button (http or https), else None."""
+    return url if url and _SAFE_URL.fullmatch(url) else None
+
+
 def _quote_body(passage: Passage, budget: int) -> str:
-    """The excerpt with bold highlights, shortened at a word boundary to ``budget`` if needed."""
+    """The excerpt with bold highlights, shortened to ``budget`` UTF-16 units if needed."""
     start, end = passage.excerpt.start, passage.excerpt.end
     trimmed_end = passage.trimmed_end
-    if end - start > budget:
-        cut = passage.text.rfind(" ", start, start + budget)
-        end = cut if cut > start else start + budget
+    if utf16_length(passage.text[start:end]) > budget:
+        end = start + fitting.cut_index(passage.text[start:end], max(budget, 1))
         trimmed_end = True
     body = "".join(
         f"<b>{escape(text)}</b>" if marked else escape(text)
@@ -69,56 +91,93 @@ def _quote_body(passage: Passage, budget: int) -> str:
     return body
 
 
+def _fitted(text: str, units: int) -> str:
+    """``text`` escaped for HTML, shortened so its visible length stays within ``units``."""
+    budget = units
+    while True:
+        markup = escape(fitting.shorten(text, budget))
+        overflow = visible_length(markup) - units
+        if overflow <= 0 or budget <= 1:
+            return markup
+        budget -= overflow  # isolates added around Latin runs count too
+
+
 def source_html(source: Source) -> str:
-    """Title — publisher — ¶n, with the title linked when the article has a URL."""
-    title = escape(source.title)
-    if source.url:
-        title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
+    """Title — publisher — ¶n, with the title linked when the article has a usable URL."""
+    title = _fitted(source.title, TITLE_UNITS)
+    url = link_url(source.url)
+    if url:
+        title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
     parts = [title]
     if source.publisher:
-        parts.append(escape(source.publisher))
+        parts.append(_fitted(source.publisher, PUBLISHER_UNITS))
     elif source.author:
-        parts.append(escape(source.author))
+        parts.append(_fitted(source.author, PUBLISHER_UNITS))
     parts.append(escape(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)))
     return RLM + "📄 " + " — ".join(parts)
 
 
-def passage_html(passage: Passage, budget: int = 1200) -> Rendered:
-    """One quoted passage and its source line."""
-    body = _quote_body(passage, budget)
-    tag = (
-        "blockquote expandable"
-        if utf16_length(plain_text(body)) > EXPANDABLE_OVER
-        else "blockquote"
-    )
-    markup = f"<{tag}>{RLM}{body}</blockquote>\n{source_html(passage.source)}"
-    return Rendered(markup, utf16_length(plain_text(markup)))
+def passage_html(passage: Passage, room: int = MESSAGE_LIMIT) -> Rendered:
+    """One quoted passage and its source line, within ``room`` visible UTF-16 units."""
+    source = source_html(passage.source)
+    budget = min(QUOTE_UNITS, room - visible_length(source) - 4)
+    while True:
+        body = _quote_body(passage, budget)
+        tag = "blockquote expandable" if visible_length(body) > EXPANDABLE_OVER else "blockquote"
+        markup = f"<{tag}>{RLM}{body}</blockquote>\n{source}"
+        visible = visible_length(markup)
+        if visible <= room or budget <= 1:
+            return Rendered(markup, visible)
+        budget -= visible - room  # ellipses and isolates took the difference
 
 
 def answer_html(answer: Answer, trimmed_question: bool = False) -> str:
-    """The whole reply to a question, always within Telegram's 4096-character limit."""
+    """The whole reply to a question: every passage of the page, within 4096 units."""
     intro = messages.reply_intro(answer)
     if not answer.passages:
         return escape(intro)
     if trimmed_question:
         intro = f"{messages.QUESTION_TRIMMED}\n{intro}"
     parts = [f"{RLM}{escape(intro)}"]
-    room = MESSAGE_LIMIT - _RESERVE
-    per_passage = room // len(answer.passages)
-    used = utf16_length(plain_text(parts[0]))
-    for passage in answer.passages:
-        rendered = passage_html(passage, budget=max(200, per_passage - 150))
-        if used + rendered.visible + 2 > MESSAGE_LIMIT:
-            break
+    room = MESSAGE_LIMIT - visible_length(parts[0])
+    for index, passage in enumerate(answer.passages):
+        share = (room - 2 * (len(answer.passages) - index)) // (len(answer.passages) - index)
+        rendered = passage_html(passage, room=share)
         parts.append(rendered.html)
-        used += rendered.visible + 2
+        room -= rendered.visible + 2  # and the blank line before it
     return "\n\n".join(parts)
 
 
-def inline_description(passage: Passage, limit: int = 120) -> str:
+def inline_title(passage: Passage) -> str:
+    """An inline result's title: the article title, shortened to one line's worth."""
+    return fitting.shorten(passage.source.title, INLINE_TITLE_UNITS) or ELLIPSIS
+
+
+def inline_description(passage: Passage, limit: int = INLINE_DESCRIPTION_UNITS) -> str:
     """A short plain excerpt for an inline result's description line."""
-    text = passage.excerpt_text
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    return fitting.shorten(passage.excerpt_text, limit)
+
+
+def plain_messages(text: str) -> list[str]:
+    """A plain-text reply as messages within Telegram's limit (split after lines)."""
+    return fitting.split(text, MESSAGE_LIMIT)
+
+
+def listing_messages(listing: Listing) -> list[str]:
+    """A list reply as at most :data:`LIST_MESSAGES` messages, each within the limit."""
+    parts = plain_messages("\n".join(listing.lines))
+    if len(parts) <= LIST_MESSAGES:
+        return parts
+    shown = parts[:LIST_MESSAGES]
+    left = sum(part.count("\n") for part in parts[LIST_MESSAGES:]) + 1
+    note = "\n" + messages.LIST_CUT.format(count=left)
+    shown[-1] = fitting.shorten(shown[-1], MESSAGE_LIMIT - utf16_length(note)) + note
+    return shown
+
+
+def callback_text(text: str) -> str:
+    """Text for a callback answer (a toast or alert), within Telegram's 200 units."""
+    return fitting.shorten(text, CALLBACK_ANSWER_LIMIT)
 
 
 def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
@@ -133,7 +192,7 @@ def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
                 messages.MORE_BUTTON, callback_data=paging.more_token(page.next_offset)
             )
         )
-    url = answer.passages[0].source.url
+    url = link_url(answer.passages[0].source.url)
     if url:
         first_row.append(InlineKeyboardButton(messages.SOURCE_BUTTON, url=url))
     feedback = [
@@ -147,7 +206,7 @@ def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
 
 def welcome_html(welcome: Welcome, group: bool) -> str:
     """The /start message: who Sanad is, what it knows, and (in groups) how to ask there."""
-    titles = "\n".join(f"• {escape(title)}" for title in welcome.titles)
+    titles = "\n".join(f"• {_fitted(title, WELCOME_TITLE_UNITS)}" for title in welcome.titles)
     text = messages.START.format(
         name=f"<b>{messages.NAME}</b>",
         articles=welcome.articles,

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.telegram.render import plain_text
+from bot.telegram.render import plain_messages, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ async def send_html(
         )
 
 
-async def reply_text(message: Message, text: str, quote: bool | None = None) -> Message:
-    """A plain-text reply (quoting the message in groups, or when ``quote`` says so)."""
-    return await message.reply_text(text, do_quote=quote)
+async def reply_text(message: Message, text: str, quote: bool | None = None) -> None:
+    """A plain-text reply (quoting the message in groups, or when ``quote`` says so), split
+    into several messages when it is longer than Telegram allows."""
+    for part in plain_messages(text):
+        await message.reply_text(part, do_quote=quote)
