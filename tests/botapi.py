@@ -60,6 +60,11 @@ _ALLOWED_TAGS = {
     "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
+# A URL Telegram opens from a button: http(s) to a dotted host name or an address, or tg://.
+_VALID_BUTTON_URL = re.compile(
+    r"(?:https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d+)?(?:[/?#]\S*)?|tg://\S+)",
+    re.IGNORECASE,
+)
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -159,7 +164,7 @@ class BotApiEmulator:
     calls: list[Call] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    failures: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, int | None, str | None]]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -215,11 +220,21 @@ class BotApiEmulator:
             self._lock.notify_all()
 
     def fail_next(
-        self, method: str, code: int, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        code: int,
+        retry_after: int | None = None,
+        times: int = 1,
+        description: str | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail like Telegram does."""
+        """Make the next ``times`` calls of ``method`` fail like Telegram does.
+
+        ``description`` is Telegram's text for the refusal (for rejections that depend on
+        Telegram's own checks, which this emulator cannot know all of).
+        """
         with self._lock:
-            self.failures.setdefault(method, []).extend([(code, retry_after)] * times)
+            failure = (code, retry_after, description)
+            self.failures.setdefault(method, []).extend([failure] * times)
 
     def push_update(self, update: dict[str, Any]) -> int:
         with self._lock:
@@ -419,7 +434,9 @@ class BotApiEmulator:
             queued = self.failures.get(method)
             if not queued:
                 return
-            code, retry_after = queued.pop(0)
+            code, retry_after, description = queued.pop(0)
+        if description is not None:
+            raise BotApiError(code, description)
         if code == 429:
             raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         if code == 400:
@@ -491,7 +508,7 @@ class BotApiEmulator:
                 if data is not None and not 1 <= len(data.encode()) <= 64:
                     raise BotApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 url = button.get("url")
-                if url is not None and not re.match(r"https?://|tg://", url):
+                if url is not None and not _VALID_BUTTON_URL.fullmatch(url):
                     raise BotApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
     def _api_sendMessage(self, params: dict[str, Any]) -> Any:

@@ -246,6 +246,25 @@ async def test_sources_with_huge_emoji_titles_is_sent_not_rejected(api, seeds_co
     assert all(utf16_length(text) <= 4096 for text in sent_texts(api, 111))
 
 
+LONG_TITLE = "عنوان طويل جدا عن زراعة الزعفران في الجبال " * 120  # about 5 000 characters
+SAFFRON = "يزرع المزارعون الزعفران في الخريف ويقطفون أزهاره البنفسجية قبل شروق الشمس."
+
+
+async def test_a_5000_character_title_keeps_the_best_passage_in_chat_and_inline(api, seeds_copy):
+    (seeds_copy / "saffron.md").write_text(
+        f'+++\ntitle = "{LONG_TITLE}"\n+++\n{SAFFRON}\n', encoding="utf-8"
+    )
+    async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+        api.user_message("متى يزرع المزارعون الزعفران؟")
+        [answer] = await api.wait_for("sendMessage", chat_id=111)
+        api.inline_query("متى يزرع المزارعون الزعفران؟")
+        [inline] = await api.wait_for("answerInlineQuery")
+    assert "الزعفران في الخريف" in parse_telegram_html(answer.params["text"])
+    first = inline.params["results"][0]["input_message_content"]["message_text"]
+    assert "الزعفران في الخريف" in parse_telegram_html(first)
+    assert not api.calls_of("sendMessage", ok=False)
+
+
 async def test_admin_reload_reports_changes_and_serves_new_articles(api, bot, seeds_copy):
     (seeds_copy / "wheat.txt").write_text(
         "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n", encoding="utf-8"
@@ -389,6 +408,23 @@ async def test_rejected_html_is_resent_as_plain_text(api, bot):
     [call] = await api.wait_for("sendMessage")
     assert "parse_mode" not in call.params
     assert "ناسداك" in call.params["text"] and "<b>" not in call.params["text"]
+
+
+async def test_refused_buttons_are_dropped_and_the_answer_still_sent(api, bot):
+    api.fail_next("sendMessage", 400, description="Bad Request: BUTTON_URL_INVALID")
+    api.user_message(QUESTION)
+    [call] = await api.wait_for("sendMessage")
+    assert len(api.calls_of("sendMessage", ok=False)) == 1
+    assert "reply_markup" not in call.params and call.params["parse_mode"] == "HTML"
+    assert "<b>ناسداك</b>" in call.params["text"]
+
+
+async def test_refused_inline_results_are_sent_again_as_plain_text(api, bot):
+    api.fail_next("answerInlineQuery", 400, description="Bad Request: can't parse entities")
+    api.inline_query(BROAD)
+    [call] = await api.wait_for("answerInlineQuery")
+    content = call.params["results"][0]["input_message_content"]
+    assert "parse_mode" not in content and "<blockquote" not in content["message_text"]
 
 
 async def test_rejected_command_menu_does_not_stop_the_bot(api, seeds_copy):

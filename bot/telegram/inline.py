@@ -7,8 +7,11 @@ path as in chats (rate limit, question rules, latency statistics).
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.fitting import shorten
 from bot.service import messages, paging
@@ -23,7 +26,10 @@ from bot.telegram.render import (
     inline_description,
     inline_title,
     passage_html,
+    plain_text,
 )
+
+log = logging.getLogger(__name__)
 
 PAGE = 10  # Telegram allows 50 results; ten keeps the answer small and fast
 
@@ -83,4 +89,21 @@ async def on_inline_query(update: Update, context: Context) -> None:
         for rank, passage in enumerate(answer.passages, start=answer.offset)
     ]
     next_offset = str(page.next_offset) if page.next_offset is not None else ""
-    await inline.answer(results, cache_time=cache, next_offset=next_offset)
+    try:
+        await inline.answer(results, cache_time=cache, next_offset=next_offset)
+    except BadRequest as exc:  # one bad result fails them all: send them again as plain text
+        log.warning("Telegram refused inline results (%s); sending them as plain text", exc)
+        plain = [_plain(result) for result in results]
+        await inline.answer(plain, cache_time=cache, next_offset=next_offset)
+
+
+def _plain(result: InlineQueryResultArticle) -> InlineQueryResultArticle:
+    """The same result with its message as plain text (no formatting to refuse)."""
+    content = result.input_message_content
+    html = content.message_text if isinstance(content, InputTextMessageContent) else ""
+    return InlineQueryResultArticle(
+        id=result.id,
+        title=result.title,
+        description=result.description,
+        input_message_content=InputTextMessageContent(plain_text(html)),
+    )
