@@ -172,6 +172,7 @@ class BotApiEmulator:
     _server: ThreadingHTTPServer | None = None
     webhook: dict[str, Any] = field(default_factory=dict)
     _answered_queries: set[str] = field(default_factory=set)
+    _held_files: dict[str, threading.Event] = field(default_factory=dict)
 
     # ----- test side -------------------------------------------------------------------------
 
@@ -321,6 +322,11 @@ class BotApiEmulator:
     def add_file(self, file_id: str, content: bytes) -> None:
         self.files[file_id] = content
 
+    def hold_file(self, file_id: str) -> threading.Event:
+        """Make downloads of ``file_id`` wait until the returned event is set (a slow one)."""
+        self._held_files[file_id] = threading.Event()
+        return self._held_files[file_id]
+
     def calls_of(self, method: str, ok: bool | None = True) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
@@ -350,7 +356,11 @@ class BotApiEmulator:
     def _serve_file(self, request: BaseHTTPRequestHandler) -> None:
         prefix = f"/file/bot{TOKEN}/"
         path = unquote(urlparse(request.path).path)
-        content = self.files.get(path.removeprefix(prefix)) if path.startswith(prefix) else None
+        file_id = path.removeprefix(prefix)
+        held = self._held_files.get(file_id)
+        if held is not None:
+            held.wait(timeout=10)
+        content = self.files.get(file_id) if path.startswith(prefix) else None
         if content is None:
             request.send_response(404)
             request.send_header("Content-Length", "0")

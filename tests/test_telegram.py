@@ -328,6 +328,32 @@ async def test_admin_uploads_an_article_file(api, bot, seeds_copy):
     assert bot.library.engine.search("إنتاج الأرز في آسيا")
 
 
+async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_one(
+    api, bot, seeds_copy
+):
+    articles = {
+        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n",
+        "rice.txt": "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n",
+        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n",
+    }
+    slow = api.hold_file("olive.txt")
+    for name, text in articles.items():
+        api.add_file(name, text.encode())
+        document = {"file_id": name, "file_unique_id": f"u-{name}", "file_name": name}
+        api.user_message(None, user_id=ADMIN, extra={"document": document})
+    deadline = asyncio.get_running_loop().time() + 10
+    while not bot.library.reloading:  # wait for a reload to be under way, then finish the
+        assert asyncio.get_running_loop().time() < deadline  # slow download during it
+        await asyncio.sleep(0.005)
+    slow.set()
+    await api.wait_for("sendMessage", count=5, chat_id=ADMIN, timeout=20)  # 3 saved, 2 reports
+    reports = [t for t in sent_texts(api, ADMIN) if "تمت إعادة التحميل" in t]
+    assert all(any(name in report for report in reports) for name in articles)
+    assert not any("فشلت" in t or "جارية" in t for t in sent_texts(api, ADMIN))
+    for question in ("أسعار القمح في مصر", "إنتاج الأرز في آسيا", "محصول الزيتون في تونس"):
+        assert bot.library.engine.search(question), question
+
+
 async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, seeds_copy):
     api.add_file("doc2", b"text")
     api.user_message(

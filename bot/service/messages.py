@@ -99,7 +99,6 @@ RELOAD_DONE = (
     "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
 )
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
-RELOAD_BUSY = "إعادة تحميل أخرى جارية، انتظر حتى تنتهي."
 ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"

@@ -28,6 +28,7 @@ from bot.service.errors import (
     ReloadFailed,
 )
 from bot.service.policy import Chat, Policy, Sender
+from bot.service.reloads import Coalescer
 from bot.service.settings import Settings
 from bot.service.stats import BotStats
 from retrieval.answer import Answer
@@ -117,6 +118,9 @@ class Sanad:
         self.policy = Policy(settings, clock)
         # Answers already rated here: one vote per answer and replica.
         self._votes = Votes(clock=clock)
+        self._reloads: Coalescer[ReloadReport] = Coalescer(
+            lambda: asyncio.to_thread(self.library.reload)
+        )
 
     @property
     def engine(self) -> SearchEngine:
@@ -252,23 +256,28 @@ class Sanad:
             raise NotAdmin()
         log.info("admin %s: %s", sender.key, action)
 
-    async def reload(self, sender: Sender) -> str:
+    async def reload(self, sender: Sender) -> str | None:
         """Rebuild off the event loop (questions keep being answered); say what changed.
+
+        Requests that arrive during a reload share one more reload after it (an album of
+        files: each stored file asks for one). The request that started a reload gets its
+        report; the others get None, since that report already lists their files.
 
         Raises:
             NotAdmin: ``sender`` is not an admin.
-            ReloadFailed: another reload is running, or the sources could not be indexed (the
-                previous index keeps serving).
+            ReloadFailed: the sources could not be indexed (the previous index keeps serving);
+                raised to the request that started the reload.
         """
         self.require_admin(sender, "reload")
-        if self.library.reloading:
-            raise ReloadFailed(messages.RELOAD_BUSY)
+        run, started = self._reloads.submit()
         try:
-            report = await asyncio.to_thread(self.library.reload)
+            report = await asyncio.shield(run)
         except ReloadError as exc:
+            if not started:
+                return None
             log.warning("reload failed, previous index still serving: %s", exc)
             raise ReloadFailed(messages.RELOAD_FAILED.format(reason=exc)) from exc
-        return reload_text(report)
+        return reload_text(report) if started else None
 
     def rollback(self, sender: Sender) -> str:
         """Serve the index from before the latest reload again."""

@@ -29,7 +29,8 @@ async def reload_and_report(update: Update, message: Message, context: Context) 
         text = await context.bot_data.service.reload(sender_of(update))
     except SanadError as exc:
         text = exc.text
-    await reply_text(message, text)
+    if text is not None:  # None: a reload started by another request reports it
+        await reply_text(message, text)
 
 
 async def on_rollback(update: Update, context: Context) -> None:
