@@ -138,7 +138,7 @@ async def on_start(update: Update, context: Context) -> None:
         return
     welcome = context.bot_data.service.welcome()
     text = welcome_html(welcome, group=message.chat.type != ChatType.PRIVATE)
-    await message.reply_html(text, reply_markup=welcome_keyboard(welcome), do_quote=True)
+    await send_html(message, text, welcome_keyboard(welcome), message.message_id)
 
 
 async def reply_with_page(
