@@ -155,13 +155,14 @@ def answer_html(answer: Answer, trimmed_question: bool = False) -> str:
 
 
 def inline_title(passage: Passage) -> str:
-    """An inline result's title: the article title, shortened to one line's worth."""
-    return fitting.shorten(passage.source.title, INLINE_TITLE_UNITS) or ELLIPSIS
+    """An inline result's title: the article title, shortened to one line's worth, inside its
+    own isolate (a direction control in a title must not reorder the results list)."""
+    return display_field(fitting.shorten(passage.source.title, INLINE_TITLE_UNITS) or ELLIPSIS)
 
 
 def inline_description(passage: Passage, limit: int = INLINE_DESCRIPTION_UNITS) -> str:
-    """A short plain excerpt for an inline result's description line."""
-    return fitting.shorten(passage.excerpt_text, limit)
+    """A short plain excerpt for an inline result's description line, inside its own isolate."""
+    return display_field(fitting.shorten(passage.excerpt_text, limit - 2))
 
 
 def plain_messages(text: str) -> list[str]:
