@@ -46,8 +46,9 @@ def test_search_json_prints_the_contract_for_each_argument_query():
     payload = json.loads(line)
     assert payload["query"] == "بكم انخفض مؤشر ناسداك؟"
     assert 1 <= len(payload["hits"]) <= 3
+    assert payload["decision"] in {"answer", "weak"}
     hit = payload["hits"][0]
-    assert set(hit) == {"source", "paragraph", "title", "text", "score"}
+    assert set(hit) == {"source", "paragraph", "part", "title", "text", "score"}
     assert hit["source"] == "004_9d75bff426171bc6.txt" and hit["paragraph"] == 15
     assert "ناسداك" in hit["text"] and isinstance(hit["score"], float)
 
@@ -58,7 +59,8 @@ def test_search_json_reads_one_query_per_stdin_line():
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["query"] for r in rows] == ["من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"]
-    assert rows[0]["hits"] and rows[1]["hits"] == []
+    assert rows[0]["hits"] and rows[0]["decision"] in {"answer", "weak"}
+    assert rows[1]["hits"] == [] and rows[1]["decision"] == "none"
 
 
 def test_ask_prints_quoted_passages_with_sources():

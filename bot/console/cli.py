@@ -21,7 +21,7 @@ from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
-from retrieval.search import SearchEngine
+from retrieval.search import Ranking, SearchEngine
 
 
 class CliError(Exception):
@@ -119,26 +119,29 @@ def cmd_search(args: argparse.Namespace) -> int:
         query = raw.rstrip("\n")
         if not args.query and not query.strip():
             continue
-        hits = engine.search(query, limit=args.top)
         if args.json:
-            print(json.dumps(_search_result(query, hits), ensure_ascii=False), flush=True)
+            ranking = engine.rank(query, limit=args.top)
+            print(json.dumps(_search_result(query, ranking), ensure_ascii=False), flush=True)
         else:
             print(render_answer(engine.answer(query, limit=args.top), ansi=sys.stdout.isatty()))
     return 0
 
 
-def _search_result(query: str, hits: list) -> dict:
+def _search_result(query: str, ranking: Ranking) -> dict:
+    """One query's object of the JSON contract (README, "Using it")."""
     return {
         "query": query,
+        "decision": ranking.confidence.value,
         "hits": [
             {
                 "source": hit.paragraph.article.file,
                 "paragraph": hit.paragraph.number,
+                "part": hit.paragraph.part,
                 "title": hit.paragraph.article.title,
                 "text": hit.paragraph.text,
                 "score": round(hit.score, 6),
             }
-            for hit in hits
+            for hit in ranking.hits
         ],
     }
 

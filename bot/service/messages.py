@@ -18,6 +18,8 @@ NO_ANSWER_CONSOLE = (
 EMPTY_QUESTION = "اكتب سؤالك بالعربية وسأبحث لك عن الفقرات التي تجيب عنه."
 QUESTION_TRIMMED = "سؤالك طويل، فاكتفيت بأوله."
 ANSWER_INTRO = "هذا ما وجدته في المصادر:"
+# The passages are the nearest the collection holds, not a confident answer (Answer.weak).
+WEAK_INTRO = "أقرب ما وجدته في المصادر، وقد لا يجيب عن سؤالك تمامًا:"
 MORE_INTRO = "مزيد من الفقرات:"
 NO_MORE = "لا توجد فقرات أخرى لهذا السؤال."
 PARAGRAPH = "الفقرة {n} من {m}"
@@ -130,4 +132,6 @@ def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
         return no_answer
     if not answer.passages:
         return NO_MORE
-    return ANSWER_INTRO if answer.offset == 0 else MORE_INTRO
+    if answer.offset:
+        return MORE_INTRO
+    return WEAK_INTRO if answer.weak else ANSWER_INTRO
