@@ -12,7 +12,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import quality  # noqa: E402
+import quality
 
 
 def test_quality_figures_are_the_recorded_ones():
