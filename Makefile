@@ -25,7 +25,7 @@ eval: $(STAMP)
 
 # Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
 quality: $(STAMP)
-	$(BIN)/python bench/quality.py eval/seeds-dev.jsonl eval/arcd-train.json
+	$(BIN)/python bench/quality.py --record
 
 # Cost growth on synthetic paragraphs (generated under .bench/, never committed), beside
 # rank-bm25 and bm25s on the same terms, and Lucene 8.7 when Java and its jars are installed

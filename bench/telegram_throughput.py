@@ -25,8 +25,9 @@ from botapi import TOKEN, BotApiEmulator
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.settings import Settings
-from bot.telegram_app import build_application
+from bot.service.sanad import Sanad
+from bot.service.settings import Settings
+from bot.telegram.app import build_application
 from retrieval.evaluation import load_questions
 from retrieval.library import Library
 
@@ -64,7 +65,7 @@ def sanad_application(api: BotApiEmulator) -> Application:
         user_questions_per_minute=1_000_000,
         telegram_max_messages_per_second=float(sys.argv[2]) if len(sys.argv) > 2 else 30,
     )
-    return build_application(settings, Library.open(settings.sources_dir))
+    return build_application(Sanad(settings, Library.open(settings.sources_dir)))
 
 
 async def drive(

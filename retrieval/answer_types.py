@@ -38,8 +38,11 @@ _AMBIGUOUS = {"قد"}
 _LEADING_WORDS = 3
 
 _WORD = re.compile(r"[^\W_]+")
-_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
-_YEAR = re.compile(r"(?<![0-9])(?:1[0-9]{3}|20[0-9]{2})(?![0-9])")
+# A number standing on its own: the digits of a name (R1, GPT-4, H100, o3) are no quantity.
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9\u0660-\u0669\u06f0-\u06f9-])[0-9\u0660-\u0669\u06f0-\u06f9]+(?![A-Za-z])"
+)
+_YEAR = re.compile(r"(?<![A-Za-z0-9-])(?:1[0-9]{3}|20[0-9]{2})(?![0-9A-Za-z])")
 # Number words and units a quantity is written with when it has no digits.
 _NUMBERS = """
 نصف ثلث ربع خمس عشر ضعف ضعفي أضعاف واحد اثنان اثنين ثلاث ثلاثة أربع أربعة خمسة ست ستة سبع
@@ -76,7 +79,7 @@ def holds(text: str, kind: AnswerType) -> bool:
     """Whether ``text`` contains something of that kind: a number for a quantity, a year,
     month or date word for a time."""
     if kind is AnswerType.QUANTITY:
-        pattern, words = _DIGIT, _NUMBER_WORDS
+        pattern, words = _NUMBER, _NUMBER_WORDS
     else:
         pattern, words = _YEAR, _TIME_WORDS
     if pattern.search(text):

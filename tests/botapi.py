@@ -60,6 +60,11 @@ _ALLOWED_TAGS = {
     "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
+# A URL Telegram opens from a button: http(s) to a dotted host name or an address, or tg://.
+_VALID_BUTTON_URL = re.compile(
+    r"(?:https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d+)?(?:[/?#]\S*)?|tg://\S+)",
+    re.IGNORECASE,
+)
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -159,13 +164,15 @@ class BotApiEmulator:
     calls: list[Call] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    failures: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, int | None, str | None]]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
     webhook: dict[str, Any] = field(default_factory=dict)
+    _answered_queries: set[str] = field(default_factory=set)
+    _held_files: dict[str, threading.Event] = field(default_factory=dict)
 
     # ----- test side -------------------------------------------------------------------------
 
@@ -214,11 +221,21 @@ class BotApiEmulator:
             self._lock.notify_all()
 
     def fail_next(
-        self, method: str, code: int, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        code: int,
+        retry_after: int | None = None,
+        times: int = 1,
+        description: str | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail like Telegram does."""
+        """Make the next ``times`` calls of ``method`` fail like Telegram does.
+
+        ``description`` is Telegram's text for the refusal (for rejections that depend on
+        Telegram's own checks, which this emulator cannot know all of).
+        """
         with self._lock:
-            self.failures.setdefault(method, []).extend([(code, retry_after)] * times)
+            failure = (code, retry_after, description)
+            self.failures.setdefault(method, []).extend([failure] * times)
 
     def push_update(self, update: dict[str, Any]) -> int:
         with self._lock:
@@ -305,6 +322,11 @@ class BotApiEmulator:
     def add_file(self, file_id: str, content: bytes) -> None:
         self.files[file_id] = content
 
+    def hold_file(self, file_id: str) -> threading.Event:
+        """Make downloads of ``file_id`` wait until the returned event is set (a slow one)."""
+        self._held_files[file_id] = threading.Event()
+        return self._held_files[file_id]
+
     def calls_of(self, method: str, ok: bool | None = True) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
@@ -334,7 +356,11 @@ class BotApiEmulator:
     def _serve_file(self, request: BaseHTTPRequestHandler) -> None:
         prefix = f"/file/bot{TOKEN}/"
         path = unquote(urlparse(request.path).path)
-        content = self.files.get(path.removeprefix(prefix)) if path.startswith(prefix) else None
+        file_id = path.removeprefix(prefix)
+        held = self._held_files.get(file_id)
+        if held is not None:
+            held.wait(timeout=10)
+        content = self.files.get(file_id) if path.startswith(prefix) else None
         if content is None:
             request.send_response(404)
             request.send_header("Content-Length", "0")
@@ -418,7 +444,9 @@ class BotApiEmulator:
             queued = self.failures.get(method)
             if not queued:
                 return
-            code, retry_after = queued.pop(0)
+            code, retry_after, description = queued.pop(0)
+        if description is not None:
+            raise BotApiError(code, description)
         if code == 429:
             raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         if code == 400:
@@ -490,7 +518,7 @@ class BotApiEmulator:
                 if data is not None and not 1 <= len(data.encode()) <= 64:
                     raise BotApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 url = button.get("url")
-                if url is not None and not re.match(r"https?://|tg://", url):
+                if url is not None and not _VALID_BUTTON_URL.fullmatch(url):
                     raise BotApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
     def _api_sendMessage(self, params: dict[str, Any]) -> Any:
@@ -535,9 +563,21 @@ class BotApiEmulator:
         self.messages[key]["reply_markup"] = params.get("reply_markup", {})
         return self.messages[key]
 
+    def _answer_once(self, query_id: str) -> None:
+        """Telegram accepts one answer per callback or inline query; a second is an error."""
+        with self._lock:
+            if query_id in self._answered_queries:
+                raise BotApiError(
+                    400,
+                    "Bad Request: query is too old and response timeout expired or query ID "
+                    "is invalid",
+                )
+            self._answered_queries.add(query_id)
+
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
-        if len(params.get("text", "")) > 200:
+        if utf16_length(params.get("text", "")) > 200:
             raise BotApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answer_once(str(params["callback_query_id"]))
         return True
 
     def _api_sendChatAction(self, params: dict[str, Any]) -> Any:
@@ -560,6 +600,7 @@ class BotApiEmulator:
             self._check_markup(result.get("reply_markup"))
             if not result.get("title"):
                 raise BotApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+        self._answer_once(str(params["inline_query_id"]))
         return True
 
     def _api_getFile(self, params: dict[str, Any]) -> Any:

@@ -29,8 +29,8 @@ from bot.bidi import (
     rtl_line,
     rtl_lines_in_ltr_layout,
 )
-from bot.telegram_render import answer_html
-from bot.terminal import render_answer
+from bot.console.render import render_answer
+from bot.telegram.render import answer_html
 from retrieval.answer import Answer, Passage, Source, Span
 
 PARAGRAPH_SEPARATORS = re.compile("[\n\r\x1c\x1d\x1e\x85\u2029]")

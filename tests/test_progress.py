@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.progress import TerminalProgress, render_bar
+from bot.console.progress import TerminalProgress, render_bar
 
 
 class FakeTerminal(io.StringIO):

@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, SEEDS
 
 from bot.health import start_health_server
-from bot.settings import ConfigError, load_settings
+from bot.service.settings import ConfigError, load_settings
 from retrieval.library import Library
 
 

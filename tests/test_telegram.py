@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
 
-from bot.settings import Settings
-from bot.telegram_app import build_application
+from bot.service import messages
+from bot.service.sanad import Sanad
+from bot.service.settings import Settings
+from bot.telegram.app import build_application
 from retrieval.library import Library
 
 ADMIN = 999
@@ -42,7 +44,8 @@ class RunningBot:
     def __init__(self, api: BotApiEmulator, settings: Settings, library: Library) -> None:
         self.api = api
         self.library = library
-        self.app = build_application(settings, library)
+        self.service = Sanad(settings, library)
+        self.app = build_application(self.service)
 
     async def __aenter__(self) -> RunningBot:
         # What Application.run_polling does, minus signal handling and the blocking loop.
@@ -147,6 +150,26 @@ async def test_more_button_works_after_a_restart(api, seeds_copy):
     assert "مزيد من الفقرات" in calls[1].params["text"]
 
 
+@pytest.mark.parametrize("data", ["more:²", "more:٣", "more:99999999999999999999", "more:", "x"])
+async def test_crafted_button_data_gets_one_polite_answer(api, bot, data):
+    api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    query_id = api.press_button(last_bot_message(api, 111), data)
+    [answer] = await api.wait_for("answerCallbackQuery", callback_query_id=query_id)
+    assert answer.params["text"] in {messages.PAGE_EXPIRED, messages.BUTTON_UNKNOWN}
+    api.user_message(QUESTION)  # the bot is still serving, and sent nothing else meanwhile
+    calls = await api.wait_for("sendMessage", count=2)
+    assert "ناسداك" in calls[1].params["text"]
+    assert len(api.calls_of("answerCallbackQuery", ok=None)) == 1
+
+
+@pytest.mark.parametrize("offset", ["²", "٣", "-5", "999999999999"])
+async def test_crafted_inline_offset_is_answered_not_crashed(api, bot, offset):
+    query_id = api.inline_query(BROAD, offset=offset)
+    [call] = await api.wait_for("answerInlineQuery", inline_query_id=query_id)
+    assert call.params["results"]
+
+
 async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api, bot):
     api.user_message(QUESTION)
     await api.wait_for("sendMessage")
@@ -154,7 +177,7 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     api.press_button(answer, "fb:0")
     api.press_button(answer, "fb:0")
     await api.wait_for("answerCallbackQuery", count=2)
-    assert bot.app.bot_data.stats.unhelpful == 1
+    assert bot.service.stats.unhelpful == 1
     api.user_message("/gaps", user_id=ADMIN)
     [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
     assert QUESTION in gaps.params["text"]
@@ -182,6 +205,64 @@ async def test_inline_empty_query_shows_help_and_unanswerable_shows_no_answer(ap
     api.inline_query("كيف أطبخ المقلوبة؟")
     calls = await api.wait_for("answerInlineQuery", count=2)
     assert calls[1].params["results"][0]["id"] == "none"
+
+
+async def test_admin_gaps_in_a_group_posts_no_users_questions(api, bot):
+    api.user_message("كيف أطبخ المقلوبة باللحم؟")
+    await api.wait_for("sendMessage", chat_id=111)
+    api.user_message("/gaps", user_id=ADMIN, chat_id=-100, chat_type="supergroup")
+    [note] = await api.wait_for("sendMessage", chat_id=-100)
+    assert "المقلوبة" not in note.params["text"] and "خاصة" in note.params["text"]
+    api.user_message("/gaps", user_id=ADMIN)
+    [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert "المقلوبة" in gaps.params["text"]
+
+
+async def test_lists_of_emoji_heavy_questions_are_split_within_telegrams_unit(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=100)
+    questions = [f"🤖🔥 {'ظ' * (n + 2)} " + "🇸🇦" * 120 for n in range(20)]  # ~500 units each
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for question in questions:
+            api.user_message(question)
+        await api.wait_for("sendMessage", count=20, chat_id=111)
+        api.user_message("/gaps", user_id=ADMIN)
+        await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+        await asyncio.sleep(0.3)
+    assert not api.calls_of("sendMessage", ok=False)
+    listed = "".join(sent_texts(api, ADMIN))
+    assert all(question[:200] in listed for question in questions)
+
+
+async def test_sources_with_huge_emoji_titles_is_sent_not_rejected(api, seeds_copy):
+    for n in range(3):
+        (seeds_copy / f"emoji{n}.md").write_text(
+            f'+++\ntitle = "{"📈" * 2500}"\n+++\nفقرة عن الأسهم رقم {n}.\n', encoding="utf-8"
+        )
+    async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+        api.user_message("/sources")
+        await api.wait_for("sendMessage", chat_id=111)
+        await asyncio.sleep(0.3)
+    assert not api.calls_of("sendMessage", ok=False)
+    assert all(utf16_length(text) <= 4096 for text in sent_texts(api, 111))
+
+
+LONG_TITLE = "عنوان طويل جدا عن زراعة الزعفران في الجبال " * 120  # about 5 000 characters
+SAFFRON = "يزرع المزارعون الزعفران في الخريف ويقطفون أزهاره البنفسجية قبل شروق الشمس."
+
+
+async def test_a_5000_character_title_keeps_the_best_passage_in_chat_and_inline(api, seeds_copy):
+    (seeds_copy / "saffron.md").write_text(
+        f'+++\ntitle = "{LONG_TITLE}"\n+++\n{SAFFRON}\n', encoding="utf-8"
+    )
+    async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+        api.user_message("متى يزرع المزارعون الزعفران؟")
+        [answer] = await api.wait_for("sendMessage", chat_id=111)
+        api.inline_query("متى يزرع المزارعون الزعفران؟")
+        [inline] = await api.wait_for("answerInlineQuery")
+    assert "الزعفران في الخريف" in parse_telegram_html(answer.params["text"])
+    first = inline.params["results"][0]["input_message_content"]["message_text"]
+    assert "الزعفران في الخريف" in parse_telegram_html(first)
+    assert not api.calls_of("sendMessage", ok=False)
 
 
 async def test_admin_reload_reports_changes_and_serves_new_articles(api, bot, seeds_copy):
@@ -245,6 +326,32 @@ async def test_admin_uploads_an_article_file(api, bot, seeds_copy):
     assert (seeds_copy / "rice.md").read_text(encoding="utf-8") == content
     assert not list(seeds_copy.glob(".*.tmp"))
     assert bot.library.engine.search("إنتاج الأرز في آسيا")
+
+
+async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_one(
+    api, bot, seeds_copy
+):
+    articles = {
+        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n",
+        "rice.txt": "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n",
+        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n",
+    }
+    slow = api.hold_file("olive.txt")
+    for name, text in articles.items():
+        api.add_file(name, text.encode())
+        document = {"file_id": name, "file_unique_id": f"u-{name}", "file_name": name}
+        api.user_message(None, user_id=ADMIN, extra={"document": document})
+    deadline = asyncio.get_running_loop().time() + 10
+    while not bot.library.reloading:  # wait for a reload to be under way, then finish the
+        assert asyncio.get_running_loop().time() < deadline  # slow download during it
+        await asyncio.sleep(0.005)
+    slow.set()
+    await api.wait_for("sendMessage", count=5, chat_id=ADMIN, timeout=20)  # 3 saved, 2 reports
+    reports = [t for t in sent_texts(api, ADMIN) if "تمت إعادة التحميل" in t]
+    assert all(any(name in report for report in reports) for name in articles)
+    assert not any("فشلت" in t or "جارية" in t for t in sent_texts(api, ADMIN))
+    for question in ("أسعار القمح في مصر", "إنتاج الأرز في آسيا", "محصول الزيتون في تونس"):
+        assert bot.library.engine.search(question), question
 
 
 async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, seeds_copy):
@@ -329,6 +436,23 @@ async def test_rejected_html_is_resent_as_plain_text(api, bot):
     assert "ناسداك" in call.params["text"] and "<b>" not in call.params["text"]
 
 
+async def test_refused_buttons_are_dropped_and_the_answer_still_sent(api, bot):
+    api.fail_next("sendMessage", 400, description="Bad Request: BUTTON_URL_INVALID")
+    api.user_message(QUESTION)
+    [call] = await api.wait_for("sendMessage")
+    assert len(api.calls_of("sendMessage", ok=False)) == 1
+    assert "reply_markup" not in call.params and call.params["parse_mode"] == "HTML"
+    assert "<b>ناسداك</b>" in call.params["text"]
+
+
+async def test_refused_inline_results_are_sent_again_as_plain_text(api, bot):
+    api.fail_next("answerInlineQuery", 400, description="Bad Request: can't parse entities")
+    api.inline_query(BROAD)
+    [call] = await api.wait_for("answerInlineQuery")
+    content = call.params["results"][0]["input_message_content"]
+    assert "parse_mode" not in content and "<blockquote" not in content["message_text"]
+
+
 async def test_rejected_command_menu_does_not_stop_the_bot(api, seeds_copy):
     api.fail_next("setMyCommands", 400, times=5)
     async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
@@ -343,6 +467,39 @@ async def test_per_user_rate_limit_answers_kindly(api, seeds_copy):
         await api.wait_for("sendMessage")
         api.user_message(BROAD)
         calls = await api.wait_for("sendMessage", count=2)
+    assert "انتظر" in calls[1].params["text"]
+
+
+ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot: "from" of every anonymous admin
+CHANNEL_BOT = 136817688  # "from" of every message sent on behalf of a channel
+
+
+async def test_rate_limit_is_per_real_sender_not_per_shared_bot_account(api, seeds_copy):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=1)
+    senders = [
+        (ANONYMOUS_ADMIN, -100, {"id": -100, "type": "supergroup", "title": "أ"}),
+        (ANONYMOUS_ADMIN, -200, {"id": -200, "type": "supergroup", "title": "ب"}),
+        (CHANNEL_BOT, -300, {"id": -1009, "type": "channel", "title": "قناة"}),
+    ]
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for user_id, chat_id, sender_chat in senders:
+            api.user_message(
+                f"/ask {QUESTION}",
+                user_id=user_id,
+                chat_id=chat_id,
+                chat_type="supergroup",
+                extra={"sender_chat": sender_chat},
+            )
+            [answer] = await api.wait_for("sendMessage", chat_id=chat_id)
+            assert "ناسداك" in answer.params["text"]
+        api.user_message(
+            f"/ask {BROAD}",
+            user_id=ANONYMOUS_ADMIN,
+            chat_id=-100,
+            chat_type="supergroup",
+            extra={"sender_chat": senders[0][2]},
+        )
+        calls = await api.wait_for("sendMessage", count=2, chat_id=-100)
     assert "انتظر" in calls[1].params["text"]
 
 
@@ -371,7 +528,7 @@ async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_co
     import urllib.error
     import urllib.request
 
-    from bot.telegram_app import webhook_options
+    from bot.telegram.app import webhook_options
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -435,6 +592,37 @@ async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
     assert admin.params["scope"]["chat_id"] == ADMIN
     assert "reload" in {c["command"] for c in admin.params["commands"]}
     assert "reload" not in {c["command"] for c in scopes["default"].params["commands"]}
+
+
+async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
+    import io
+    import logging
+
+    from bot.logs import configure_logging, install_redaction
+
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in ("", "httpx")}
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root.addHandler(handler)
+    secret = "webhook-Secret_42"
+    settings = make_settings(api, seeds_copy, log_level="DEBUG", webhook_secret_token=secret)
+    try:
+        configure_logging(settings)
+        async with RunningBot(api, settings, Library.open(seeds_copy)):
+            api.fail_next("sendMessage", 500)
+            api.user_message(QUESTION)  # fails: the error handler logs the exception
+            api.user_message(BROAD)
+            await api.wait_for("sendMessage", count=2)
+    finally:
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        install_redaction([])
+    logged = stream.getvalue()
+    assert "getMe" in logged and "sendMessage" in logged  # DEBUG was on, requests were logged
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
+    assert secret not in logged
 
 
 def test_emulator_rejects_what_telegram_rejects():

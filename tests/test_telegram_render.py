@@ -1,11 +1,23 @@
 """Any passage and any question must render to valid Telegram HTML within Telegram's limits."""
 
+import regex
 from botapi import parse_telegram_html, utf16_length
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import fitting
 from bot.bidi import LRI, PDI
-from bot.telegram_render import answer_html, passage_html
+from bot.service.sanad import Listing
+from bot.telegram.render import (
+    INLINE_DESCRIPTION_UNITS,
+    INLINE_TITLE_UNITS,
+    LIST_MESSAGES,
+    answer_html,
+    inline_description,
+    inline_title,
+    listing_messages,
+    passage_html,
+)
 from retrieval.answer import Answer, Passage, Source, Span
 
 ALPHABET = st.characters(
@@ -71,3 +83,76 @@ def test_matched_terms_are_bold_and_corpus_html_is_escaped():
     visible = parse_telegram_html(markup).replace(LRI, "").replace(PDI, "")
     assert "<b>المدير</b>" in visible and "Nvidia & شركائها" in visible
     assert "<b>أرباح</b>" in markup
+
+
+# Text as people paste it: emoji (astral, ZWJ sequences, flags, skin tones), mathematical
+# letters and CJK beyond the BMP, Arabic with tashkeel, markup characters, newlines.
+PIECES = ["🤖", "🔥", "🇸🇦", "👩\u200d💻", "👍🏽", "❤️", "𝐀", "𠀀", "ﷺ", "بِ", "سند", " ", "\n", "<", "&", "R1"]
+ASTRAL_TEXT = st.lists(st.sampled_from(PIECES), min_size=1, max_size=2500).map("".join)
+GRAPHEME = regex.compile(r"\X")
+
+
+def grapheme_boundaries(text: str) -> set[int]:
+    return {0} | {m.end() for m in GRAPHEME.finditer(text)}
+
+
+@st.composite
+def astral_passages(draw):
+    text = draw(ASTRAL_TEXT.filter(lambda t: t.strip()))
+    start = draw(st.integers(0, len(text) - 1))
+    end = draw(st.integers(start + 1, len(text)))
+    source = Source(
+        title=draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=5000).map("".join)),
+        file="a.txt",
+        paragraph=3,
+        paragraph_total=9,
+        publisher=draw(st.none() | ASTRAL_TEXT),
+        url=draw(st.none() | st.just("https://example.org/a") | st.just("ftp://x/y")),
+    )
+    return Passage(text, 1.0, source, Span(start, end), ())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(astral_passages(), min_size=1, max_size=5), ASTRAL_TEXT)
+def test_astral_answers_keep_every_passage_within_4096_units(items, question):
+    answer = Answer(question, tuple(items), offset=0, total=len(items) + 1)
+    markup = answer_html(answer)
+    visible = parse_telegram_html(markup)
+    assert utf16_length(visible) <= 4096
+    assert markup.count("<blockquote") == len(items)  # shortened, never dropped
+    assert 'href="ftp:' not in markup
+
+
+@settings(max_examples=100, deadline=None)
+@given(astral_passages())
+def test_astral_inline_result_fits(passage):
+    assert utf16_length(parse_telegram_html(passage_html(passage).html)) <= 4096
+    assert utf16_length(inline_title(passage)) <= INLINE_TITLE_UNITS
+    assert utf16_length(inline_description(passage)) <= INLINE_DESCRIPTION_UNITS
+
+
+@settings(max_examples=200, deadline=None)
+@given(ASTRAL_TEXT, st.integers(2, 300))
+def test_shortened_text_fits_and_ends_between_graphemes(text, limit):
+    short = fitting.shorten(text, limit)
+    assert utf16_length(short) <= limit
+    body = short.removesuffix(fitting.ELLIPSIS).rstrip()
+    assert text.startswith(body) and len(body) in grapheme_boundaries(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ASTRAL_TEXT, st.integers(5, 500))
+def test_split_loses_nothing_and_cuts_between_graphemes(text, limit):
+    parts = fitting.split(text, limit)
+    assert "".join(parts) == text
+    assert all(utf16_length(part) <= limit for part in parts)
+    cuts = [sum(len(p) for p in parts[: i + 1]) for i in range(len(parts) - 1)]
+    assert set(cuts) <= grapheme_boundaries(text)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(ASTRAL_TEXT, min_size=1, max_size=60))
+def test_list_replies_fit_in_a_few_messages(lines):
+    parts = listing_messages(Listing(tuple(lines)))
+    assert 1 <= len(parts) <= LIST_MESSAGES
+    assert all(0 < utf16_length(part) <= 4096 for part in parts)

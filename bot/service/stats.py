@@ -43,6 +43,15 @@ class BotStats:
             self.unanswered += 1
             self.gaps.append(Gap(question, "unanswered"))
 
+    def record_inline(self, seconds: float) -> None:
+        """Count one inline query and how long it took.
+
+        Inline queries arrive as a person types, so their "no answer" results are half-typed
+        words, not gaps in the sources: only their latency and number are kept.
+        """
+        self.latencies_ms.append(seconds * 1000)
+        self.inline_queries += 1
+
     def record_feedback(self, question: str | None, helpful: bool) -> None:
         """Count a 👍/👎; an unhelpful answer's question becomes a gap."""
         if helpful:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    # Tries to reach the Bot API at start (1, 2, 4… s apart, at most 30 s) before giving up.
+    telegram_connect_attempts: int = Field(5, ge=1, le=20)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     answer_every_group_message: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -77,11 +79,18 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     health_port: int | None = Field(None, ge=1, le=65535)
+    # Unset: INFO for the bots, WARNING for console commands. Secrets are redacted at any level.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
 
     @property
     def snapshot_path(self) -> Path:
         """Where the index snapshot lives."""
         return self.index_file or self.sources_dir / ".sanad-index"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, webhook secret), for redaction from the logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
     @field_validator("admin_ids", "allowed_chat_ids", "answer_every_group_message", mode="before")
     @classmethod

@@ -18,6 +18,8 @@ NO_ANSWER_CONSOLE = (
 EMPTY_QUESTION = "اكتب سؤالك بالعربية وسأبحث لك عن الفقرات التي تجيب عنه."
 QUESTION_TRIMMED = "سؤالك طويل، فاكتفيت بأوله."
 ANSWER_INTRO = "هذا ما وجدته في المصادر:"
+# The passages are the nearest the collection holds, not a confident answer (Answer.weak).
+WEAK_INTRO = "أقرب ما وجدته في المصادر، وقد لا يجيب عن سؤالك تمامًا:"
 MORE_INTRO = "مزيد من الفقرات:"
 NO_MORE = "لا توجد فقرات أخرى لهذا السؤال."
 PARAGRAPH = "الفقرة {n} من {m}"
@@ -26,8 +28,17 @@ AUTHOR = "الكاتب"
 
 CHAT_WELCOME = (
     "مرحبًا! أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
-    "اكتب سؤالك، أو «المزيد» لفقرات أخرى، أو /sources للمصادر، أو /exit للخروج."
+    "اكتب سؤالك، أو «المزيد» لفقرات أخرى، أو /sources للمصادر، أو /help للمساعدة، أو /exit للخروج."
 )
+CHAT_HELP = (
+    "اكتب سؤالك بالعربية، وسأعرض الفقرات التي تجيب عنه مقتبسة حرفيًا مع مصادرها.\n"
+    "«المزيد»: فقرات أخرى للسؤال الأخير.\n"
+    "/sources: المقالات التي أجيب منها.\n"
+    "/help: هذه المساعدة.\n"
+    "/exit أو «خروج»: إنهاء المحادثة."
+)
+HELP_WORDS = frozenset({"/help", "help", "/start", "مساعدة", "؟"})
+EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit", "خروج"})
 CHAT_PROMPT = "سؤالك: "
 CHAT_BYE = "إلى اللقاء!"
 MORE_LEFT = "(فقرات أخرى: {count}. اكتب «المزيد» لعرضها)"
@@ -36,8 +47,10 @@ MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
 SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
 
+NAME = "سند"
+# {name} is the bot's name as the platform shows it emphasised (bold on Telegram).
 START = (
-    "مرحبًا، أنا <b>سند</b> 👋\n"
+    "مرحبًا، أنا {name} 👋\n"
     "أجيب عن أسئلتك بالعربية بفقرات مقتبسة حرفيًا من مقالاتي، ومع كل فقرة مصدرها: "
     "المقال ورقم الفقرة والناشر. لا أؤلف نصًا من عندي.\n\n"
     "مصادري الآن (المقالات: {articles}، الفقرات: {paragraphs})، منها:\n{titles}\n\n"
@@ -56,13 +69,30 @@ ASK_USAGE = "اكتب سؤالك بعد الأمر، مثل: /ask كم بلغت 
 RATE_LIMITED = "أسئلة كثيرة في وقت قصير! انتظر قليلًا ثم أعد المحاولة."
 ERROR = "عذرًا، حدث خطأ غير متوقع. حاول مرة أخرى بعد قليل."
 PAGE_EXPIRED = "لم أعد أجد هذا السؤال. أرسله من جديد من فضلك."
+BUTTON_UNKNOWN = "هذا الزر لم يعد يعمل. أرسل سؤالك من جديد من فضلك."
 NOT_ADMIN = "عذرًا، هذا الأمر للمشرفين فقط."
+PRIVATE_ONLY = "هذا الأمر يعرض أسئلة المستخدمين، فلا أجيب عنه إلا في محادثة خاصة معي."
 CHAT_NOT_ALLOWED = "عذرًا، لا أعمل في هذه المحادثة."
 
 INLINE_HELP_TITLE = "اكتب سؤالك بعد اسم البوت"
 INLINE_HELP_TEXT = "اكتب سؤالًا بالعربية بعد اسم البوت، وسأعرض الفقرات التي تجيب عنه مع مصادرها."
 INLINE_NO_ANSWER_TITLE = "لم أجد إجابة في المصادر"
 INLINE_NO_ANSWER_TEXT = "لم أجد في مصادر سند ما يجيب عن: {question}"
+
+# The command menu: (command, description); admin commands are shown to admins only.
+USER_COMMANDS = (
+    ("start", "ما سند وما الذي يعرفه"),
+    ("help", "طريقة الاستخدام وأمثلة"),
+    ("ask", "اطرح سؤالًا (في المجموعات)"),
+    ("sources", "المقالات التي أجيب منها"),
+)
+ADMIN_COMMANDS = (
+    *USER_COMMANDS,
+    ("reload", "إعادة تحميل المصادر"),
+    ("rollback", "الرجوع إلى الفهرس السابق"),
+    ("stats", "إحصاءات الاستخدام"),
+    ("gaps", "أسئلة بلا إجابة أو غير مفيدة"),
+)
 
 RELOAD_STARTED = "جارٍ إعادة تحميل المصادر…"
 RELOAD_DONE = (
@@ -71,7 +101,6 @@ RELOAD_DONE = (
     "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
 )
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
-RELOAD_BUSY = "إعادة تحميل أخرى جارية، انتظر حتى تنتهي."
 ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"
@@ -93,6 +122,7 @@ STATS = (
     "التقييمات: 👍 {helpful} / 👎 {unhelpful}"
 )
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
+LIST_CUT = "(وسطور أخرى لم تُعرض: {count})"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
 
 
@@ -102,4 +132,6 @@ def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
         return no_answer
     if not answer.passages:
         return NO_MORE
-    return ANSWER_INTRO if answer.offset == 0 else MORE_INTRO
+    if answer.offset:
+        return MORE_INTRO
+    return WEAK_INTRO if answer.weak else ANSWER_INTRO

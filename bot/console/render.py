@@ -9,8 +9,8 @@ punctuation in the source's mouth.
 
 from __future__ import annotations
 
-from bot import messages
 from bot.bidi import display_field, display_quote_pieces, rtl_line
+from bot.service import messages
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 BOLD = "\033[1m"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -12,7 +13,7 @@ import os
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -26,11 +27,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import messages, telegram_admin, telegram_chat, telegram_inline
 from bot.health import start_health_server
-from bot.settings import Settings
-from bot.telegram_state import BotState, Context, UserRateLimit
-from retrieval.library import Library
+from bot.service import messages, paging
+from bot.service.sanad import Sanad
+from bot.service.settings import Settings
+from bot.telegram import admin, handlers, inline
+from bot.telegram.context import BotState, Context
+from bot.telegram.incoming import chat_of
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +41,8 @@ log = logging.getLogger(__name__)
 # a deprecation warning on every flood-control retry.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-USER_COMMANDS = [
-    BotCommand("start", "ما سند وما الذي يعرفه"),
-    BotCommand("help", "طريقة الاستخدام وأمثلة"),
-    BotCommand("ask", "اطرح سؤالًا (في المجموعات)"),
-    BotCommand("sources", "المقالات التي أجيب منها"),
-]
-ADMIN_COMMANDS = [
-    *USER_COMMANDS,
-    BotCommand("reload", "إعادة تحميل المصادر"),
-    BotCommand("rollback", "الرجوع إلى الفهرس السابق"),
-    BotCommand("stats", "إحصاءات الاستخدام"),
-    BotCommand("gaps", "أسئلة بلا إجابة أو غير مفيدة"),
-]
+USER_COMMANDS = [BotCommand(name, text) for name, text in messages.USER_COMMANDS]
+ADMIN_COMMANDS = [BotCommand(name, text) for name, text in messages.ADMIN_COMMANDS]
 
 
 async def register_commands(application: Application) -> None:
@@ -61,7 +53,7 @@ async def register_commands(application: Application) -> None:
     bot = application.bot
     try:
         await bot.set_my_commands(USER_COMMANDS, scope=BotCommandScopeDefault())
-        for admin_id in application.bot_data.settings.admin_ids:
+        for admin_id in application.bot_data.service.settings.admin_ids:
             await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
     except TelegramError as exc:
         log.warning("could not register the command menu: %s", exc)
@@ -69,9 +61,7 @@ async def register_commands(application: Application) -> None:
 
 async def guard_chats(update: Update, context: Context) -> None:
     """Drop updates from chats outside the allow-list (an empty list allows every chat)."""
-    allowed = context.bot_data.settings.allowed_chat_ids
-    chat = update.effective_chat
-    if allowed and chat is not None and chat.id not in allowed:
+    if not context.bot_data.service.policy.chat_allowed(chat_of(update.effective_chat)):
         raise ApplicationHandlerStop
 
 
@@ -99,8 +89,9 @@ def _rate_limiter(settings: Settings) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
 
 
-def build_application(settings: Settings, library: Library, **builder_options: Any) -> Application:
-    """The whole bot: handlers, typed state, rate limiter, command menu."""
+def build_application(service: Sanad, **builder_options: Any) -> Application:
+    """The whole bot over ``service``: handlers, typed state, rate limiter, command menu."""
+    settings = service.settings
     if settings.telegram_token is None:
         raise ValueError("a Telegram token is required")
     builder = (
@@ -118,37 +109,34 @@ def build_application(settings: Settings, library: Library, **builder_options: A
         builder = getattr(builder, name)(value)
     application = builder.build()
     state: BotState = application.bot_data
-    state.settings = settings
-    state.library = library
-    state.rate_limit = UserRateLimit(settings.user_questions_per_minute)
+    state.service = service
 
     application.add_handler(TypeHandler(Update, guard_chats), group=-1)
     application.add_handlers(
         [
-            CommandHandler(["start", "help"], telegram_chat.on_start),
-            CommandHandler("ask", telegram_chat.on_ask_command),
-            CommandHandler("sources", telegram_admin.on_sources),
-            CommandHandler("reload", telegram_admin.on_reload),
-            CommandHandler("rollback", telegram_admin.on_rollback),
-            CommandHandler("stats", telegram_admin.on_stats),
-            CommandHandler("gaps", telegram_admin.on_gaps),
+            CommandHandler(["start", "help"], handlers.on_start),
+            CommandHandler("ask", handlers.on_ask_command),
+            CommandHandler("sources", admin.on_sources),
+            CommandHandler("reload", admin.on_reload),
+            CommandHandler("rollback", admin.on_rollback),
+            CommandHandler("stats", admin.on_stats),
+            CommandHandler("gaps", admin.on_gaps),
             MessageHandler(
                 filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND,
-                telegram_chat.on_text,
+                handlers.on_text,
             ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE,
-                telegram_admin.on_document,
+                admin.on_document,
             ),
             MessageHandler(
                 filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.Document.ALL,
-                telegram_chat.on_not_text,
+                handlers.on_not_text,
             ),
-            CallbackQueryHandler(telegram_chat.on_more, pattern=f"^{telegram_chat.MORE_PREFIX}"),
-            CallbackQueryHandler(
-                telegram_chat.on_feedback, pattern=f"^{telegram_chat.FEEDBACK_PREFIX}[01]$"
-            ),
-            InlineQueryHandler(telegram_inline.on_inline_query),
+            CallbackQueryHandler(handlers.on_more, pattern=f"^{paging.MORE_PREFIX}"),
+            CallbackQueryHandler(handlers.on_feedback, pattern=f"^{paging.FEEDBACK_PREFIX}[01]$"),
+            CallbackQueryHandler(handlers.on_unknown_button),
+            InlineQueryHandler(inline.on_inline_query),
         ]
     )
     application.add_error_handler(on_error)
@@ -158,9 +146,9 @@ def build_application(settings: Settings, library: Library, **builder_options: A
 async def _post_init(application: Application) -> None:
     await register_commands(application)
     state: BotState = application.bot_data
-    port = state.settings.health_port
+    port = state.service.settings.health_port
     if port is not None:
-        application.bot_data.health = start_health_server(state.library, "0.0.0.0", port)
+        application.bot_data.health = start_health_server(state.service.library, "0.0.0.0", port)
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -182,14 +170,59 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run_telegram(settings: Settings, library: Library) -> int:
-    """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set."""
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    application = build_application(settings, library)
+class TelegramStartError(Exception):
+    """The bot could not start; the message is one line for the operator, without secrets."""
+
+
+async def connect(application: Application, attempts: int, first_delay: float = 1.0) -> None:
+    """Initialise the application (``getMe``), retrying an unreachable Bot API with backoff.
+
+    Raises:
+        TelegramStartError: the token was rejected (no retry: it will not change), or the Bot
+            API stayed unreachable for ``attempts`` tries.
+    """
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            # Its text holds the token itself, so it is not repeated.
+            raise TelegramStartError(
+                "Telegram rejected the bot token (SANAD_TELEGRAM_TOKEN); check it with @BotFather"
+            ) from None
+        except NetworkError as exc:
+            if attempt == attempts:
+                raise TelegramStartError(
+                    f"cannot reach the Bot API after {attempts} attempts: {exc}"
+                ) from None
+            log.warning(
+                "Bot API unreachable (attempt %d of %d: %s); retrying in %.0f s",
+                attempt,
+                attempts,
+                exc,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def run_telegram(service: Sanad) -> int:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when ``webhook_url`` is set.
+
+    Raises:
+        TelegramStartError: the bot could not start (see :func:`connect`).
+    """
+    settings = service.settings
+    application = build_application(service)
+    # The same loop connects and then runs the application (run_* reuse the current loop).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(connect(application, settings.telegram_connect_attempts))
+    except BaseException:
+        loop.close()
+        raise
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:

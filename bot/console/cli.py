@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
@@ -10,25 +11,31 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import messages
-from bot.catalogue import render_sources
-from bot.progress import TerminalProgress
-from bot.settings import ConfigError, Settings, load_settings
-from bot.terminal import render_answer
+from bot.console.progress import TerminalProgress
+from bot.console.render import render_answer
+from bot.logs import configure_logging
+from bot.service import messages
+from bot.service.errors import SanadError
+from bot.service.policy import CONSOLE, OPERATOR
+from bot.service.sanad import Sanad
+from bot.service.settings import ConfigError, Settings, load_settings
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
-from retrieval.search import SearchEngine
+from retrieval.search import Ranking, SearchEngine
 
 
 class CliError(Exception):
     """A problem reported to the operator as one line, exit status 2."""
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, log_level: str = "WARNING") -> Settings:
+    """The configuration, with logging set up from it (``log_level`` unless configured)."""
     overrides = {}
     if getattr(args, "sources", None):
         overrides["sources_dir"] = args.sources
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    configure_logging(settings, log_level)
+    return settings
 
 
 def _library(settings: Settings) -> Library:
@@ -38,26 +45,28 @@ def _library(settings: Settings) -> Library:
         raise CliError(str(exc)) from exc
 
 
+def _service(settings: Settings) -> Sanad:
+    return Sanad(settings, _library(settings))
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Print the answer to one question."""
-    settings = _settings(args)
-    engine = _library(settings).engine
-    question = " ".join(args.question).strip()
-    if not question:
-        print(messages.EMPTY_QUESTION)
+    service = _service(_settings(args))
+    try:
+        page = asyncio.run(service.ask(" ".join(args.question), OPERATOR, CONSOLE, limit=args.top))
+    except SanadError as exc:
+        print(exc.text)
         return 1
-    answer = engine.answer(question, limit=args.top or settings.answer_passages)
-    print(render_answer(answer, ansi=sys.stdout.isatty()))
-    return 0 if answer.found else 1
+    print(render_answer(page.answer, ansi=sys.stdout.isatty()))
+    return 0 if page.answer.found else 1
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Interactive console chat on the configured sources."""
-    settings = _settings(args)
-    return run_chat(_library(settings), settings)
+    return run_chat(_service(_settings(args)))
 
 
-def run_chat(library: Library, settings: Settings) -> int:
+def run_chat(service: Sanad) -> int:
     """Read questions until EOF; «المزيد» pages through the last answer."""
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
@@ -65,64 +74,74 @@ def run_chat(library: Library, settings: Settings) -> int:
     print(messages.CHAT_WELCOME)
     last_question: str | None = None
     offset = 0
-    while True:
-        try:
-            line = input(messages.CHAT_PROMPT).strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            print(messages.CHAT_BYE)
-            return 0
-        if not line:
-            continue
-        if line in {"/exit", "/quit", "خروج"}:
-            print(messages.CHAT_BYE)
-            return 0
-        if line == "/sources":
-            print(render_sources(library.engine))
-            continue
-        engine = library.engine
-        if line in messages.MORE_WORDS:
-            if last_question is None:
-                print(messages.EMPTY_QUESTION)
+    with asyncio.Runner() as runner:
+        while True:
+            try:
+                line = input(messages.CHAT_PROMPT).strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                print(messages.CHAT_BYE)
+                return 0
+            if not line:
                 continue
-            offset += settings.answer_passages
-            answer = engine.answer(last_question, limit=settings.answer_passages, offset=offset)
-        else:
-            last_question, offset = line, 0
-            answer = engine.answer(line, limit=settings.answer_passages)
-        print(render_answer(answer, ansi=ansi))
-        print()
+            if line.lower() in messages.EXIT_WORDS:
+                print(messages.CHAT_BYE)
+                return 0
+            if line.lower() in messages.HELP_WORDS:
+                print(messages.CHAT_HELP)
+                continue
+            if line == "/sources":
+                print("\n".join(service.sources().lines))
+                continue
+            if line in messages.MORE_WORDS:
+                if last_question is None:
+                    print(messages.EMPTY_QUESTION)
+                    continue
+                offset += service.settings.answer_passages
+            else:
+                last_question, offset = line, 0
+            try:
+                page = runner.run(service.ask(last_question, OPERATOR, CONSOLE, offset=offset))
+            except SanadError as exc:
+                print(exc.text)
+                continue
+            print(render_answer(page.answer, ansi=ansi))
+            print()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """The machine contract: one JSON object per query (stdin lines when no QUERY given)."""
+    """The machine contract: one JSON object per query, each argument a query (stdin lines
+    when no QUERY is given)."""
     settings = _settings(args)
     engine = _library(settings).engine
-    queries: Sequence[str] = [" ".join(args.query)] if args.query else sys.stdin
+    queries: Sequence[str] = args.query or sys.stdin
     for raw in queries:
         query = raw.rstrip("\n")
         if not args.query and not query.strip():
             continue
-        hits = engine.search(query, limit=args.top)
         if args.json:
-            print(json.dumps(_search_result(query, hits), ensure_ascii=False), flush=True)
+            ranking = engine.rank(query, limit=args.top)
+            print(json.dumps(_search_result(query, ranking), ensure_ascii=False), flush=True)
         else:
             print(render_answer(engine.answer(query, limit=args.top), ansi=sys.stdout.isatty()))
     return 0
 
 
-def _search_result(query: str, hits: list) -> dict:
+def _search_result(query: str, ranking: Ranking) -> dict:
+    """One query's object of the JSON contract (README, "Using it")."""
     return {
         "query": query,
+        "decision": ranking.confidence.value,
         "hits": [
             {
                 "source": hit.paragraph.article.file,
                 "paragraph": hit.paragraph.number,
+                "part": hit.paragraph.part,
                 "title": hit.paragraph.article.title,
                 "text": hit.paragraph.text,
                 "score": round(hit.score, 6),
             }
-            for hit in hits
+            for hit in ranking.hits
         ],
     }
 
@@ -134,8 +153,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CliError(f"question file not found: {path}")
     try:
         questions, corpus = load_questions(path)
-    except (ValueError, KeyError) as exc:
-        raise CliError(f"cannot read {path} as seeds-dev JSONL or SQuAD JSON: {exc}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
+        # other shape fails inside it as one of these.
+        raise CliError(
+            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON ({type(exc).__name__}: {exc})"
+        ) from exc
+    if not questions:
+        raise CliError(f"no questions in {path}")
     engine = SearchEngine.build(corpus) if corpus else _library(_settings(args)).engine
     report = evaluate(engine, questions)
     print(json.dumps({"file": path.name, **report.as_dict()}, ensure_ascii=False))
@@ -147,7 +172,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     """List what is loaded and what was skipped."""
-    print(render_sources(_library(_settings(args)).engine))
+    print("\n".join(_service(_settings(args)).sources().lines))
     return 0
 
 
@@ -171,14 +196,16 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_telegram(args: argparse.Namespace) -> int:
     """Run the Telegram bot (needs a token)."""
-    settings = _settings(args)
+    settings = _settings(args, "INFO")
     if settings.telegram_token is None:
-        raise CliError(
-            "no Telegram token: set SANAD_TELEGRAM_TOKEN or telegram_token in config.toml"
-        )
-    from bot.telegram_app import run_telegram
+        raise CliError("no Telegram token: set SANAD_TELEGRAM_TOKEN in the environment")
+    from bot.telegram.app import TelegramStartError, run_telegram
 
-    return run_telegram(settings, _library(settings))
+    service = _service(settings)
+    try:
+        return run_telegram(service)
+    except TelegramStartError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -186,8 +213,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.telegram_token is None:
         print("No Telegram token configured (SANAD_TELEGRAM_TOKEN): starting the console chat.")
-        return run_chat(_library(settings), settings)
+        return run_chat(_service(settings))
     return cmd_telegram(args)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,11 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = add("ask", cmd_ask, "answer one question")
     ask.add_argument("question", nargs="+")
-    ask.add_argument("--top", type=int, default=None, help="passages to show")
+    ask.add_argument("--top", type=positive_int, default=None, help="passages to show")
     add("chat", cmd_chat, "interactive console chat")
     search = add("search", cmd_search, "ranked passages (JSON lines with --json)")
     search.add_argument("query", nargs="*")
-    search.add_argument("--top", type=int, default=10)
+    search.add_argument("--top", type=positive_int, default=10)
     search.add_argument("--json", action="store_true")
     evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
     evaluate_cmd.add_argument("file")
@@ -229,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: the operator knows; a traceback tells them nothing
+        print(file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,63 @@
+"""Refusals and failures a person sees, each carrying the Arabic sentence to show them.
+
+Every adapter catches :class:`SanadError` and sends ``text`` as it is (freqtrade's
+``RPCException`` does this for Telegram and Discord alike), so no platform chooses wording.
+"""
+
+from __future__ import annotations
+
+from bot.service import messages
+
+
+class SanadError(Exception):
+    """A request the service refused or could not serve; ``text`` is the reply to send."""
+
+    default = messages.ERROR
+
+    def __init__(self, text: str | None = None) -> None:
+        self.text = text if text is not None else self.default
+        super().__init__(self.text)
+
+
+class EmptyQuestion(SanadError):
+    """The question has no letter or digit to search for."""
+
+    default = messages.EMPTY_QUESTION
+
+
+class RateLimited(SanadError):
+    """The sender asked more questions in a minute than the configured limit allows."""
+
+    default = messages.RATE_LIMITED
+
+
+class PageExpired(SanadError):
+    """A paging token or its question cannot be read (a crafted client or a deleted message)."""
+
+    default = messages.PAGE_EXPIRED
+
+
+class AlreadyVoted(SanadError):
+    """This answer was rated before: one vote per answer."""
+
+    default = messages.FEEDBACK_ALREADY
+
+
+class NotAdmin(SanadError):
+    """An admin command from someone who is not an admin."""
+
+    default = messages.NOT_ADMIN
+
+
+class PrivateOnly(SanadError):
+    """A reply that shows users' questions, asked for outside a private chat."""
+
+    default = messages.PRIVATE_ONLY
+
+
+class UploadRejected(SanadError):
+    """An uploaded article was refused (name, size, encoding or content)."""
+
+
+class ReloadFailed(SanadError):
+    """A reload could not build a new index; the previous one keeps serving."""

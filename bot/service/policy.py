@@ -1,0 +1,123 @@
+"""Who may do what, where: the decisions every platform asks the service to make.
+
+Adapters describe the request (:class:`Sender`, :class:`Chat`); the policy answers from the
+configuration. Admins and chat lists are per platform, since a Telegram id and a Discord id
+are different numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+
+from bot.service.settings import Settings
+
+# Senders remembered by the rate limit at once (about 200 bytes each). Past it the least
+# recently active lose their bucket: a burst from more senders than this within one minute
+# lets the oldest of them ask again early, which costs a little, while memory stays bounded.
+RATE_LIMIT_SENDERS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sent a request.
+
+    ``key`` identifies the real sender for the rate limit (chosen by the adapter); ``user_id`` is
+    the person's id on the platform, for the admin check (None when nobody can be named);
+    ``operator`` is the person at the console, who runs the process.
+    """
+
+    platform: str
+    key: str
+    user_id: int | None = None
+    operator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """Where a request came from: a private chat with one person, or a shared one."""
+
+    platform: str
+    id: int
+    private: bool
+
+
+OPERATOR = Sender("console", "console", operator=True)
+CONSOLE = Chat("console", 0, private=True)
+
+
+class RateLimit:
+    """A token bucket per sender key: ``per_minute`` questions, refilled evenly over a minute.
+
+    A bucket untouched for a minute is full again, so it is forgotten then (a TTL cache), and at
+    most ``max_senders`` buckets are kept: memory is bounded however many people write.
+    """
+
+    def __init__(
+        self,
+        per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+        max_senders: int = RATE_LIMIT_SENDERS,
+    ) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._buckets: TTLCache[str, tuple[float, float]] = TTLCache(
+            maxsize=max_senders, ttl=60.0, timer=clock
+        )
+
+    def __len__(self) -> int:
+        """Senders currently remembered."""
+        self._buckets.expire()
+        return len(self._buckets)
+
+    def allow(self, key: str) -> bool:
+        """Take one question from ``key``'s bucket; False when it is empty."""
+        now = self._clock()
+        tokens, then = self._buckets.get(key, (float(self.per_minute), now))
+        tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+        allowed = tokens >= 1
+        self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+        return allowed
+
+
+class Policy:
+    """Admins, allowed chats, chats answered in full, and the per-sender rate limit."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.admins = {"telegram": frozenset(settings.admin_ids)}
+        self.allowed_chats = {"telegram": frozenset(settings.allowed_chat_ids)}
+        self.every_message_chats = {"telegram": frozenset(settings.answer_every_group_message)}
+        self.rate_limit = RateLimit(settings.user_questions_per_minute, clock)
+
+    def is_admin(self, sender: Sender) -> bool:
+        """Whether ``sender`` may reload, roll back, upload and read usage."""
+        if sender.operator:
+            return True
+        return sender.user_id is not None and sender.user_id in self.admins.get(
+            sender.platform, frozenset()
+        )
+
+    def chat_allowed(self, chat: Chat | None) -> bool:
+        """Whether the bot works in ``chat`` (an empty list allows every chat)."""
+        if chat is None:
+            return True
+        allowed = self.allowed_chats.get(chat.platform, frozenset())
+        return not allowed or chat.id in allowed
+
+    def answers_every_message(self, chat: Chat) -> bool:
+        """Whether every message in ``chat`` is a question (private chats and listed groups)."""
+        return chat.private or chat.id in self.every_message_chats.get(chat.platform, frozenset())
+
+    def may_show_questions(self, chat: Chat) -> bool:
+        """Whether a reply that lists users' questions may be posted in ``chat``.
+
+        Only a private chat: in a group every member would read what others asked the bot.
+        """
+        return chat.private
+
+    def may_ask(self, sender: Sender) -> bool:
+        """Count a question from ``sender``; False when it is over the rate limit."""
+        return sender.operator or self.rate_limit.allow(sender.key)

@@ -1,0 +1,368 @@
+"""Sanad, the chat service: the one object every platform adapter calls.
+
+An adapter turns an update into a question, a :class:`Sender` and a :class:`Chat`, calls a method
+here, and renders what comes back (an :class:`AnswerPage`, a :class:`Listing`, a sentence) in its
+platform's markup. Refusals raise :class:`SanadError` subclasses whose ``text`` is the reply.
+Nothing here knows a chat platform: paging, feedback, rate limits, admin checks, reloads,
+uploads, statistics and gaps behave the same on all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+
+from bot.service import messages, paging, uploads
+from bot.service.errors import (
+    AlreadyVoted,
+    EmptyQuestion,
+    NotAdmin,
+    PageExpired,
+    PrivateOnly,
+    RateLimited,
+    ReloadFailed,
+)
+from bot.service.policy import Chat, Policy, Sender
+from bot.service.reloads import Coalescer
+from bot.service.settings import Settings
+from bot.service.stats import BotStats
+from retrieval.answer import Answer
+from retrieval.library import Library, ReloadError, ReloadReport
+from retrieval.search import SearchEngine
+
+log = logging.getLogger(__name__)
+
+# Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
+# handing it to a worker thread and back costs the event loop.
+INLINE_MAX_PARAGRAPHS = 100_000
+# Answers whose vote is remembered, and for how long: a week covers nearly every press of a
+# rating button; past it the oldest answers could be rated again, which costs one extra vote.
+VOTE_MEMORY = 20_000
+VOTE_SECONDS = 7 * 24 * 3600
+GAPS_SHOWN = 20
+GAP_QUESTION_CHARS = 200
+WELCOME_TITLES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPage:
+    """One page of an answer; ``trimmed`` when the question was cut to the configured length."""
+
+    answer: Answer
+    trimmed: bool = False
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts, or None on the last page (paging stops at
+        :data:`paging.MAX_OFFSET`)."""
+        answer = self.answer
+        following = answer.offset + len(answer.passages)
+        return following if answer.has_more and following <= paging.MAX_OFFSET else None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A list reply as lines (a header first); a renderer packs them into messages."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """What /start says: the collection's size, a few titles, example questions."""
+
+    articles: int
+    paragraphs: int
+    titles: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+class Votes:
+    """Answers already rated: one vote per answer, remembered for a bounded time and number."""
+
+    def __init__(
+        self,
+        max_answers: int = VOTE_MEMORY,
+        seconds: float = VOTE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seen: TTLCache[str, bool] = TTLCache(maxsize=max_answers, ttl=seconds, timer=clock)
+
+    def __len__(self) -> int:
+        """Answers currently remembered."""
+        self._seen.expire()
+        return len(self._seen)
+
+    def add(self, answer_id: str) -> bool:
+        """Record a vote on ``answer_id``; False when it already had one."""
+        if answer_id in self._seen:
+            return False
+        self._seen[answer_id] = True
+        return True
+
+
+class Sanad:
+    """The chat service over one :class:`Library`, configured by :class:`Settings`."""
+
+    def __init__(
+        self, settings: Settings, library: Library, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.settings = settings
+        self.library = library
+        self.stats = BotStats()
+        self.policy = Policy(settings, clock)
+        # Answers already rated here: one vote per answer and replica.
+        self._votes = Votes(clock=clock)
+        self._reloads: Coalescer[ReloadReport] = Coalescer(
+            lambda: asyncio.to_thread(self.library.reload)
+        )
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The serving engine (take it once per request)."""
+        return self.library.engine
+
+    # ----- questions --------------------------------------------------------------------------
+
+    def read_question(self, text: str) -> tuple[str, bool]:
+        """The question to search and whether it was cut to ``max_question_chars``.
+
+        Raises:
+            EmptyQuestion: nothing to search for (no letter or digit).
+        """
+        question = text.strip()
+        if not any(ch.isalnum() for ch in question):
+            raise EmptyQuestion()
+        limit = self.settings.max_question_chars
+        return question[:limit], len(question) > limit
+
+    async def ask(
+        self,
+        question: str,
+        sender: Sender,
+        chat: Chat | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        inline: bool = False,
+    ) -> AnswerPage:
+        """Answer one page of ``question`` (``limit`` passages from ``offset``).
+
+        A first page counts against the sender's rate limit and in the statistics (inline
+        queries only by latency and number, see :meth:`BotStats.record_inline`).
+
+        Raises:
+            EmptyQuestion: nothing to search for.
+            RateLimited: the sender asked too often this minute.
+        """
+        text, trimmed = self.read_question(question)
+        if offset == 0 and not self.policy.may_ask(sender):
+            raise RateLimited()
+        started = time.perf_counter()
+        answer = await self._answer(text, limit or self.settings.answer_passages, offset)
+        if offset == 0:
+            seconds = time.perf_counter() - started
+            if inline:
+                self.stats.record_inline(seconds)
+            else:
+                self.stats.record_answer(text, answer.found, seconds)
+        return AnswerPage(answer, trimmed)
+
+    async def more(
+        self,
+        question: str,
+        token: str,
+        sender: Sender,
+        chat: Chat | None = None,
+        *,
+        limit: int | None = None,
+    ) -> AnswerPage:
+        """The page a "more" token names, for the question the answer replied to.
+
+        Raises:
+            PageExpired: the token is not a "more" token, or the question is gone.
+        """
+        offset = paging.parse_more(token)
+        if offset is None or not question.strip():
+            raise PageExpired()
+        return await self.ask(question, sender, chat, offset=offset, limit=limit)
+
+    async def _answer(self, question: str, limit: int, offset: int) -> Answer:
+        """Search on the loop for small collections; for large ones in a worker thread, so the
+        loop keeps serving (and can show "typing…") meanwhile."""
+        engine = self.engine
+        if len(engine.store) <= INLINE_MAX_PARAGRAPHS:
+            return engine.answer(question, limit, offset)
+        return await asyncio.to_thread(engine.answer, question, limit, offset)
+
+    def feedback(self, answer_id: str, question: str | None, helpful: bool) -> str:
+        """Count a 👍/👎 once per answer; an unhelpful answer's question becomes a gap.
+
+        ``answer_id`` names the answer message on its platform (chat and message ids).
+
+        Raises:
+            AlreadyVoted: this answer was rated before.
+        """
+        if not self._votes.add(answer_id):
+            raise AlreadyVoted()
+        self.stats.record_feedback(question, helpful=helpful)
+        return messages.FEEDBACK_THANKS
+
+    # ----- what the bot knows ---------------------------------------------------------------
+
+    def welcome(self) -> Welcome:
+        """The /start summary."""
+        corpus = self.engine.corpus
+        return Welcome(
+            articles=len(corpus.articles),
+            paragraphs=len(corpus.paragraphs),
+            titles=tuple(a.title for a in corpus.articles[:WELCOME_TITLES]),
+            examples=tuple(self.settings.example_questions),
+        )
+
+    def sources(self) -> Listing:
+        """Loaded articles with paragraph counts, and skipped files with their reasons."""
+        engine = self.engine
+        corpus = engine.corpus
+        lines = [
+            messages.SOURCES_HEADER.format(
+                articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
+            )
+        ]
+        counts = engine.store.paragraph_counts()
+        for article, count in zip(corpus.articles, counts, strict=True):
+            publisher = f" — {article.source}" if article.source else ""
+            lines.append(f"- {article.file}: {article.title}{publisher} ({count})")
+        if corpus.skipped:
+            lines.append(messages.SOURCES_SKIPPED)
+            lines.extend(f"- {s.file}: {s.reason}" for s in corpus.skipped)
+        return Listing(tuple(lines))
+
+    # ----- admin ------------------------------------------------------------------------------
+
+    def require_admin(self, sender: Sender, action: str) -> None:
+        """Log an admin action with the sender, or refuse it.
+
+        Raises:
+            NotAdmin: ``sender`` is not an admin.
+        """
+        if not self.policy.is_admin(sender):
+            log.info("refused %s from %s", action, sender.key)
+            raise NotAdmin()
+        log.info("admin %s: %s", sender.key, action)
+
+    async def reload(self, sender: Sender) -> str | None:
+        """Rebuild off the event loop (questions keep being answered); say what changed.
+
+        Requests that arrive during a reload share one more reload after it (an album of
+        files: each stored file asks for one). The request that started a reload gets its
+        report; the others get None, since that report already lists their files.
+
+        Raises:
+            NotAdmin: ``sender`` is not an admin.
+            ReloadFailed: the sources could not be indexed (the previous index keeps serving);
+                raised to the request that started the reload.
+        """
+        self.require_admin(sender, "reload")
+        run, started = self._reloads.submit()
+        try:
+            report = await asyncio.shield(run)
+        except ReloadError as exc:
+            if not started:
+                return None
+            log.warning("reload failed, previous index still serving: %s", exc)
+            raise ReloadFailed(messages.RELOAD_FAILED.format(reason=exc)) from exc
+        return reload_text(report) if started else None
+
+    def rollback(self, sender: Sender) -> str:
+        """Serve the index from before the latest reload again."""
+        self.require_admin(sender, "rollback")
+        engine = self.library.rollback()
+        if engine is None:
+            return messages.ROLLBACK_NONE
+        corpus = engine.corpus
+        return messages.ROLLBACK_DONE.format(
+            articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
+        )
+
+    def check_upload(self, sender: Sender, name: str, size: int | None) -> None:
+        """What can be refused before downloading an upload: who, the file name, the size.
+
+        Raises:
+            NotAdmin, UploadRejected
+        """
+        self.require_admin(sender, f"upload {name[:80]}")
+        uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
+
+    def add_article(self, sender: Sender, name: str, data: bytes) -> str:
+        """Validate an uploaded article and store it atomically (then call :meth:`reload`).
+
+        Raises:
+            NotAdmin, UploadRejected: nothing was written.
+        """
+        self.require_admin(sender, f"store {name[:80]}")
+        uploads.check_article(name, data, self.settings.upload_max_bytes)
+        uploads.write_atomically(self.settings.sources_dir / name, data)
+        log.info("admin %s stored %s (%d bytes)", sender.key, name, len(data))
+        return messages.UPLOAD_SAVED.format(name=name)
+
+    def stats_text(self, sender: Sender) -> str:
+        """Traffic, no-answer rate, latency, index size, feedback."""
+        self.require_admin(sender, "stats")
+        stats = self.stats
+        corpus = self.engine.corpus
+        asked = stats.answered + stats.unanswered
+        return messages.STATS.format(
+            uptime=stats.uptime,
+            answered=asked,
+            unanswered=stats.unanswered,
+            no_answer_rate=stats.unanswered / asked if asked else 0.0,
+            inline=stats.inline_queries,
+            p50=stats.percentile(0.5),
+            p95=stats.percentile(0.95),
+            articles=len(corpus.articles),
+            paragraphs=len(corpus.paragraphs),
+            helpful=stats.helpful,
+            unhelpful=stats.unhelpful,
+        )
+
+    def gaps(self, sender: Sender, chat: Chat) -> Listing:
+        """Recent questions left unanswered or marked unhelpful.
+
+        Raises:
+            NotAdmin: ``sender`` is not an admin.
+            PrivateOnly: ``chat`` is not private (the list shows other people's questions).
+        """
+        self.require_admin(sender, "gaps")
+        if not self.policy.may_show_questions(chat):
+            raise PrivateOnly()
+        gaps = list(self.stats.gaps)[-GAPS_SHOWN:]
+        if not gaps:
+            return Listing((messages.GAPS_NONE,))
+        lines = [messages.GAPS_HEADER]
+        lines += [
+            f"• {'❓' if g.reason == 'unanswered' else '👎'} {g.question[:GAP_QUESTION_CHARS]}"
+            for g in gaps
+        ]
+        return Listing(tuple(lines))
+
+
+def _names(names: list[str]) -> str:
+    return "، ".join(names) if names else messages.NONE
+
+
+def reload_text(report: ReloadReport) -> str:
+    """What a reload changed, in Arabic."""
+    return messages.RELOAD_DONE.format(
+        seconds=report.seconds,
+        articles=report.articles,
+        paragraphs=report.paragraphs,
+        added=_names(report.added),
+        removed=_names(report.removed),
+        changed=_names(report.changed),
+    )

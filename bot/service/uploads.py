@@ -1,0 +1,47 @@
+"""Adding an article by upload: the checks it must pass and the atomic write.
+
+An uploaded article is read by the same parser as the sources directory, so a file that would
+be skipped at the next reload is refused now, with the reason, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from bot.service import messages
+from bot.service.errors import UploadRejected
+from retrieval.corpus import ArticleError, read_article
+
+# No path separators, no hidden files, one of the suffixes the corpus reads.
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,80}\.(txt|md)")
+
+
+def check_name_and_size(name: str, size: int | None, max_bytes: int) -> None:
+    """Refuse before downloading: an unsafe name, or a declared size over ``max_bytes``."""
+    if not SAFE_FILE_NAME.fullmatch(name):
+        raise UploadRejected(messages.UPLOAD_BAD_NAME)
+    if (size or 0) > max_bytes:
+        raise UploadRejected(messages.UPLOAD_TOO_BIG.format(limit=max_bytes))
+
+
+def check_article(name: str, data: bytes, max_bytes: int) -> None:
+    """Refuse content that is too big, not UTF-8, or not readable as an article."""
+    check_name_and_size(name, len(data), max_bytes)
+    try:
+        read_article(name, data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UploadRejected(messages.UPLOAD_NOT_UTF8) from exc
+    except ArticleError as exc:
+        raise UploadRejected(messages.UPLOAD_INVALID.format(reason=exc)) from exc
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write via a hidden temp file and rename, so a half-written article is never loaded."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)

@@ -1,0 +1,20 @@
+"""What the Telegram application keeps between updates, typed for handlers (``context.bot_data``).
+
+Only the chat service: nothing Telegram-specific is needed to page an answer or read feedback
+(callback data and the replied-to message carry that), so any replica serves any button press.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.service.sanad import Sanad
+
+
+class BotState:
+    """The services of one running bot; ``build_application`` fills it before it starts."""
+
+    service: Sanad
+
+
+Context = CallbackContext[ExtBot[None], dict, dict, BotState]

@@ -1,0 +1,302 @@
+"""The chat service on its own, with no platform: what every adapter relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, write_articles
+
+from bot.service import messages, paging
+from bot.service.errors import (
+    AlreadyVoted,
+    EmptyQuestion,
+    NotAdmin,
+    PageExpired,
+    PrivateOnly,
+    RateLimited,
+    ReloadFailed,
+    UploadRejected,
+)
+from bot.service.policy import CONSOLE, OPERATOR, Chat, RateLimit, Sender
+from bot.service.sanad import Sanad, Votes
+from bot.service.settings import Settings
+from retrieval.library import Library
+
+ADMIN = Sender("telegram", "telegram:999", 999)
+USER = Sender("telegram", "telegram:111", 111)
+PRIVATE = Chat("telegram", 111, private=True)
+ADMIN_CHAT = Chat("telegram", 999, private=True)
+QUESTION = "بكم انخفض مؤشر ناسداك؟"
+BROAD = "تأثير ديب سيك على أسهم إنفيديا"
+WHEAT = "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_service(sources: Path, clock=None, **extra) -> Sanad:
+    settings = Settings(sources_dir=sources, admin_ids=[999], **extra)
+    return Sanad(settings, Library.open(sources), **({"clock": clock} if clock else {}))
+
+
+@pytest.fixture(scope="module")
+def seeds_service() -> Sanad:
+    return make_service(SEEDS)
+
+
+async def test_ask_returns_a_page_with_the_next_offset(seeds_service):
+    page = await seeds_service.ask(BROAD, USER, PRIVATE)
+    assert len(page.answer.passages) == 3 and page.next_offset == 3
+    second = await seeds_service.more(BROAD, paging.more_token(3), USER, PRIVATE)
+    assert second.answer.offset == 3
+    assert {p.text for p in second.answer.passages}.isdisjoint(
+        p.text for p in page.answer.passages
+    )
+
+
+async def test_question_without_letters_is_refused_with_its_sentence(seeds_service):
+    with pytest.raises(EmptyQuestion) as refused:
+        await seeds_service.ask("؟؟!!...", USER, PRIVATE)
+    assert refused.value.text == messages.EMPTY_QUESTION
+
+
+async def test_long_question_is_cut_and_flagged(seeds_service):
+    page = await seeds_service.ask("ناسداك " * 200, USER, PRIVATE)
+    assert page.trimmed and len(page.answer.question) == seeds_service.settings.max_question_chars
+
+
+async def test_rate_limit_is_per_sender_key_and_refills(tmp_path):
+    clock = Clock()
+    service = make_service(SEEDS, clock, user_questions_per_minute=2)
+    other = Sender("telegram", "telegram:222", 222)
+    await service.ask(QUESTION, USER, PRIVATE)
+    await service.ask(QUESTION, USER, PRIVATE)
+    with pytest.raises(RateLimited) as limited:
+        await service.ask(QUESTION, USER, PRIVATE)
+    assert "انتظر" in limited.value.text
+    await service.ask(QUESTION, other, PRIVATE)  # another sender has a bucket of its own
+    await service.more(BROAD, paging.more_token(3), USER, PRIVATE)  # paging is not counted
+    clock.now += 61
+    await service.ask(QUESTION, USER, PRIVATE)
+
+
+async def test_console_operator_is_never_rate_limited(tmp_path):
+    service = make_service(SEEDS, user_questions_per_minute=1)
+    for _ in range(3):
+        await service.ask(QUESTION, OPERATOR, CONSOLE)
+
+
+async def test_inline_questions_share_the_rate_limit_and_count_latency(tmp_path):
+    service = make_service(SEEDS, user_questions_per_minute=1)
+    await service.ask(QUESTION, USER, None, limit=10, inline=True)
+    assert service.stats.inline_queries == 1 and len(service.stats.latencies_ms) == 1
+    with pytest.raises(RateLimited):
+        await service.ask(QUESTION, USER, PRIVATE)
+
+
+async def test_unanswered_and_unhelpful_questions_become_gaps_for_admins(tmp_path):
+    service = make_service(SEEDS)
+    await service.ask("كيف أطبخ المقلوبة باللحم؟", USER, PRIVATE)
+    service.feedback("telegram:111:5", QUESTION, helpful=False)
+    gaps = service.gaps(ADMIN, ADMIN_CHAT).lines
+    assert gaps[0] == messages.GAPS_HEADER
+    assert "كيف أطبخ المقلوبة باللحم؟" in gaps[1] and "❓" in gaps[1]
+    assert QUESTION in gaps[2] and "👎" in gaps[2]
+    with pytest.raises(NotAdmin):
+        service.gaps(USER, PRIVATE)
+
+
+def test_one_vote_per_answer(tmp_path):
+    service = make_service(SEEDS)
+    assert service.feedback("telegram:111:5", QUESTION, helpful=True) == messages.FEEDBACK_THANKS
+    with pytest.raises(AlreadyVoted):
+        service.feedback("telegram:111:5", QUESTION, helpful=False)
+    service.feedback("telegram:111:6", QUESTION, helpful=False)
+    assert (service.stats.helpful, service.stats.unhelpful) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "fb:1",
+        "more:",
+        "more:x",
+        "more:-3",
+        "",
+        "more: 3",
+        "more:²",
+        "more:٣",
+        "more:3\n",
+        "more:99999999999999999999",
+        "more:+3",
+        "more:3.0",
+        "more:۳",
+    ],
+)
+async def test_a_bad_more_token_is_a_polite_refusal(seeds_service, token):
+    with pytest.raises(PageExpired) as refused:
+        await seeds_service.more(BROAD, token, USER, PRIVATE)
+    assert refused.value.text == messages.PAGE_EXPIRED
+
+
+@pytest.mark.parametrize("token", ["²", "٣", "۳", "³", "-1", "1e3", " 1", "1 ", "", "0x1", "201"])
+def test_offsets_are_ascii_digits_in_range(token):
+    assert paging.parse_offset(token) is None
+
+
+def test_offsets_in_range_are_read():
+    assert [paging.parse_offset(t) for t in ("0", "7", "200")] == [0, 7, 200]
+
+
+def test_paging_tokens_round_trip():
+    assert paging.parse_more(paging.more_token(6)) == 6
+    assert paging.parse_feedback(paging.feedback_token(True)) is True
+    assert paging.parse_feedback(paging.feedback_token(False)) is False
+    assert paging.parse_feedback("fb:2") is None
+    assert all(len(paging.more_token(n).encode()) <= 64 for n in (0, paging.MAX_OFFSET))
+
+
+def test_policy_admins_chats_and_every_message_groups():
+    settings = Settings(
+        admin_ids=[999], allowed_chat_ids=[111, -5], answer_every_group_message=[-5]
+    )
+    service = Sanad(settings, Library.open(SEEDS))
+    policy = service.policy
+    assert policy.is_admin(ADMIN) and not policy.is_admin(USER) and policy.is_admin(OPERATOR)
+    assert not policy.is_admin(Sender("discord", "discord:999", 999))  # ids are per platform
+    assert not policy.is_admin(Sender("telegram", "telegram:chat:-5"))
+    assert policy.chat_allowed(PRIVATE) and not policy.chat_allowed(Chat("telegram", 222, True))
+    assert policy.chat_allowed(None)  # inline queries come from no chat
+    assert policy.answers_every_message(Chat("telegram", -5, private=False))
+    assert not policy.answers_every_message(Chat("telegram", -6, private=False))
+    assert policy.answers_every_message(PRIVATE)
+
+
+async def test_reload_reports_changes_and_serves_new_articles(seeds_copy):
+    service = make_service(seeds_copy)
+    write_articles(seeds_copy, {"wheat.txt": WHEAT})
+    report = await service.reload(ADMIN)
+    assert "wheat.txt" in report
+    page = await service.ask("لماذا ارتفعت أسعار القمح في مصر؟", USER, PRIVATE)
+    assert "القمح" in page.answer.passages[0].text
+
+
+async def test_failed_reload_keeps_the_old_index_serving(seeds_copy):
+    service = make_service(seeds_copy)
+    before = service.engine
+    for path in seeds_copy.glob("*.txt"):
+        path.write_bytes(b"\xff\xfe broken")
+    with pytest.raises(ReloadFailed) as failed:
+        await service.reload(ADMIN)
+    assert "فشلت" in failed.value.text and "not UTF-8" in failed.value.text
+    assert service.engine is before
+    assert (await service.ask(QUESTION, USER, PRIVATE)).answer.found
+
+
+async def test_only_admins_reload_roll_back_upload_and_read_stats(seeds_copy):
+    service = make_service(seeds_copy)
+    with pytest.raises(NotAdmin):
+        await service.reload(USER)
+    with pytest.raises(NotAdmin):
+        service.rollback(USER)
+    with pytest.raises(NotAdmin):
+        service.add_article(USER, "a.txt", WHEAT.encode())
+    with pytest.raises(NotAdmin):
+        service.stats_text(USER)
+    assert service.rollback(ADMIN) == messages.ROLLBACK_NONE
+    assert not (seeds_copy / "a.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("../evil.txt", b"text", "اسم الملف"),
+        (".hidden.txt", b"text", "اسم الملف"),
+        ("notes.pdf", b"text", "اسم الملف"),
+        ("latin.txt", "café".encode("latin-1"), "UTF-8"),
+        ("empty.txt", b"   \n", "لا يمكن قراءة الملف"),
+        ("big.txt", b"x" * 2_000, "أكبر من الحد"),
+    ],
+)
+def test_upload_validation_refuses_and_writes_nothing(seeds_copy, name, data, reason):
+    service = make_service(seeds_copy, upload_max_bytes=1_000)
+    before = sorted(p.name for p in seeds_copy.iterdir())
+    with pytest.raises(UploadRejected) as refused:
+        service.add_article(ADMIN, name, data)
+    assert reason in refused.value.text
+    assert sorted(p.name for p in seeds_copy.iterdir()) == before
+
+
+def test_declared_size_is_refused_before_download(seeds_copy):
+    service = make_service(seeds_copy, upload_max_bytes=1_000)
+    with pytest.raises(UploadRejected, match="أكبر"):
+        service.check_upload(ADMIN, "rice.md", 5_000)
+    service.check_upload(ADMIN, "rice.md", 500)
+
+
+async def test_uploaded_article_is_stored_atomically_and_served_after_reload(seeds_copy):
+    service = make_service(seeds_copy)
+    content = '+++\ntitle = "أسعار الأرز"\n+++\nانخفض إنتاج الأرز في آسيا بعد الفيضانات.\n'
+    saved = service.add_article(ADMIN, "rice.md", content.encode())
+    assert "rice.md" in saved
+    assert (seeds_copy / "rice.md").read_text(encoding="utf-8") == content
+    assert not list(seeds_copy.glob(".*.tmp"))
+    assert "rice.md" in await service.reload(ADMIN)
+    assert (await service.ask("إنتاج الأرز في آسيا", USER, PRIVATE)).answer.found
+
+
+def test_sources_lists_articles_and_skipped_files(tmp_path):
+    sources = write_articles(tmp_path / "s", {"a.txt": WHEAT})
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    lines = make_service(sources).sources().lines
+    assert "المقالات: 1" in lines[0]
+    assert any(line.startswith("- a.txt:") for line in lines)
+    assert lines[-2] == messages.SOURCES_SKIPPED and lines[-1].startswith("- bad.txt:")
+
+
+def test_welcome_summarises_the_collection(seeds_service):
+    welcome = seeds_service.welcome()
+    assert (welcome.articles, welcome.paragraphs) == (5, 115)
+    assert len(welcome.titles) == 5 and welcome.examples
+
+
+async def test_users_questions_are_shown_only_in_a_private_chat(seeds_copy):
+    service = make_service(seeds_copy)
+    await service.ask("كيف أطبخ المقلوبة باللحم؟", USER, PRIVATE)
+    group = Chat("telegram", -100, private=False)
+    with pytest.raises(PrivateOnly) as refused:
+        service.gaps(ADMIN, group)
+    assert refused.value.text == messages.PRIVATE_ONLY and "المقلوبة" not in refused.value.text
+    assert any("المقلوبة" in line for line in service.gaps(ADMIN, ADMIN_CHAT).lines)
+
+
+def test_rate_limit_remembers_a_bounded_number_of_senders_and_forgets_idle_ones():
+    clock = Clock()
+    limit = RateLimit(per_minute=2, clock=clock, max_senders=100)
+    for n in range(1_000):
+        assert limit.allow(f"telegram:{n}")
+    assert len(limit) == 100
+    assert limit.allow("telegram:999") and not limit.allow("telegram:999")  # still limited
+    clock.now += 61  # a minute refills any bucket: idle senders are forgotten
+    assert limit.allow("telegram:new")
+    assert len(limit) == 1
+    assert limit.allow("telegram:999")
+
+
+def test_votes_are_bounded_and_expire():
+    clock = Clock()
+    votes = Votes(max_answers=100, seconds=3600, clock=clock)
+    for n in range(1_000):
+        assert votes.add(f"telegram:1:{n}")
+    assert len(votes) == 100
+    assert not votes.add("telegram:1:999")  # recent answers keep their one vote
+    clock.now += 3601
+    assert votes.add("telegram:1:1000") and len(votes) == 1
