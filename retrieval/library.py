@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.bm25 import BM25Params
 from retrieval.indexing import (
     PARALLEL_MIN_BYTES,
@@ -51,23 +52,34 @@ class Library:
     """Holds the serving :class:`SearchEngine` for one sources directory."""
 
     def __init__(
-        self, sources_dir: Path, engine: SearchEngine, snapshot: Path | None = None
+        self,
+        sources_dir: Path,
+        engine: SearchEngine,
+        snapshot: Path | None = None,
+        analysis: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.sources_dir = sources_dir
         self.snapshot = snapshot
+        self.analysis = analysis
         self._engine = engine
         self._previous: SearchEngine | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def open(
-        cls, sources_dir: Path, snapshot: Path | None = None, progress: Progress | None = None
+        cls,
+        sources_dir: Path,
+        snapshot: Path | None = None,
+        progress: Progress | None = None,
+        analysis: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> Library:
-        """Load ``sources_dir`` (from ``snapshot`` when it matches the sources).
+        """Load ``sources_dir`` (from ``snapshot`` when it matches the sources and the
+        analysis ``settings``: which steps are off, for measurement).
 
         Raises :class:`ReloadError` when nothing can be served.
         """
-        return cls(sources_dir, _build(sources_dir, snapshot, progress), snapshot)
+        engine = _build(sources_dir, snapshot, progress, analysis=analysis)
+        return cls(sources_dir, engine, snapshot, analysis)
 
     @property
     def engine(self) -> SearchEngine:
@@ -86,8 +98,10 @@ class Library:
         try:
             started = time.perf_counter()
             if self.snapshot is not None:
-                _index_in_subprocess(self.sources_dir, self.snapshot)
-            new = _build(self.sources_dir, self.snapshot, allow_subprocess=False)
+                _index_in_subprocess(self.sources_dir, self.snapshot, analysis=self.analysis)
+            new = _build(
+                self.sources_dir, self.snapshot, allow_subprocess=False, analysis=self.analysis
+            )
             old = self._engine
             before, after = old.store.article_digests, new.store.article_digests
             self._previous, self._engine = old, new
@@ -113,7 +127,10 @@ class Library:
 
 
 def _index_in_subprocess(
-    sources_dir: Path, snapshot: Path, progress: Progress | None = None
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None = None,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> None:
     """Build and save the snapshot in another process, so this one keeps answering quickly.
 
@@ -124,16 +141,18 @@ def _index_in_subprocess(
     context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         try:
-            pool.submit(_build_and_save, sources_dir, snapshot, progress).result()
+            pool.submit(_build_and_save, sources_dir, snapshot, progress, analysis).result()
         except ReloadError:
             raise
         except Exception as exc:  # the child died or could not start: build here instead
             log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
 
 
-def _build_and_save(sources_dir: Path, snapshot: Path, progress: Progress | None) -> None:
+def _build_and_save(
+    sources_dir: Path, snapshot: Path, progress: Progress | None, analysis: AnalysisSettings
+) -> None:
     retain_freed_memory()
-    _build(sources_dir, snapshot, progress, allow_subprocess=False)
+    _build(sources_dir, snapshot, progress, allow_subprocess=False, analysis=analysis)
 
 
 def default_snapshot(sources_dir: Path) -> Path:
@@ -147,27 +166,28 @@ def _build(
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
     allow_subprocess: bool = True,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
     if not sources_dir.is_dir():
         raise ReloadError(f"sources directory not found: {sources_dir}")
     if snapshot is None:
-        return _index(sources_dir, params, progress)
-    source_print = fingerprint(sources_dir, params)
+        return _index(sources_dir, params, progress, analysis=analysis)
+    source_print = fingerprint(sources_dir, params, analysis)
     try:
-        return load_snapshot(snapshot, source_print, params)
+        return load_snapshot(snapshot, source_print, params, analysis)
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
     if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
-        _index_in_subprocess(sources_dir, snapshot, progress)
+        _index_in_subprocess(sources_dir, snapshot, progress, analysis)
         try:
-            return load_snapshot(snapshot, source_print, params)
+            return load_snapshot(snapshot, source_print, params, analysis)
         except SnapshotError as exc:
             log.warning("indexing in this process: %s", exc)
     try:  # paragraph text streams into the new snapshot while the sources are read
         writer = SnapshotWriter(snapshot)
         try:
-            engine = _index(sources_dir, params, progress, writer)
+            engine = _index(sources_dir, params, progress, writer, analysis)
             writer.finish(engine, source_print)
         except BaseException:
             writer.discard()
@@ -176,7 +196,7 @@ def _build(
         log.warning(
             "could not write the index snapshot %s (%s): indexing in memory", snapshot, exc
         )
-        return _index(sources_dir, params, progress)
+        return _index(sources_dir, params, progress, analysis=analysis)
     return engine
 
 
@@ -185,9 +205,10 @@ def _index(
     params: BM25Params,
     progress: Progress | None,
     text: SnapshotWriter | None = None,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index the sources; :class:`ReloadError` when no article could be loaded."""
-    engine = SearchEngine.from_sources(sources_dir, params, progress, text)
+    engine = SearchEngine.from_sources(sources_dir, params, progress, text, analysis)
     corpus = engine.corpus
     if not corpus.paragraphs:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"

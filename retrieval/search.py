@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.analysis import Analyzer, Token
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.answer import Answer, Passage, Source, Span
 from retrieval.answer_types import AnswerType, expected_type, holds
 from retrieval.answerability import Confidence, Evidence, Model, shipped_model
@@ -24,8 +25,8 @@ from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
+from retrieval.query.spelling import SpellingIndex
 from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
-from retrieval.spelling import SpellingIndex
 from retrieval.store import ParagraphStore, TextSink
 
 # How many of the best paragraphs the answerability evidence looks at for its best coverage.
@@ -117,12 +118,17 @@ class SearchEngine:
 
     @classmethod
     def build(
-        cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS, model: Model | None = None
+        cls,
+        corpus: Corpus,
+        params: BM25Params = DEFAULT_PARAMS,
+        model: Model | None = None,
+        settings: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> SearchEngine:
         """Analyse and index every paragraph of ``corpus`` (with its heading as context);
-        ``model`` decides answerability (by default the shipped one)."""
+        ``model`` decides answerability (by default the shipped one); ``settings`` say which
+        analysis steps are off."""
         part = tokenize(list(corpus.articles), corpus.paragraphs)
-        analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params)
+        analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params, settings=settings)
         return cls(replace(corpus, paragraphs=part.store), analyzer, index, params, model)
 
     @classmethod
@@ -132,13 +138,16 @@ class SearchEngine:
         params: BM25Params = DEFAULT_PARAMS,
         progress: Progress | None = None,
         text: TextSink | None = None,
+        settings: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> SearchEngine:
         """Read and index a sources directory, in parallel processes when it is large.
 
         Paragraph text goes to ``text`` (a snapshot being written), by default to memory.
         """
         corpus, tokens = read_sources(directory, progress or no_progress, text)
-        analyzer, index = index_tokens(tokens, corpus.aliases, params, progress or no_progress)
+        analyzer, index = index_tokens(
+            tokens, corpus.aliases, params, progress or no_progress, settings
+        )
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
@@ -147,7 +156,7 @@ class SearchEngine:
 
     def read(self, question: str) -> Reading:
         """The question as the index sees it: a word the corpus lacks is read as its nearest
-        corpus term (one edit away, :mod:`retrieval.spelling`), if it has one."""
+        corpus term (one edit away, :mod:`retrieval.query.spelling`), if it has one."""
         question = question[:MAX_QUESTION_CHARS]
         written = self.analyzer.terms(question)
         corrections = {

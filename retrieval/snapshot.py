@@ -31,45 +31,25 @@ import os
 import struct
 import time
 import zlib
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from retrieval import (
-    analysis,
-    bm25,
-    corpus,
-    indexing,
-    normalize,
-    stemming,
-    stopwords,
-    store,
-    transliteration,
-)
-from retrieval.analysis import Analyzer
+from retrieval.analysis import Analyzer, Vocabulary
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings, source_digest
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
 from retrieval.filearray import FileArray, ReadOnlyFile
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 
-MAGIC = b"SANADIX\x04"
-FORMAT_VERSION = 4
-# The modules whose code decides what the same text indexes to.
-_INDEXING_MODULES = (
-    normalize,
-    stopwords,
-    stemming,
-    transliteration,
-    analysis,
-    corpus,
-    store,
-    indexing,
-    bm25,
-)
+MAGIC = b"SANADIX\x05"
+FORMAT_VERSION = 5
+# What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
+# is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
+_BUILDERS = ("retrieval.indexing",)
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
@@ -77,8 +57,11 @@ _CHUNK = 8 << 20
 ABANDONED_TEMP_SECONDS = 3600
 # Before the closing MAGIC: the header's offset, length and CRC-32, little-endian.
 _TRAILER = "<QQI"
-# Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray).
+# Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray); so
+# are the strings of every vocabulary table (arrays named ….blob).
 _READ_ARRAYS = ("doc_ids", "weights", "text")
+# The analyser's vocabulary tables (retrieval.analysis.vocabulary), by this prefix.
+_ANALYSIS = "analysis."
 
 
 log = logging.getLogger(__name__)
@@ -90,17 +73,20 @@ class SnapshotError(Exception):
 
 @functools.cache
 def code_digest() -> str:
-    """Digest of the indexing code itself: a version number someone must remember to bump
-    once let a changed stemmer load indexes the old one had built."""
-    digest = hashlib.sha256()
-    for module in _INDEXING_MODULES:
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()
+    """Digest of the code that builds an index: a version number someone must remember to
+    bump once let a changed stemmer load indexes the old one had built."""
+    return hashlib.sha256("".join(map(source_digest, _BUILDERS)).encode()).hexdigest()
 
 
-def fingerprint(sources_dir: Path, params: BM25Params) -> str:
-    """Digest of everything an index depends on (source files by name, size and mtime)."""
-    digest = hashlib.sha256(f"{FORMAT_VERSION}|{code_digest()}|{asdict(params)}".encode())
+def fingerprint(
+    sources_dir: Path, params: BM25Params, settings: AnalysisSettings = DEFAULT_SETTINGS
+) -> str:
+    """Digest of everything an index depends on: the code that builds it, which analysis
+    steps are on (and each one's code), BM25's parameters, and the source files by name, size
+    and mtime."""
+    digest = hashlib.sha256(
+        f"{FORMAT_VERSION}|{code_digest()}|{settings.fingerprint()}|{asdict(params)}".encode()
+    )
     paths = article_files(sources_dir)
     if (sources_dir / CATALOG_FILE).is_file():
         paths.append(sources_dir / CATALOG_FILE)
@@ -161,6 +147,8 @@ class SnapshotWriter:
         self._arrays["text"] = ["|u1", [self._text_bytes], self._text_start]
         arrays = {name: getattr(index, name) for name in _INDEX_ARRAYS}
         arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
+        vocabulary = engine.analyzer.vocabulary
+        arrays |= {f"{_ANALYSIS}{name}": a for name, a in vocabulary.arrays().items()}
         for name, array in arrays.items():
             array = np.ascontiguousarray(array[0 : len(array)])
             self._arrays[name] = [array.dtype.str, list(array.shape), self._align()]
@@ -171,7 +159,7 @@ class SnapshotWriter:
             "doc_count": index.doc_count,
             "mean_length": index.mean_length,
             "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
-            "forms": dict(engine.analyzer.forms),
+            "analysis": vocabulary.header() | {"off": sorted(vocabulary.settings.off)},
             "aliases": corpus.aliases,
             "articles": [asdict(a) for a in store.articles],
             "headings": store.headings,
@@ -209,7 +197,12 @@ def _remove_abandoned_temp_files(path: Path) -> None:
                 log.info("removed the abandoned snapshot temp file %s", temp)
 
 
-def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:
+def load_snapshot(
+    path: Path,
+    expected: str,
+    params: BM25Params,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> SearchEngine:
     """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`."""
     tail = struct.calcsize(_TRAILER) + len(MAGIC)
     try:
@@ -242,7 +235,7 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
     with ThreadPoolExecutor(max_workers=1) as pool:
         crc = pool.submit(_file_crc, path, len(MAGIC), header_offset - len(MAGIC))
         try:
-            engine = _engine(path, header, params)
+            engine = _engine(path, header, params, settings)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SnapshotError(f"corrupt snapshot {path}: {exc}") from exc
         try:
@@ -253,13 +246,17 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
     return engine
 
 
-def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
+def _engine(
+    path: Path, header: dict, params: BM25Params, settings: AnalysisSettings
+) -> SearchEngine:
     file = ReadOnlyFile(path)
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
-        if name in _READ_ARRAYS:
+        if name in _READ_ARRAYS or name.endswith(".blob"):
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
+        elif not np.prod(shape):
+            arrays[name] = np.empty(shape, dtype=np.dtype(dtype))
         else:
             arrays[name] = np.memmap(
                 path, np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape)
@@ -285,7 +282,12 @@ def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
         skipped=[Skipped(file, reason) for file, reason in header["skipped"]],
         aliases=header["aliases"],
     )
-    analyzer = Analyzer(Counter(header["forms"]), corpus.aliases)
+    tables = {
+        name.removeprefix(_ANALYSIS): array
+        for name, array in arrays.items()
+        if name.startswith(_ANALYSIS)
+    }
+    analyzer = Analyzer(Vocabulary.from_arrays(tables, header["analysis"], settings))
     return SearchEngine(corpus, analyzer, index, params)
 
 

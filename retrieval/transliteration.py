@@ -162,10 +162,28 @@ def arabic_skeleton(word: str) -> Skeleton | None:
     return skeleton
 
 
+_CLASS_OF = str.maketrans(_ARABIC_CLASSES)
+_NOT_A_CLASS = re.compile(f"[^{''.join(_ARABIC_CLASSES)}]+")
+_VOWEL_LETTER = re.compile(f"[{''.join(_ARABIC_VOWELS)}]")
+
+
 @lru_cache(maxsize=1 << 18)
 def consonant_classes(word: str) -> str:
     """The consonant classes of a normalised Arabic word, in order (vowels and ة dropped)."""
-    return "".join(_ARABIC_CLASSES.get(ch, "") for ch in word)
+    return _NOT_A_CLASS.sub("", word).translate(_CLASS_OF)
+
+
+def arabic_consonants(word: str) -> str | None:
+    """``arabic_skeleton(word).consonants`` without building the skeleton (None when it is
+    None): what the corpus's names are keyed by, for every Arabic word of a collection."""
+    if "ع" in word or not _ARABIC_WORD.fullmatch(word):
+        return None
+    consonants = consonant_classes(word.removesuffix("ه").lstrip("ا"))
+    if len(consonants) < MIN_CONSONANTS:
+        return None
+    if len(consonants) == MIN_CONSONANTS and not _VOWEL_LETTER.search(word):
+        return None
+    return consonants
 
 
 # The Latin vowel letters each Arabic long vowel can stand for. Lenient, for English spelling:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import write_articles
 
+from retrieval.analysis.steps import AnalysisSettings
 from retrieval.corpus import load_corpus
 from retrieval.library import Library, default_snapshot
 from retrieval.search import DEFAULT_PARAMS
@@ -63,7 +64,7 @@ def test_snapshot_built_by_other_indexing_code_is_rebuilt(seeds_copy: Path, monk
     path = default_snapshot(seeds_copy)
     Library.open(seeds_copy, path)
     built = path.stat().st_mtime_ns
-    monkeypatch.setattr(snapshots, "_INDEXING_MODULES", (snapshots.stemming,))
+    monkeypatch.setattr(snapshots, "_BUILDERS", ("retrieval.stemming",))
     snapshots.code_digest.cache_clear()
     try:
         with pytest.raises(SnapshotError, match="another version"):
@@ -72,6 +73,60 @@ def test_snapshot_built_by_other_indexing_code_is_rebuilt(seeds_copy: Path, monk
         assert path.stat().st_mtime_ns != built
     finally:
         snapshots.code_digest.cache_clear()
+
+
+def test_snapshot_written_with_a_step_off_is_not_served_with_it_on(seeds_copy: Path):
+    path = default_snapshot(seeds_copy)
+    no_names = AnalysisSettings.without("names")
+    Library.open(seeds_copy, path, analysis=no_names)
+    with pytest.raises(SnapshotError, match="another version"):
+        load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+    # Without names, Latin Nvidia and Arabic إنفيديا are two terms; served with every step on
+    # (rebuilt, not the snapshot written without names), they are one.
+    analyzer = Library.open(seeds_copy, path, analysis=no_names).engine.analyzer
+    assert analyzer.terms("Nvidia") != analyzer.terms("إنفيديا")
+    analyzer = Library.open(seeds_copy, path).engine.analyzer
+    assert analyzer.terms("Nvidia") == analyzer.terms("إنفيديا")
+    assert load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+
+
+def test_snapshot_of_a_step_whose_code_changed_is_rebuilt(seeds_copy: Path, monkeypatch):
+    from retrieval.analysis import steps
+
+    path = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, path)
+    expected = fingerprint(seeds_copy, DEFAULT_PARAMS)
+    digest = steps.step_digest
+    monkeypatch.setattr(
+        steps, "step_digest", lambda name: "changed" if name == "stemming" else digest(name)
+    )
+    assert fingerprint(seeds_copy, DEFAULT_PARAMS) != expected
+    with pytest.raises(SnapshotError, match="another version"):
+        load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+
+
+def test_indexing_code_digest_covers_every_module_that_decides_indexed_text():
+    from retrieval.analysis.steps import _closure
+
+    names = {
+        path.relative_to(path.parents[1]).as_posix() for path in _closure("retrieval.indexing")
+    }
+    for module in (
+        "retrieval/corpus.py",  # paragraphs, headings, titles
+        "retrieval/metadata.py",  # attribution is checked and shortened when read
+        "retrieval/excerpt.py",  # long paragraphs are cut at its sentence spans
+        "retrieval/normalize.py",
+        "retrieval/stopwords.py",
+        "retrieval/stemming.py",
+        "retrieval/transliteration.py",
+        "retrieval/tables.py",
+        "retrieval/store.py",
+        "retrieval/bm25.py",
+    ):
+        assert module in names
+    assert {"words.py", "phrases.py", "vocabulary.py", "tokenizer.py"} <= {
+        name.rpartition("/")[2] for name in names if name.startswith("analysis/")
+    }
 
 
 @pytest.mark.parametrize(
