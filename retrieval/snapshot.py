@@ -31,6 +31,7 @@ import os
 import struct
 import time
 import zlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -42,14 +43,17 @@ from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings, source_
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
 from retrieval.filearray import FileArray, ReadOnlyFile
+from retrieval.query.spelling import SpellingIndex
+from retrieval.rerank import GramStatistics
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
+from retrieval.tables import TermIds
 
 MAGIC = b"SANADIX\x05"
 FORMAT_VERSION = 5
 # What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
 # is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
-_BUILDERS = ("retrieval.indexing",)
+_BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
@@ -62,6 +66,12 @@ _TRAILER = "<QQI"
 _READ_ARRAYS = ("doc_ids", "weights", "text")
 # The analyser's vocabulary tables (retrieval.analysis.vocabulary), by this prefix.
 _ANALYSIS = "analysis."
+# The index's terms, the spelling index and the trigram statistics, by these names.
+_VOCABULARY = "vocabulary"
+_SPELLING = "spelling"
+_GRAMS = "grams"
+# Read a slice at a time when asked (a question's spelling candidates), never whole.
+_SPELLING_READ = ("spelling.keys", "spelling.owners")
 
 
 log = logging.getLogger(__name__)
@@ -149,6 +159,10 @@ class SnapshotWriter:
         arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
         vocabulary = engine.analyzer.vocabulary
         arrays |= {f"{_ANALYSIS}{name}": a for name, a in vocabulary.arrays().items()}
+        arrays |= _term_ids(index.vocabulary).arrays(_VOCABULARY)
+        arrays |= engine.gram_statistics.arrays(_GRAMS)
+        if engine.spelling is not None:
+            arrays |= engine.spelling.arrays(_SPELLING)
         for name, array in arrays.items():
             array = np.ascontiguousarray(array[0 : len(array)])
             self._arrays[name] = [array.dtype.str, list(array.shape), self._align()]
@@ -158,7 +172,7 @@ class SnapshotWriter:
             "fingerprint": source_print,
             "doc_count": index.doc_count,
             "mean_length": index.mean_length,
-            "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
+            "gram_mean_length": engine.gram_statistics.mean_length,
             "analysis": vocabulary.header() | {"off": sorted(vocabulary.settings.off)},
             "aliases": corpus.aliases,
             "articles": [asdict(a) for a in store.articles],
@@ -252,7 +266,7 @@ def _engine(
     file = ReadOnlyFile(path)
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
-        if name in _READ_ARRAYS or name.endswith(".blob"):
+        if name in _READ_ARRAYS or name in _SPELLING_READ or name.endswith(".blob"):
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
         elif not np.prod(shape):
@@ -261,7 +275,7 @@ def _engine(
             arrays[name] = np.memmap(
                 path, np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape)
             )
-    vocabulary = {term: i for i, term in enumerate(header["vocabulary"])}
+    vocabulary = TermIds.from_arrays(_VOCABULARY, arrays)
     doc_count = int(header["doc_count"])
     if len(arrays["indptr"]) != len(vocabulary) + 1 or len(arrays["numbers"]) != doc_count:
         raise ValueError("array sizes do not match the header")
@@ -288,7 +302,21 @@ def _engine(
         if name.startswith(_ANALYSIS)
     }
     analyzer = Analyzer(Vocabulary.from_arrays(tables, header["analysis"], settings))
-    return SearchEngine(corpus, analyzer, index, params)
+    frequency = np.diff(np.asarray(index.indptr[0 : len(index.indptr)]))
+    spelling = (
+        SpellingIndex.from_arrays(_SPELLING, arrays, vocabulary, frequency)
+        if settings.on("spelling")
+        else None
+    )
+    grams = GramStatistics.from_arrays(_GRAMS, arrays, header["gram_mean_length"])
+    return SearchEngine(corpus, analyzer, index, params, spelling=spelling, grams=grams)
+
+
+def _term_ids(vocabulary: Mapping[str, int]) -> TermIds:
+    """An index's vocabulary as a table (an index built from term lists has a dict)."""
+    if isinstance(vocabulary, TermIds):
+        return vocabulary
+    return TermIds.build(sorted(vocabulary, key=vocabulary.__getitem__))
 
 
 def _file_crc(path: Path, start: int, size: int) -> int:

@@ -17,7 +17,7 @@ to 64 bits by SplitMix64's finaliser so that the top bits spread evenly over the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -226,6 +226,26 @@ class StringList(Sequence[str]):
         return cls(blob, offsets)
 
 
+def directory_of(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """Where each run of top bits starts in sorted ``keys`` (2**bits + 1 offsets, about
+    :data:`_BUCKET` keys a bucket)."""
+    bits = max(1, (max(len(keys), 1) // _BUCKET).bit_length())
+    tops = np.arange(1 << bits, dtype=np.uint64) << np.uint64(64 - bits)
+    directory = np.empty((1 << bits) + 1, dtype=np.int64)
+    directory[:-1] = np.searchsorted(keys, tops)
+    directory[-1] = len(keys)
+    return directory
+
+
+def check_directory(name: str, directory: npt.NDArray[np.int64], keys: int) -> None:
+    """Raise ValueError unless ``directory`` can be the directory of ``keys`` sorted keys."""
+    size = len(directory) - 1
+    if size < 2 or size & (size - 1) or directory.dtype != np.int64:
+        raise ValueError(f"{name}: no directory of a power of two buckets")
+    if directory[0] != 0 or directory[-1] != keys or np.any(np.diff(directory) < 0):
+        raise ValueError(f"{name}: directory out of order")
+
+
 class KeyTable:
     """Distinct strings and their rows (0 … n-1, in key order), found by key.
 
@@ -233,7 +253,9 @@ class KeyTable:
     key's string: an absent string is never found, whatever it hashes to.
     """
 
-    def __init__(self, keys: Array, directory: npt.NDArray[np.int64], strings: StringList):
+    def __init__(
+        self, keys: Array, directory: npt.NDArray[np.int64], strings: Sequence[str]
+    ) -> None:
         self.keys = keys
         self.directory = directory
         self.strings = strings
@@ -248,13 +270,8 @@ class KeyTable:
         keys = keys_of(strings)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
-        bits = max(1, (max(len(keys), 1) // _BUCKET).bit_length())
-        tops = np.arange(1 << bits, dtype=np.uint64) << np.uint64(64 - bits)
-        directory = np.empty((1 << bits) + 1, dtype=np.int64)
-        directory[:-1] = np.searchsorted(keys, tops)
-        directory[-1] = len(keys)
         rows = StringList.build(strings[i] for i in order.tolist())
-        table = cls(keys, directory, rows)
+        table = cls(keys, directory_of(keys), rows)
         table.built_from = order
         return table, order
 
@@ -284,22 +301,24 @@ class KeyTable:
         return isinstance(text, str) and self.find(text) >= 0
 
     def arrays(self, name: str) -> dict[str, Array]:
-        return {
-            f"{name}.keys": self.keys,
-            f"{name}.directory": self.directory,
-            **self.strings.arrays(name),
-        }
+        """The arrays to save (the strings too, unless they are another table's)."""
+        found = {f"{name}.keys": self.keys, f"{name}.directory": self.directory}
+        if isinstance(self.strings, StringList):
+            found |= self.strings.arrays(name)
+        return found
 
     @classmethod
-    def from_arrays(cls, name: str, arrays: dict[str, Array]) -> KeyTable:
+    def from_arrays(
+        cls, name: str, arrays: dict[str, Array], strings: Sequence[str] | None = None
+    ) -> KeyTable:
         keys, directory = arrays[f"{name}.keys"], arrays[f"{name}.directory"]
-        strings = StringList.from_arrays(name, arrays)
-        size = len(directory) - 1
-        if size < 2 or size & (size - 1) or len(strings) != len(keys):
-            raise ValueError(f"{name}: directory or strings do not fit the keys")
-        if int(directory[-1]) != len(keys) or np.any(np.diff(directory) < 0):
-            raise ValueError(f"{name}: directory out of order")
-        return cls(keys, np.asarray(directory), strings)
+        if strings is None:
+            strings = StringList.from_arrays(name, arrays)
+        directory = np.asarray(directory)
+        check_directory(name, directory, len(keys))
+        if len(strings) != len(keys):
+            raise ValueError(f"{name}: strings do not fit the keys")
+        return cls(keys, directory, strings)
 
 
 def multimap(
@@ -459,3 +478,76 @@ class Lists:
         size = int(indptr[len(indptr) - 1 : len(indptr)][0]) if len(indptr) else -1
         check_indptr(name, indptr, len(keys), size)
         return cls(keys, indptr, _columns_from(name, arrays, kinds, size))
+
+
+class Reordered(Sequence[str]):
+    """``strings`` read through ``order``: item i is ``strings[order[i]]``."""
+
+    def __init__(self, strings: Sequence[str], order: Array) -> None:
+        self._strings = strings
+        self._order = order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._strings[int(self._order[index])]
+
+
+class TermIds(Mapping[str, int]):
+    """Terms numbered 0 … n-1 (an index's vocabulary): the strings in id order, and a key
+    table whose rows name their id, so neither direction needs a dict."""
+
+    def __init__(self, terms: StringList, keys: KeyTable, ids: Array) -> None:
+        self.terms = terms
+        self.keys = keys
+        self.ids = ids
+
+    @classmethod
+    def build(cls, terms: Sequence[str]) -> TermIds:
+        """The table of distinct ``terms``, term i having id i."""
+        listed = StringList.build(terms)
+        keys, order = KeyTable.build(terms)
+        ids = order.astype(np.int32)
+        keys.strings = Reordered(listed, ids)
+        return cls(listed, keys, ids)
+
+    def __getitem__(self, term: str) -> int:
+        row = self.keys.find(term)
+        if row < 0:
+            raise KeyError(term)
+        return int(self.ids[row])
+
+    def get(self, term: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        row = self.keys.find(term)
+        return int(self.ids[row]) if row >= 0 else default
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.keys.find(term) >= 0
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms)
+
+    def term(self, term_id: int) -> str:
+        """The term with this id."""
+        return self.terms[term_id]
+
+    def arrays(self, name: str) -> dict[str, Array]:
+        return self.keys.arrays(name) | self.terms.arrays(name) | {f"{name}.ids": self.ids}
+
+    @classmethod
+    def from_arrays(cls, name: str, arrays: dict[str, Array]) -> TermIds:
+        terms = StringList.from_arrays(name, arrays)
+        ids = arrays[f"{name}.ids"]
+        if len(ids) != len(terms) or ids.dtype != np.int32:
+            raise ValueError(f"{name}: ids do not fit the terms")
+        keys = KeyTable.from_arrays(name, arrays, Reordered(terms, ids))
+        values = np.asarray(ids[0 : len(ids)])
+        if len(values) and (values.min() < 0 or values.max() >= len(terms)):
+            raise ValueError(f"{name}: ids out of range")
+        return cls(terms, keys, ids)
