@@ -58,7 +58,6 @@ class GramStatistics:
 
     def __init__(self, table: Map, mean_length: float) -> None:
         self._table = table
-        self._idf = table.columns["idf"]
         self.mean_length = mean_length
 
     @classmethod
@@ -101,7 +100,7 @@ class GramStatistics:
     def idf(self, gram: str) -> float:
         """A gram's idf (0 for a gram no term of the index has)."""
         row = self._table.find(gram)
-        return float(self._idf[row]) if row >= 0 else 0.0  # type: ignore[index]
+        return self._table.value("idf", row) if row >= 0 else 0.0
 
     def arrays(self, name: str) -> dict[str, Array]:
         return self._table.arrays(name)

@@ -181,12 +181,23 @@ def deletion_keys(points: CodePoints) -> tuple[npt.NDArray[np.uint64], npt.NDArr
     return _combine(*hashes), owner
 
 
+def fast(array: Array) -> memoryview | FileArray:
+    """An array to index one item at a time from Python: in memory, a memoryview (items are
+    plain ints and floats, a hundred nanoseconds each, where numpy makes a scalar object); in
+    a file, the :class:`FileArray` itself."""
+    if isinstance(array, FileArray):
+        return array
+    return memoryview(np.ascontiguousarray(array))
+
+
 class StringList(Sequence[str]):
     """Strings stored as one UTF-8 blob and the offset where each starts (``len + 1``)."""
 
     def __init__(self, blob: Array, offsets: Array) -> None:
         self.blob = blob
         self.offsets = offsets
+        self._blob = fast(blob)
+        self._offsets = fast(offsets)
 
     @classmethod
     def build(cls, strings: Iterable[str]) -> StringList:
@@ -194,6 +205,8 @@ class StringList(Sequence[str]):
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
         blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        if offsets[-1] < 2**32:  # half the memory for any list of strings a table holds
+            offsets = offsets.astype(np.uint32)
         return cls(blob, offsets)
 
     def __len__(self) -> int:
@@ -202,9 +215,8 @@ class StringList(Sequence[str]):
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        bounds = self.offsets[index : index + 2]
-        start, stop = int(bounds[0]), int(bounds[1])
-        return self.blob[start:stop].tobytes().decode("utf-8", "surrogatepass")
+        start, stop = self._offsets[index : index + 2].tolist()
+        return str(self._blob[start:stop], "utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         offsets = self.offsets[0 : len(self.offsets)]
@@ -259,6 +271,8 @@ class KeyTable:
         self.keys = keys
         self.directory = directory
         self.strings = strings
+        self._keys = fast(keys)
+        self._directory = fast(directory)
         self._shift = 64 - (len(directory) - 1).bit_length() + 1
         self._found: dict[str, int] = {}
         # Row → index of its string in the list it was built from (None when loaded).
@@ -284,11 +298,10 @@ class KeyTable:
         if found is not None:
             return found
         key = key_of(text)
-        bucket = key >> self._shift
-        lo, hi = int(self.directory[bucket]), int(self.directory[bucket + 1])
+        lo, hi = self._directory[key >> self._shift : (key >> self._shift) + 2].tolist()
         row = -1
         if lo < hi:
-            for i, candidate in enumerate(self.keys[lo:hi].tolist()):
+            for i, candidate in enumerate(self._keys[lo:hi].tolist()):
                 if candidate == key and self.strings[lo + i] == text:
                     row = lo + i
                     break
@@ -344,6 +357,10 @@ def check_indptr(name: str, indptr: Array, rows: int, values: int) -> None:
 Column = Array | StringList
 
 
+def _fast_column(values: Column) -> StringList | memoryview | FileArray:
+    return values if isinstance(values, StringList) else fast(values)
+
+
 def _column(values: Sequence | npt.NDArray, dtype: npt.DTypeLike | None) -> Column:
     if dtype is None:
         return StringList.build(values)  # type: ignore[arg-type]
@@ -383,6 +400,14 @@ class Map:
     def __init__(self, keys: KeyTable, columns: dict[str, Column]) -> None:
         self.keys = keys
         self.columns = columns
+        self._values = {name: _fast_column(values) for name, values in columns.items()}
+
+    def value(self, column: str, row: int):  # type: ignore[no-untyped-def]
+        """One row's value of one column (a str, int or float)."""
+        values = self._values[column]
+        if isinstance(values, FileArray):
+            return values[row : row + 1].tolist()[0]
+        return values[row]
 
     @classmethod
     def build(
@@ -428,6 +453,15 @@ class Lists:
         self.keys = keys
         self.indptr = indptr
         self.columns = columns
+        self._indptr = fast(indptr)
+        self._values = {name: _fast_column(values) for name, values in columns.items()}
+
+    def values(self, column: str, rows: range) -> list:
+        """The values of one column over a range of records (from :meth:`find`)."""
+        values = self._values[column]
+        if isinstance(values, StringList):
+            return [values[i] for i in rows]
+        return values[rows.start : rows.stop].tolist()
 
     @classmethod
     def build(
@@ -457,7 +491,8 @@ class Lists:
         row = self.keys.find(text)
         if row < 0:
             return range(0)
-        return range(int(self.indptr[row]), int(self.indptr[row + 1]))
+        start, stop = self._indptr[row : row + 2].tolist()
+        return range(start, stop)
 
     def __contains__(self, text: object) -> bool:
         return text in self.keys

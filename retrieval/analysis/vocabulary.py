@@ -100,12 +100,14 @@ class ArrayNames:
     def latin(self, consonants: str) -> Sequence[tuple[Skeleton, str]]:
         found = self._latin_found.get(consonants)
         if found is None:
-            forms, terms = self._latin.columns["form"], self._latin.columns["term"]
+            rows = self._latin.find(consonants)
             found = []
-            for i in self._latin.find(consonants):
-                skeleton = latin_skeleton(forms[i])  # type: ignore[index]
+            for form, term in zip(
+                self._latin.values("form", rows), self._latin.values("term", rows), strict=True
+            ):
+                skeleton = latin_skeleton(form)
                 if skeleton is not None:
-                    found.append((skeleton, terms[i]))  # type: ignore[index]
+                    found.append((skeleton, term))
             if len(self._latin_found) >= _NAME_CACHE_SIZE:
                 self._latin_found.clear()
             self._latin_found[consonants] = found
@@ -113,7 +115,7 @@ class ArrayNames:
 
     def vowels(self, latin: str) -> int:
         row = self._latin_terms.find(latin)
-        return int(self._latin_terms.columns["vowels"][row]) if row >= 0 else 0  # type: ignore[index]
+        return self._latin_terms.value("vowels", row) if row >= 0 else 0
 
     def is_latin_term(self, term: str) -> bool:
         return self._latin_terms.find(term) >= 0
@@ -123,8 +125,7 @@ class ArrayNames:
         if not rows:
             return
         spellings = self._arabic.columns["spelling"]
-        term_ids = np.asarray(self._arabic.columns["term"][rows.start : rows.stop])
-        for i, term_id in zip(rows, term_ids.tolist(), strict=True):
+        for i, term_id in zip(rows, self._arabic.values("term", rows), strict=True):
             skeleton = arabic_skeleton(spellings[i])  # type: ignore[index]
             if skeleton is not None:
                 yield skeleton, self._terms[term_id]
@@ -135,11 +136,10 @@ class MapCounts:
 
     def __init__(self, table: Map) -> None:
         self._table = table
-        self._counts = table.columns["count"]
 
     def get(self, stem: str, default: int = 0) -> int:
         row = self._table.find(stem)
-        return int(self._counts[row]) if row >= 0 else default  # type: ignore[index]
+        return self._table.value("count", row) if row >= 0 else default
 
 
 @dataclass
@@ -187,8 +187,6 @@ class Vocabulary:
         self.settings = settings
         self.forms = forms
         self.terms = terms
-        self._form_terms = forms.columns["term"]
-        self._form_flags = forms.columns["flags"]
         self.lexicon_table = lexicon
         self.lexicon = MapCounts(lexicon)
         self.name_tables = names
@@ -211,9 +209,9 @@ class Vocabulary:
         the per-word filters (a question's word)."""
         row = self.forms.find(form)
         if row >= 0:
-            term_id = int(self._form_terms[row])  # type: ignore[index]
+            term_id = self.forms.value("term", row)
             term = self.terms[term_id] if term_id >= 0 else None
-            return term, int(self._form_flags[row])  # type: ignore[index]
+            return term, self.forms.value("flags", row)
         return self.filters.term(form), self.unknown_flags(form)
 
     def unknown_flags(self, form: str) -> int:
@@ -230,13 +228,16 @@ class Vocabulary:
 
     def acronym(self, letters: str) -> str | None:
         row = self.acronym_table.find(letters)
-        return self.terms[int(self.acronym_table.columns["term"][row])] if row >= 0 else None  # type: ignore[index]
+        return self.terms[self.acronym_table.value("term", row)] if row >= 0 else None
 
     def compounds(self, ending: str) -> Sequence[tuple[Skeleton, str]]:
-        heads, terms = self.compound_table.columns["head"], self.compound_table.columns["term"]
+        table = self.compound_table
+        rows = table.find(ending)
         return [
-            (latin_sounds(heads[i]), self.terms[int(terms[i])])  # type: ignore[index]
-            for i in self.compound_table.find(ending)
+            (latin_sounds(head), self.terms[term_id])
+            for head, term_id in zip(
+                table.values("head", rows), table.values("term", rows), strict=True
+            )
         ]
 
     def computed_term(self, form: str) -> str | None:

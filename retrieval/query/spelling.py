@@ -23,6 +23,7 @@ from retrieval.tables import (
     check_directory,
     deletion_keys,
     directory_of,
+    fast,
     key_of,
     keys_of,
 )
@@ -74,6 +75,10 @@ class SpellingIndex:
         self.variants = variants
         self.directory = directory
         self.owners = owners
+        self._variants = fast(variants)
+        self._directory = fast(directory)
+        self._owners = fast(owners)
+        self._frequency = fast(frequency)
         self._shift = 64 - (len(directory) - 1).bit_length() + 1
 
     @classmethod
@@ -110,18 +115,17 @@ class SpellingIndex:
         return max(sorted(candidates), key=self._frequency_of)
 
     def _terms_of(self, key: int) -> list[str]:
-        bucket = key >> self._shift
-        lo, hi = int(self.directory[bucket]), int(self.directory[bucket + 1])
+        lo, hi = self._directory[key >> self._shift : (key >> self._shift) + 2].tolist()
         if lo == hi:
             return []
-        where = [lo + i for i, found in enumerate(self.variants[lo:hi].tolist()) if found == key]
+        where = [lo + i for i, found in enumerate(self._variants[lo:hi].tolist()) if found == key]
         if not where:
             return []
-        owners = self.owners[where[0] : where[-1] + 1].tolist()
+        owners = self._owners[where[0] : where[-1] + 1].tolist()
         return [self.vocabulary.term(owner) for owner in owners]
 
     def _frequency_of(self, term: str) -> int:
-        return int(self.frequency[self.vocabulary[term]])
+        return self._frequency[self.vocabulary[term]]
 
     def arrays(self, name: str) -> dict[str, Array]:
         return {
