@@ -28,10 +28,10 @@ import numpy.typing as npt
 
 from retrieval.analysis import MAX_PHRASE_WORDS, Analyzer, Vocabulary, letter_pair_key
 from retrieval.analysis.bulk import map_chunks, shared
-from retrieval.analysis.phrases import HEAD, HEAD_BARE, LEFT, LEFT_BARE, NAME_TAIL, RIGHT
+from retrieval.analysis.pairs import PairRoute, SplitPairs
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.analysis.tokenizer import Tokenizer
-from retrieval.bm25 import BM25Index, BM25Params, group_occurrences, in_sorted
+from retrieval.bm25 import BM25Index, BM25Params, group_occurrences
 from retrieval.corpus import (
     Article,
     ArticleMeta,
@@ -337,9 +337,9 @@ class _FormTable:
     token_form_ids: npt.NDArray[np.int32]
     form_term: npt.NDArray[np.int64]  # -1: not indexed (stop word)
     may_start: npt.NDArray[np.bool_]  # an alias phrase may start with this form
-    acronym_pairs: _PairRoute  # two words that may begin a spelled-out acronym
-    ending_pairs: _PairRoute  # two words that may begin the spelled ending of a name
-    split_flags: npt.NDArray[np.uint8]  # what each form can be in a split pair
+    acronym_pairs: PairRoute  # two words that may begin a spelled-out acronym
+    ending_pairs: PairRoute  # two words that may begin the spelled ending of a name
+    split_pairs: SplitPairs  # which pairs of forms may be split words or names
     terms: dict[str, int]
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -395,6 +395,7 @@ class _FormTable:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
         keys = _letter_keys(form_list)
+        assert built.pairs is not None  # so does it its split pairs
         return cls(
             analyzer,
             form_list,
@@ -403,21 +404,11 @@ class _FormTable:
             token_form_ids,
             form_term,
             may_start,
-            _PairRoute.from_cuts(list(analyzer.acronym_pairs), keys, keys),
-            _PairRoute.from_cuts(list(analyzer.ending_pairs), keys, keys),
-            np.asarray(built.forms.columns["flags"])[rows],
+            PairRoute.from_cuts(list(analyzer.acronym_pairs), keys, keys),
+            PairRoute.from_cuts(list(analyzer.ending_pairs), keys, keys),
+            built.pairs,
             terms,
         )
-
-    def may_split(
-        self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.bool_]:
-        """For each (left[i], right[i]) pair of form ids: may it be a split word or name? The
-        ``split-names`` joiner's own first tests (:meth:`SplitNames.joined_term`), vectorised."""
-        bits, after = self.split_flags[left], self.split_flags[right]
-        word = (after & RIGHT).astype(bool) & ((bits & (LEFT | LEFT_BARE)) > 0)
-        name = (after & NAME_TAIL).astype(bool) & ((bits & (HEAD | HEAD_BARE)) > 0)
-        return word | name
 
     def block_postings(
         self,
@@ -444,7 +435,7 @@ class _FormTable:
         same_doc = doc[1:] == doc[:-1]
         may_join = self.acronym_pairs.joins(left, right)
         if self.analyzer.joins:
-            may_join |= self.may_split(left, right)
+            may_join |= self.split_pairs.may_join(left, right)
         may_join[:-1] |= self.ending_pairs.joins(right[:-1], right[1:]) & same_doc[1:]
         candidates = np.flatnonzero(self.may_start[forms] | np.append(may_join & same_doc, False))
         if len(candidates):
@@ -533,49 +524,3 @@ class _BlockPostings:
             cursor[block.run_terms] += block.run_lengths
             del block
         return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, params)
-
-
-@dataclass
-class _PairRoute:
-    """One way two words join: codes for each form as a left and as a right word (-1: never),
-    and the sorted ``left * right_count + right`` codes of the pairs that join."""
-
-    left: npt.NDArray[np.int32]
-    right: npt.NDArray[np.int32]
-    pairs: npt.NDArray[np.int64]
-    right_count: int
-
-    @classmethod
-    def from_cuts(
-        cls, cuts: list[tuple[str, str]], left: list[str | None], right: list[str | None]
-    ) -> _PairRoute:
-        """Pairs (a, b) that join are ``cuts``; form i is known as ``left[i]`` / ``right[i]``."""
-        lefts = {a: i for i, a in enumerate(dict.fromkeys(a for a, _ in cuts))}
-        rights = {b: i for i, b in enumerate(dict.fromkeys(b for _, b in cuts))}
-        pairs = np.unique(
-            np.asarray([lefts[a] * len(rights) + rights[b] for a, b in cuts], dtype=np.int64)
-        )
-        return cls(
-            np.fromiter(
-                (lefts.get(a, -1) if a is not None else -1 for a in left), np.int32, len(left)
-            ),
-            np.fromiter(
-                (rights.get(b, -1) if b is not None else -1 for b in right), np.int32, len(right)
-            ),
-            pairs,
-            len(rights),
-        )
-
-    def joins(
-        self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.bool_]:
-        """For each pair of form ids (left[i], right[i]): does this route join them?"""
-        left_codes = self.left[left]
-        where = np.flatnonzero(left_codes >= 0)  # few words can be a left half: look there only
-        right_codes = self.right[right[where]]
-        known = right_codes >= 0
-        where = where[known]
-        found = np.zeros(len(left), dtype=bool)
-        codes = left_codes[where].astype(np.int64) * self.right_count + right_codes[known]
-        found[where] = in_sorted(self.pairs, codes)
-        return found

@@ -38,14 +38,10 @@ MAX_PHRASE_WORDS = 6
 ACRONYM_LETTERS = 5
 
 # What a corpus word can be in a split pair, as bits (``split-names``); each is a necessary
-# condition, so a pair whose bits rule it out is never looked up.
-LEFT = 1  # a proper prefix of some corpus word
-RIGHT = 2  # a proper suffix of some corpus word
-LEFT_BARE = 4  # a one-letter proclitic, then a proper prefix of some corpus word
-HEAD = 8  # its consonants begin some corpus Latin name's
-HEAD_BARE = 16  # the same without its one-letter proclitic
-NAME_TAIL = 32  # its consonants (less a final ه) end some corpus Latin name's
-UNKNOWN_WORD = LEFT | RIGHT | LEFT_BARE | NAME_TAIL  # a word the corpus lacks: look it up
+# condition, so a pair whose bits rule out a name is never looked up as one.
+HEAD = 1  # its consonants begin some corpus Latin name's
+HEAD_BARE = 2  # the same without its one-letter proclitic
+NAME_TAIL = 4  # its consonants (less a final ه) end some corpus Latin name's
 
 
 def letter_pair_key(form: str) -> str | None:
@@ -163,14 +159,14 @@ class SplitNames:
     def joined_term(self, first: str, second: str) -> str | None:
         """Term of a word pair that the corpus writes as one word or as one Latin name, also
         behind a one-letter proclitic (بديب سيك is ب + ديب سيك). Runs for every word of every
-        quoted paragraph, so the cheap tests come first: the words' bits say which lookups can
-        succeed. A function word is never half of a name: إلى من (to whom) is not اليمن, أو
+        quoted paragraph, so the cheap tests come first: the words' bits say whether a name can
+        be looked up. A function word is never half of a name: إلى من (to whom) is not اليمن, أو
         صغيرة (or small) is not Oscar."""
         if first in STOPWORDS or second in STOPWORDS:
             return None
         bits, after = self.flags(first), self.flags(second)
         joined = first + second
-        if bits & LEFT and after & RIGHT and self.tables.has_form(joined):
+        if self.tables.has_form(joined):
             return self._joined_word(joined)
         head = consonant_classes(first)
         if bits & HEAD and after & NAME_TAIL and (term := self._joined_name(head, joined, second)):
@@ -178,7 +174,7 @@ class SplitNames:
         if first[0] not in PAIR_PROCLITICS or len(first) <= 2:
             return None
         joined = first[1:] + second
-        if bits & LEFT_BARE and after & RIGHT and self.tables.has_form(joined):
+        if self.tables.has_form(joined):
             return self._joined_word(joined)
         if bits & HEAD_BARE and after & NAME_TAIL:
             head = head if first[0] == "و" else head[1:]  # و is no consonant class

@@ -24,16 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis.bulk import map_chunks, shared
+from retrieval.analysis.pairs import SplitPairs, split_pairs
 from retrieval.analysis.phrases import (
     ACRONYM_LETTERS,
-    HEAD,
-    HEAD_BARE,
-    LEFT,
-    LEFT_BARE,
     NAME_TAIL,
-    PAIR_PROCLITICS,
-    RIGHT,
-    UNKNOWN_WORD,
     letter_pairs,
     name_flags,
 )
@@ -44,7 +38,6 @@ from retrieval.stemming import light10, stem_latin, strip_proclitics
 from retrieval.stopwords import STOPWORDS
 from retrieval.tables import Array, CodePoints, Lists, Map, StringList, keys_of, piece_keys
 from retrieval.transliteration import (
-    _ARABIC_CLASSES,
     Skeleton,
     arabic_consonants,
     arabic_skeleton,
@@ -201,6 +194,7 @@ class Vocabulary:
         self.ending_pairs = phrases.ending_pairs
         self._phrases = phrases
         self.filters = WordFilters(settings, self.lexicon, self.names, self.word_aliases)
+        self.pairs: SplitPairs | None = None
 
     # -- what the steps ask ---------------------------------------------------------------
 
@@ -218,7 +212,7 @@ class Vocabulary:
         """The split-name bits of a word the corpus lacks: lookups decide."""
         if form in STOPWORDS:
             return 0
-        return UNKNOWN_WORD | name_flags(form, self.heads.__contains__)
+        return NAME_TAIL | name_flags(form, self.heads.__contains__)
 
     def has_form(self, form: str) -> bool:
         return self.forms.find(form) >= 0
@@ -357,7 +351,7 @@ class _BuildTables:
     def flags(self, form: str) -> int:
         if form in STOPWORDS:
             return 0
-        return UNKNOWN_WORD | name_flags(form, self.heads.__contains__)
+        return NAME_TAIL | name_flags(form, self.heads.__contains__)
 
 
 class _BuildView:
@@ -633,12 +627,12 @@ class _Builder:
                 compound_terms.append(term_id(term))
         lexicon_keys = list(self.lexicon)
         latin_term_keys = sorted(names.latin_terms)
-        flags = _split_flags(self.forms, tables.heads, names)
-        return Vocabulary(
+        pairs = split_pairs(self.forms, names.latin_names)
+        built = Vocabulary(
             self.settings,
             Map.build(
                 self.forms,
-                {"term": (form_terms, np.int32), "flags": (flags, np.uint8)},
+                {"term": (form_terms, np.int32), "flags": (pairs.flags, np.uint8)},
             ),
             StringList.build(term_ids),
             Map.build(
@@ -666,6 +660,8 @@ class _Builder:
             Map.build(sorted(tables.heads), {}),
             phrases,
         )
+        built.pairs = pairs  # for the bulk indexer; a loaded vocabulary has none
+        return built
 
 
 def _alias_candidates(forms: Sequence[str], aliases: dict[str, str]) -> list[int]:
@@ -680,74 +676,3 @@ def _alias_candidates(forms: Sequence[str], aliases: dict[str, str]) -> list[int
         keys = piece_keys(points, owners, np.full(len(owners), cut), lengths[owners])
         found[owners[np.isin(keys, wanted)]] = True
     return np.flatnonzero(found).tolist()
-
-
-# Consonant class of each Arabic code point (0: none), as the code point of its class letter.
-_CLASS_CODE = np.zeros(0x10000, dtype=np.int64)
-for _letter, _cls in _ARABIC_CLASSES.items():
-    _CLASS_CODE[ord(_letter)] = ord(_cls)
-
-
-def _split_flags(forms: Sequence[str], heads: set[str], names: DictNames) -> npt.NDArray[np.uint8]:
-    """The ``split-names`` bits of every word (:data:`retrieval.analysis.phrases.LEFT` …),
-    computed by key over every cut of every word: a key shared by chance only sets a bit that
-    a lookup then overrules."""
-    flags = np.zeros(len(forms), dtype=np.uint8)
-    if not forms:
-        return flags
-    points = CodePoints.of(forms)
-    lengths = points.lengths
-    form_keys = keys_of(points)
-    # Every proper cut of every word: (word, 1 … length-1).
-    per_word = np.maximum(lengths - 1, 0)
-    owners = np.repeat(np.arange(len(forms), dtype=np.int64), per_word)
-    cuts = np.arange(len(owners), dtype=np.int64) - np.repeat(
-        np.cumsum(per_word) - per_word, per_word
-    )
-    cuts += 1
-    prefixes = np.unique(piece_keys(points, owners, np.zeros(len(owners), np.int64), cuts))
-    suffixes = np.unique(piece_keys(points, owners, cuts, lengths[owners]))
-    flags[np.isin(form_keys, prefixes)] |= LEFT
-    flags[np.isin(form_keys, suffixes)] |= RIGHT
-    first = np.fromiter((form[:1] in PAIR_PROCLITICS for form in forms), bool, len(forms))
-    bare = np.flatnonzero(first & (lengths > 2))
-    bare_keys = piece_keys(points, bare, np.ones(len(bare), np.int64), lengths[bare])
-    flags[bare[np.isin(bare_keys, prefixes)]] |= LEFT_BARE
-    if names.latin_names:
-        head_keys = keys_of(sorted(heads))
-        tails = {key[cut:] for key in names.latin_names for cut in range(len(key) + 1)}
-        tail_keys = keys_of(sorted(tails))
-        classes = _consonant_points(points, drop_final_heh=False)
-        flags[np.isin(keys_of(classes), head_keys)] |= HEAD
-        flags[bare[np.isin(_bare_head_keys(points, classes, bare), head_keys)]] |= HEAD_BARE
-        tail_classes = _consonant_points(points, drop_final_heh=True)
-        flags[np.isin(keys_of(tail_classes), tail_keys)] |= NAME_TAIL
-    stop = np.fromiter((form in STOPWORDS for form in forms), bool, len(forms))
-    flags[stop] = 0
-    return flags
-
-
-def _consonant_points(points: CodePoints, drop_final_heh: bool) -> CodePoints:
-    """Each word's consonant classes (:func:`consonant_classes`) as code points."""
-    codes = _CLASS_CODE[np.minimum(points.codes, 0xFFFF)]
-    codes[points.codes > 0xFFFF] = 0
-    if drop_final_heh:
-        last = points.starts[1:] - 1
-        ends_heh = (points.lengths > 0) & (points.codes[np.maximum(last, 0)] == ord("ه"))
-        codes[last[ends_heh]] = 0
-    keep = codes > 0
-    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    return CodePoints(codes[keep], kept_before[points.starts])
-
-
-def _bare_head_keys(
-    points: CodePoints, classes: CodePoints, rows: npt.NDArray[np.int64]
-) -> npt.NDArray[np.uint64]:
-    """Keys of the consonants of ``word[1:]`` for the given words (their first letter is a
-    one-letter proclitic: و has no class, ف ب ل ك drop their first class)."""
-    first_is_class = _CLASS_CODE[np.minimum(points.codes[points.starts[rows]], 0xFFFF)] > 0
-    counts = classes.lengths[rows]
-    start = first_is_class.astype(np.int64)
-    start = np.minimum(start, counts)
-    return piece_keys(classes, rows, start, counts)
