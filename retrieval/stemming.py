@@ -64,8 +64,46 @@ def strip_suffixes(word: str) -> str:
     (حسين → حس, سكان → سك). A ة written ت before a pronoun is ة again once the pronoun is gone
     (سلطته → سلطه, as سلطة), unless it ends the plural ات. Measured in BENCHMARKS.md.
     """
-    if len(word) < 4 or not word.endswith(_LIGHT10_SUFFIXES):
+    size = len(word)
+    if size < 4 or not word.endswith(_LIGHT10_SUFFIXES):
         return word  # most calls: no suffix can come off
+    # What comes off depends only on the last letters while at most two come off (the rules
+    # then look at the last four, and a word of seven letters or more never runs short), so
+    # words ending alike share one reading of their ending.
+    key = (word[-_TAIL:], min(size, _TAIL_LENGTH))
+    reading = _TAILS.get(key)
+    if reading is None:
+        if len(_TAILS) >= _TAILS_KEPT:
+            _TAILS.clear()
+        reading = _TAILS[key] = _tail_reading(*key)
+    if reading is False:
+        return _strip_all_suffixes(word)
+    removed, restored = reading
+    stem = word[: size - removed]
+    return stem[:-1] + "ه" if restored else stem
+
+
+# Endings read by :func:`strip_suffixes`: (last letters, length up to 7) → (letters removed,
+# whether the last one left is a restored ة), or False when more than two come off.
+_TAIL = 4
+_TAIL_LENGTH = 7
+_TAILS_KEPT = 1 << 17
+_TAILS: dict[tuple[str, int], tuple[int, bool] | bool] = {}
+
+
+def _tail_reading(tail: str, size: int) -> tuple[int, bool] | bool:
+    """What :func:`strip_suffixes` removes from any word of ``size`` letters ending in
+    ``tail`` (letters before it stand in as a character no rule matches)."""
+    virtual = "\0" * (size - len(tail)) + tail
+    stem = _strip_all_suffixes(virtual)
+    removed = size - len(stem)
+    if removed > 2:
+        return False
+    return removed, stem != virtual[: size - removed]
+
+
+def _strip_all_suffixes(word: str) -> str:
+    """:func:`strip_suffixes` itself, without the shortcut of shared endings."""
     changed = True
     while changed:
         changed = False

@@ -164,6 +164,26 @@ def piece_keys(
     return _combine(*hashes)
 
 
+def last_replaced_keys(
+    points: CodePoints,
+    owner: npt.NDArray[np.int64],
+    start: npt.NDArray[np.int64],
+    stop: npt.NDArray[np.int64],
+    letter: int,
+) -> npt.NDArray[np.uint64]:
+    """Keys of ``strings[owner][start:stop]`` with its last code point replaced by ``letter``
+    (pieces of one letter at least): the rest's hash plus letter * B**(length-1)."""
+    first = points.starts[owner]
+    hashes = []
+    for base, prime in ((_B1, _P1), (_B2, _P2)):
+        sums = points.prefix_sums(base, prime)
+        rest = _span_hashes(sums, first + start, first + stop - 1, first, base, prime)
+        length = stop - 1 - start
+        power = _powers_for(base, prime, int(length.max(initial=0)) + 1)[length]
+        hashes.append((rest + letter * power) % prime)
+    return _combine(*hashes)
+
+
 def prefixed_keys(
     points: CodePoints,
     owner: npt.NDArray[np.int64],
