@@ -22,12 +22,12 @@ BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 SANAD = [sys.executable, "-m", "bot.console.cli"]
 
 
-def run(args, stdin="", env=None, cwd=ROOT):
+def run(args, stdin="", env=None, cwd=ROOT, prefix=()):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
     environment["PYTHONPATH"] = str(ROOT)
     environment.update(env or {})
     return subprocess.run(
-        [*SANAD, *args],
+        [*prefix, *SANAD, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -303,3 +303,35 @@ def test_chat_help_is_shown_not_searched(command):
     assert "لم أجد" not in result.stdout
     for listed in ("/sources", "/exit", "«المزيد»"):
         assert listed in result.stdout.split("سؤالك:", 1)[1]
+
+
+def test_sources_that_cannot_be_written_cost_one_line_and_answers_still_come(foreign_sources):
+    directory = foreign_sources.path
+    result = run(
+        ["ask", "--sources", str(directory), "بكم انخفض مؤشر ناسداك؟"],
+        prefix=foreign_sources.prefix,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ناسداك" in result.stdout
+    [line] = result.stderr.splitlines()
+    assert "Traceback" not in line and " WARNING " in line
+    assert f"sources directory {directory} cannot be written (no write permission" in line
+    assert "memory only" in line and "uploaded by admins are refused" in line
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        p.name for p in SEEDS.iterdir() if not p.name.startswith(".")
+    )
+
+
+def test_index_into_a_directory_that_cannot_be_written_is_one_line(foreign_sources):
+    result = run(["index", "--sources", str(foreign_sources.path)], prefix=foreign_sources.prefix)
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert f"cannot save the index snapshot in {foreign_sources.path}" in line
+
+
+def test_no_token_points_at_the_environment_never_at_a_file():
+    result = run(["telegram", "--sources", str(SEEDS)])
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "SANAD_TELEGRAM_TOKEN" in line and "environment" in line
+    assert "config" not in line.lower() and "toml" not in line.lower()

@@ -354,6 +354,25 @@ async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_
         assert bot.library.engine.search(question), question
 
 
+async def test_upload_to_sources_that_cannot_be_written_gets_a_reply_not_an_error(
+    api, bot, seeds_copy, tmp_path
+):
+    # No user, root included, can create a file where a file stands in place of the directory.
+    seeds_copy.rename(tmp_path / "elsewhere")
+    seeds_copy.write_text("not a directory", encoding="utf-8")
+    content = "انخفض إنتاج الأرز في آسيا بعد الفيضانات.\n".encode()
+    api.add_file("doc9", content)
+    document = {"file_id": "doc9", "file_unique_id": "u9", "file_name": "rice.txt"}
+    api.user_message(None, user_id=ADMIN, extra={"document": document})
+    [reply] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert reply.params["text"] == messages.UPLOAD_NOT_WRITABLE
+    assert api.calls_of("getFile") == []  # refused before downloading
+    api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", chat_id=111)
+    assert "ناسداك" in answer.params["text"]
+    assert messages.ERROR not in sent_texts(api, ADMIN)
+
+
 async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, seeds_copy):
     api.add_file("doc2", b"text")
     api.user_message(

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -19,9 +20,13 @@ from bot.service.errors import SanadError
 from bot.service.policy import CONSOLE, OPERATOR
 from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
+from bot.service.storage import storage_warning
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
 from retrieval.search import Ranking, SearchEngine
+from retrieval.writable import why_unwritable
+
+log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -39,10 +44,14 @@ def _settings(args: argparse.Namespace, log_level: str = "WARNING") -> Settings:
 
 
 def _library(settings: Settings) -> Library:
+    """The index of the configured sources; says once what a directory it cannot write costs."""
     try:
-        return Library.open(settings.sources_dir, settings.snapshot_path, TerminalProgress())
+        library = Library.open(settings.sources_dir, settings.snapshot_path, TerminalProgress())
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
+    if (warning := storage_warning(settings)) is not None:
+        log.warning("%s", warning)
+    return library
 
 
 def _service(settings: Settings) -> Sanad:
@@ -180,6 +189,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     """Build the index from the sources and save its snapshot (atomically)."""
     settings = _settings(args)
     snapshot = settings.snapshot_path
+    if (reason := why_unwritable(snapshot.parent)) is not None:
+        raise CliError(f"cannot save the index snapshot in {snapshot.parent}: {reason}")
     if snapshot.exists():
         snapshot.unlink()
     started = time.perf_counter()
