@@ -15,6 +15,8 @@ from botapi import BotApiEmulator
 from conftest import ROOT, SEEDS, write_articles
 
 from bot.console.render import BOLD, RESET, render_answer
+from bot.health import start_health_server
+from retrieval.library import Library
 from retrieval.search import SearchEngine
 
 BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
@@ -335,3 +337,31 @@ def test_no_token_points_at_the_environment_never_at_a_file():
     line = one_error_line(result)
     assert "SANAD_TELEGRAM_TOKEN" in line and "environment" in line
     assert "config" not in line.lower() and "toml" not in line.lower()
+
+
+def test_health_asks_the_configured_port_and_says_healthy_or_not():
+    server = start_health_server(Library.open(SEEDS), "0.0.0.0", 0)
+    port = server.server_address[1]
+    try:
+        healthy = run(["health"], env={"SANAD_HEALTH_PORT": str(port)})
+        assert healthy.returncode == 0, healthy.stderr
+        assert json.loads(healthy.stdout)["articles"] == 5
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The same port with nothing listening any more: unhealthy is 1 (Docker reserves 2).
+    gone = run(["health"], env={"SANAD_HEALTH_PORT": str(port)})
+    assert gone.returncode == 1 and gone.stdout == ""
+    [line] = gone.stderr.splitlines()
+    assert line.startswith("sanad: unhealthy: no answer from") and f":{port}/health" in line
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [({}, "health_port is not set"), ({"SANAD_HEALTH_PORT": "ninety"}, "health_port")],
+)
+def test_health_without_a_usable_port_is_unhealthy_with_one_line(env, reason):
+    result = run(["health"], env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("sanad: unhealthy:") and reason in line

@@ -1,4 +1,5 @@
-"""The ``sanad`` command: ask, chat, search (machine contract), eval, sources, run, telegram."""
+"""The ``sanad`` command: ask, chat, search (machine contract), eval, sources, index, run,
+telegram, health."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
+from bot.health import Unhealthy, check_health
 from bot.logs import configure_logging
 from bot.service import messages
 from bot.service.errors import SanadError
@@ -219,6 +221,24 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's ``/health`` (on ``health_port``) answers "ok", else 1.
+
+    Docker's HEALTHCHECK reads exactly these: 0 healthy, 1 unhealthy (2 is reserved), so every
+    failure, a missing or wrong setting included, is 1 with one line.
+    """
+    try:
+        port = load_settings().health_port
+        if port is None:
+            raise Unhealthy("health_port is not set (SANAD_HEALTH_PORT): nothing to check")
+        body = check_health(port)
+    except (ConfigError, Unhealthy) as exc:
+        print(f"sanad: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(body, ensure_ascii=False))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: the Telegram bot when a token is configured, else the console chat."""
     settings = _settings(args)
@@ -265,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
     add("run", cmd_run, "Telegram bot if a token is set, else console chat")
+    health = sub.add_parser("health", help="exit 0 if the running bot's /health answers ok")
+    health.set_defaults(func=cmd_health)
     return parser
 
 
