@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -288,10 +289,13 @@ async def test_failed_reload_keeps_the_old_index_and_says_why(api, bot, seeds_co
     assert "ناسداك" in answer.params["text"]
 
 
-async def test_non_admin_is_refused_politely(api, bot):
-    api.user_message("/reload")
-    [refusal] = await api.wait_for("sendMessage", chat_id=111)
+async def test_non_admin_is_refused_politely_and_the_log_names_their_user_id(api, bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.service.sanad")
+    api.user_message("/reload", user_id=4242)
+    [refusal] = await api.wait_for("sendMessage", chat_id=4242)
     assert "للمشرفين" in refusal.params["text"]
+    # README, "Telegram": how an operator reads their own id to put it in SANAD_ADMIN_IDS.
+    assert "refused reload from telegram:4242: not an admin" in caplog.messages
 
 
 async def test_admin_rollback_restores_previous_index(api, bot, seeds_copy):
@@ -539,6 +543,22 @@ async def test_start_lists_sources_examples_and_inline_button(api, bot):
     assert len(keyboard) >= 3
     assert all("switch_inline_query_current_chat" in row[0] for row in keyboard)
     assert "سند" in call.params["text"]
+
+
+@pytest.mark.parametrize("inline_mode", [False, True])
+async def test_start_says_once_when_inline_mode_is_off(api, seeds_copy, caplog, inline_mode):
+    api.inline_mode = inline_mode
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.app"):
+        async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+            pass
+    lines = [r.getMessage() for r in caplog.records if "inline mode" in r.getMessage()]
+    if inline_mode:
+        assert lines == []
+    else:
+        assert lines == [
+            "inline mode is off for @sanad_test_bot: '@sanad_test_bot question' in other "
+            "chats shows nothing; turn it on by sending /setinline to @BotFather"
+        ]
 
 
 async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):

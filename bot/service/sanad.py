@@ -254,7 +254,8 @@ class Sanad:
             NotAdmin: ``sender`` is not an admin.
         """
         if not self.policy.is_admin(sender):
-            log.info("refused %s from %s", action, sender.key)
+            # The operator finds their own user id here, to put it among the admins.
+            log.info("refused %s from %s: not an admin", action, sender.key)
             raise NotAdmin()
         log.info("admin %s: %s", sender.key, action)
 

@@ -143,7 +143,25 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     return application
 
 
+def warn_if_inline_mode_is_off(application: Application) -> None:
+    """Say once at start when the bot cannot be asked inline.
+
+    Telegram sends inline queries only to bots whose inline mode was turned on with
+    @BotFather's /setinline; getMe reports it as ``supports_inline_queries``. Without it
+    ``@bot question`` typed in another chat shows nothing, and nothing reaches the bot to log.
+    """
+    bot = application.bot
+    if not bot.supports_inline_queries:
+        log.warning(
+            "inline mode is off for @%s: '@%s question' in other chats shows nothing; "
+            "turn it on by sending /setinline to @BotFather",
+            bot.username,
+            bot.username,
+        )
+
+
 async def _post_init(application: Application) -> None:
+    warn_if_inline_mode_is_off(application)
     await register_commands(application)
     state: BotState = application.bot_data
     port = state.service.settings.health_port
