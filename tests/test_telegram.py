@@ -53,8 +53,14 @@ class RunningBot:
         await self.app.initialize()
         await self.app.post_init(self.app)
         await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=1, error_callback=self._polling_failed
+        )
         return self
+
+    def _polling_failed(self, error: Exception) -> None:
+        # What Application.run_polling passes: a failed fetch goes to the error handler.
+        self.app.create_task(self.app.process_error(error=error, update=None))
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.updater.stop()
@@ -559,6 +565,27 @@ async def test_start_says_once_when_inline_mode_is_off(api, seeds_copy, caplog, 
             "inline mode is off for @sanad_test_bot: '@sanad_test_bot question' in other "
             "chats shows nothing; turn it on by sending /setinline to @BotFather"
         ]
+
+
+async def test_lost_bot_api_while_polling_is_one_line_per_retry_not_a_traceback(
+    api, bot, caplog
+):
+    caplog.set_level(logging.WARNING, logger="bot.telegram.app")
+    api.fail_next("getUpdates", 500)
+    api.fail_next(
+        "getUpdates",
+        409,
+        description="Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running",
+    )
+    api.user_message(QUESTION)  # fetched once both failures have been retried
+    [answer] = await api.wait_for("sendMessage", chat_id=111, timeout=15)
+    assert "ناسداك" in answer.params["text"]
+    records = [r for r in caplog.records if r.name == "bot.telegram.app"]
+    assert [r.levelname for r in records] == ["WARNING", "WARNING"]
+    assert not any(r.exc_info for r in records)
+    assert "fetching updates failed" in records[0].getMessage()
+    assert "another process is fetching this bot's updates" in records[1].getMessage()
 
 
 async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):
