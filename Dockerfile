@@ -6,17 +6,22 @@
 # Needs BuildKit (Docker's default builder since 23.0; podman and buildah have it too).
 ARG PYTHON_IMAGE=python:3.12-slim
 
-# Dependencies alone, read from pyproject.toml: a change to the code does not reinstall them.
+# The runtime dependencies listed in pyproject.toml, as a requirements file.
+FROM ${PYTHON_IMAGE} AS requirements
+COPY pyproject.toml /src/
+RUN python -c "import tomllib; print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /src/requirements.txt
+
+# Dependencies alone: a change to the code, or to pyproject.toml that leaves the list as it is
+# (tests, lint settings), does not reinstall them (this layer is keyed on requirements.txt).
 FROM ${PYTHON_IMAGE} AS deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/sanad
-COPY pyproject.toml /src/
-RUN python -c "import tomllib; print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /src/requirements.txt \
- && /opt/sanad/bin/pip install --requirement /src/requirements.txt
+COPY --from=requirements /src/requirements.txt /src/
+RUN /opt/sanad/bin/pip install --requirement /src/requirements.txt
 
 # The code as a wheel; build/ and sanad.egg-info stay behind in this stage.
 FROM deps AS wheel
-COPY README.md /src/
+COPY pyproject.toml README.md /src/
 COPY bot /src/bot
 COPY retrieval /src/retrieval
 RUN /opt/sanad/bin/pip wheel --no-deps --wheel-dir /wheels /src
@@ -24,7 +29,8 @@ RUN /opt/sanad/bin/pip wheel --no-deps --wheel-dir /wheels /src
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/sanad/bin:$PATH \
     SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080
-RUN useradd --create-home --uid 10001 sanad && install -d -o sanad -g sanad /data
+RUN groupadd --gid 10001 sanad && useradd --uid 10001 --gid 10001 --create-home sanad \
+ && install -d -o sanad -g sanad /data
 COPY --from=deps /opt/sanad /opt/sanad
 RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
     pip install --no-deps --no-cache-dir --disable-pip-version-check /wheels/*.whl
@@ -40,7 +46,7 @@ USER sanad
 VOLUME ["/data"]
 # 8080: GET /health (SANAD_HEALTH_PORT); 8443: the webhook (webhook_port), behind a TLS proxy.
 EXPOSE 8080 8443
-# Asks the port the bot was configured with, whatever SANAD_HEALTH_PORT says.
+# Asks the port the bot is configured with (SANAD_HEALTH_PORT or config.toml), not a fixed one.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["sanad", "health"]
 
 CMD ["sanad", "telegram"]
