@@ -25,6 +25,7 @@ from retrieval.indexing import (
 )
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
 from retrieval.snapshot import SnapshotError, SnapshotWriter, fingerprint, load_snapshot
+from retrieval.writable import why_unwritable
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -85,7 +86,8 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
-            if self.snapshot is not None:
+            # A child process can only hand its index over through a saved snapshot.
+            if self.snapshot is not None and why_unwritable(self.snapshot.parent) is None:
                 _index_in_subprocess(self.sources_dir, self.snapshot)
             new = _build(self.sources_dir, self.snapshot, allow_subprocess=False)
             old = self._engine
@@ -158,6 +160,11 @@ def _build(
         return load_snapshot(snapshot, source_print, params)
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
+    unwritable = why_unwritable(snapshot.parent)
+    if unwritable is not None:
+        # Expected with a read-only volume, and said once at start (bot.service.storage).
+        log.debug("index snapshot %s cannot be saved (%s): in memory", snapshot, unwritable)
+        return _index(sources_dir, params, progress)
     if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
         _index_in_subprocess(sources_dir, snapshot, progress)
         try:
