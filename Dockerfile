@@ -1,25 +1,52 @@
-# Sanad: the Telegram bot with the seed articles baked in; mount your own sources at /data.
+# syntax=docker/dockerfile:1
+# Sanad: the Telegram bot, with the seed articles baked in at /data (README, "Docker").
 #   docker build -t sanad .
-#   docker run -e SANAD_TELEGRAM_TOKEN=... -e SANAD_ADMIN_IDS=111 -v $PWD/articles:/data sanad
-FROM python:3.12-slim
+#   docker run -d --name sanad -e SANAD_TELEGRAM_TOKEN=... -e SANAD_ADMIN_IDS=111 \
+#     -v sanad-data:/data sanad
+# Needs BuildKit (Docker's default builder since 23.0; podman and buildah have it too).
+ARG PYTHON_IMAGE=python:3.12-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+# The runtime dependencies listed in pyproject.toml, as a requirements file.
+FROM ${PYTHON_IMAGE} AS requirements
+COPY pyproject.toml /src/
+RUN python -c "import tomllib; print(*tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /src/requirements.txt
+
+# Dependencies alone: a change to the code, or to pyproject.toml that leaves the list as it is
+# (tests, lint settings), does not reinstall them (this layer is keyed on requirements.txt).
+FROM ${PYTHON_IMAGE} AS deps
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/sanad
+COPY --from=requirements /src/requirements.txt /src/
+RUN /opt/sanad/bin/pip install --requirement /src/requirements.txt
+
+# The code as a wheel; build/ and sanad.egg-info stay behind in this stage.
+FROM deps AS wheel
+COPY pyproject.toml README.md /src/
+COPY bot /src/bot
+COPY retrieval /src/retrieval
+RUN /opt/sanad/bin/pip wheel --no-deps --wheel-dir /wheels /src
+
+FROM ${PYTHON_IMAGE}
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/sanad/bin:$PATH \
     SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080
+RUN groupadd --gid 10001 sanad && useradd --uid 10001 --gid 10001 --create-home sanad \
+ && install -d -o sanad -g sanad /data
+COPY --from=deps /opt/sanad /opt/sanad
+RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
+    pip install --no-deps --no-cache-dir --disable-pip-version-check /wheels/*.whl
 
+# The default collection, owned by the bot's user so uploads and the index snapshot can be
+# written. A new named volume at /data starts as a copy of it; a bind mount replaces it and
+# must be writable by uid 10001 (or run with --user): README, "Docker".
+COPY --chown=sanad:sanad seeds /data
+# config.toml, if any, is read from here (or from SANAD_CONFIG).
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY bot ./bot
-COPY retrieval ./retrieval
-RUN pip install --no-cache-dir .
-
-# Seeds are the default collection; a volume mounted at /data replaces them.
-COPY seeds /data
-RUN useradd --create-home --uid 10001 sanad && chown -R sanad /data
 USER sanad
 
 VOLUME ["/data"]
+# 8080: GET /health (SANAD_HEALTH_PORT); 8443: the webhook (webhook_port), behind a TLS proxy.
 EXPOSE 8080 8443
-HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=2).status == 200 else 1)"
+# Asks the port the bot is configured with (SANAD_HEALTH_PORT or config.toml), not a fixed one.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["sanad", "health"]
 
 CMD ["sanad", "telegram"]

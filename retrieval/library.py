@@ -26,6 +26,7 @@ from retrieval.indexing import (
 )
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
 from retrieval.snapshot import SnapshotError, SnapshotWriter, fingerprint, load_snapshot
+from retrieval.writable import why_unwritable
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -97,7 +98,8 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
-            if self.snapshot is not None:
+            # A child process can only hand its index over through a saved snapshot.
+            if self.snapshot is not None and why_unwritable(self.snapshot.parent) is None:
                 _index_in_subprocess(self.sources_dir, self.snapshot, analysis=self.analysis)
             new = _build(
                 self.sources_dir, self.snapshot, allow_subprocess=False, analysis=self.analysis
@@ -178,6 +180,11 @@ def _build(
         return load_snapshot(snapshot, source_print, params, analysis)
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
+    unwritable = why_unwritable(snapshot.parent)
+    if unwritable is not None:
+        # Expected with a read-only volume, and said once at start (bot.service.storage).
+        log.debug("index snapshot %s cannot be saved (%s): in memory", snapshot, unwritable)
+        return _index(sources_dir, params, progress, analysis=analysis)
     if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
         _index_in_subprocess(sources_dir, snapshot, progress, analysis)
         try:

@@ -173,6 +173,8 @@ class BotApiEmulator:
     webhook: dict[str, Any] = field(default_factory=dict)
     _answered_queries: set[str] = field(default_factory=set)
     _held_files: dict[str, threading.Event] = field(default_factory=dict)
+    # What @BotFather's /setinline turns on; getMe reports it as supports_inline_queries.
+    inline_mode: bool = True
 
     # ----- test side -------------------------------------------------------------------------
 
@@ -462,7 +464,13 @@ class BotApiEmulator:
     # ----- Bot API methods ---------------------------------------------------------------------
 
     def _api_getMe(self, params: dict[str, Any]) -> Any:
-        return BOT_USER
+        # Three fields Telegram returns only in getMe, as set with @BotFather.
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": self.inline_mode,
+        }
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
         return True

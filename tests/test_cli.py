@@ -15,6 +15,8 @@ from botapi import BotApiEmulator
 from conftest import ROOT, SEEDS, write_articles
 
 from bot.console.render import BOLD, RESET, render_answer
+from bot.health import start_health_server
+from retrieval.library import Library
 from retrieval.search import SearchEngine
 
 BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
@@ -22,12 +24,12 @@ BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 SANAD = [sys.executable, "-m", "bot.console.cli"]
 
 
-def run(args, stdin="", env=None, cwd=ROOT):
+def run(args, stdin="", env=None, cwd=ROOT, prefix=()):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
     environment["PYTHONPATH"] = str(ROOT)
     environment.update(env or {})
     return subprocess.run(
-        [*SANAD, *args],
+        [*prefix, *SANAD, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -303,3 +305,63 @@ def test_chat_help_is_shown_not_searched(command):
     assert "لم أجد" not in result.stdout
     for listed in ("/sources", "/exit", "«المزيد»"):
         assert listed in result.stdout.split("سؤالك:", 1)[1]
+
+
+def test_sources_that_cannot_be_written_cost_one_line_and_answers_still_come(foreign_sources):
+    directory = foreign_sources.path
+    result = run(
+        ["ask", "--sources", str(directory), "بكم انخفض مؤشر ناسداك؟"],
+        prefix=foreign_sources.prefix,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ناسداك" in result.stdout
+    [line] = result.stderr.splitlines()
+    assert "Traceback" not in line and " WARNING " in line
+    assert f"sources directory {directory} cannot be written (no write permission" in line
+    assert "memory only" in line and "uploaded by admins are refused" in line
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        p.name for p in SEEDS.iterdir() if not p.name.startswith(".")
+    )
+
+
+def test_index_into_a_directory_that_cannot_be_written_is_one_line(foreign_sources):
+    result = run(["index", "--sources", str(foreign_sources.path)], prefix=foreign_sources.prefix)
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert f"cannot save the index snapshot in {foreign_sources.path}" in line
+
+
+def test_no_token_points_at_the_environment_never_at_a_file():
+    result = run(["telegram", "--sources", str(SEEDS)])
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "SANAD_TELEGRAM_TOKEN" in line and "environment" in line
+    assert "config" not in line.lower() and "toml" not in line.lower()
+
+
+def test_health_asks_the_configured_port_and_says_healthy_or_not():
+    server = start_health_server(Library.open(SEEDS), "0.0.0.0", 0)
+    port = server.server_address[1]
+    try:
+        healthy = run(["health"], env={"SANAD_HEALTH_PORT": str(port)})
+        assert healthy.returncode == 0, healthy.stderr
+        assert json.loads(healthy.stdout)["articles"] == 5
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The same port with nothing listening any more: unhealthy is 1 (Docker reserves 2).
+    gone = run(["health"], env={"SANAD_HEALTH_PORT": str(port)})
+    assert gone.returncode == 1 and gone.stdout == ""
+    [line] = gone.stderr.splitlines()
+    assert line.startswith("sanad: unhealthy: no answer from") and f":{port}/health" in line
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [({}, "health_port is not set"), ({"SANAD_HEALTH_PORT": "ninety"}, "health_port")],
+)
+def test_health_without_a_usable_port_is_unhealthy_with_one_line(env, reason):
+    result = run(["health"], env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("sanad: unhealthy:") and reason in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,14 @@ class RunningBot:
         await self.app.initialize()
         await self.app.post_init(self.app)
         await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=1, error_callback=self._polling_failed
+        )
         return self
+
+    def _polling_failed(self, error: Exception) -> None:
+        # What Application.run_polling passes: a failed fetch goes to the error handler.
+        self.app.create_task(self.app.process_error(error=error, update=None))
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.updater.stop()
@@ -288,10 +295,13 @@ async def test_failed_reload_keeps_the_old_index_and_says_why(api, bot, seeds_co
     assert "ناسداك" in answer.params["text"]
 
 
-async def test_non_admin_is_refused_politely(api, bot):
-    api.user_message("/reload")
-    [refusal] = await api.wait_for("sendMessage", chat_id=111)
+async def test_non_admin_is_refused_politely_and_the_log_names_their_user_id(api, bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.service.sanad")
+    api.user_message("/reload", user_id=4242)
+    [refusal] = await api.wait_for("sendMessage", chat_id=4242)
     assert "للمشرفين" in refusal.params["text"]
+    # README, "Telegram": how an operator reads their own id to put it in SANAD_ADMIN_IDS.
+    assert "refused reload from telegram:4242: not an admin" in caplog.messages
 
 
 async def test_admin_rollback_restores_previous_index(api, bot, seeds_copy):
@@ -352,6 +362,25 @@ async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_
     assert not any("فشلت" in t or "جارية" in t for t in sent_texts(api, ADMIN))
     for question in ("أسعار القمح في مصر", "إنتاج الأرز في آسيا", "محصول الزيتون في تونس"):
         assert bot.library.engine.search(question), question
+
+
+async def test_upload_to_sources_that_cannot_be_written_gets_a_reply_not_an_error(
+    api, bot, seeds_copy, tmp_path
+):
+    # No user, root included, can create a file where a file stands in place of the directory.
+    seeds_copy.rename(tmp_path / "elsewhere")
+    seeds_copy.write_text("not a directory", encoding="utf-8")
+    content = "انخفض إنتاج الأرز في آسيا بعد الفيضانات.\n".encode()
+    api.add_file("doc9", content)
+    document = {"file_id": "doc9", "file_unique_id": "u9", "file_name": "rice.txt"}
+    api.user_message(None, user_id=ADMIN, extra={"document": document})
+    [reply] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    assert reply.params["text"] == messages.UPLOAD_NOT_WRITABLE
+    assert api.calls_of("getFile") == []  # refused before downloading
+    api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", chat_id=111)
+    assert "ناسداك" in answer.params["text"]
+    assert messages.ERROR not in sent_texts(api, ADMIN)
 
 
 async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, seeds_copy):
@@ -520,6 +549,43 @@ async def test_start_lists_sources_examples_and_inline_button(api, bot):
     assert len(keyboard) >= 3
     assert all("switch_inline_query_current_chat" in row[0] for row in keyboard)
     assert "سند" in call.params["text"]
+
+
+@pytest.mark.parametrize("inline_mode", [False, True])
+async def test_start_says_once_when_inline_mode_is_off(api, seeds_copy, caplog, inline_mode):
+    api.inline_mode = inline_mode
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.app"):
+        async with RunningBot(api, make_settings(api, seeds_copy), Library.open(seeds_copy)):
+            pass
+    lines = [r.getMessage() for r in caplog.records if "inline mode" in r.getMessage()]
+    if inline_mode:
+        assert lines == []
+    else:
+        assert lines == [
+            "inline mode is off for @sanad_test_bot: '@sanad_test_bot question' in other "
+            "chats shows nothing; turn it on by sending /setinline to @BotFather"
+        ]
+
+
+async def test_lost_bot_api_while_polling_is_one_line_per_retry_not_a_traceback(
+    api, bot, caplog
+):
+    caplog.set_level(logging.WARNING, logger="bot.telegram.app")
+    api.fail_next("getUpdates", 500)
+    api.fail_next(
+        "getUpdates",
+        409,
+        description="Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running",
+    )
+    api.user_message(QUESTION)  # fetched once both failures have been retried
+    [answer] = await api.wait_for("sendMessage", chat_id=111, timeout=15)
+    assert "ناسداك" in answer.params["text"]
+    records = [r for r in caplog.records if r.name == "bot.telegram.app"]
+    assert [r.levelname for r in records] == ["WARNING", "WARNING"]
+    assert not any(r.exc_info for r in records)
+    assert "fetching updates failed" in records[0].getMessage()
+    assert "another process is fetching this bot's updates" in records[1].getMessage()
 
 
 async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):

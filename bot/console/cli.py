@@ -1,4 +1,5 @@
-"""The ``sanad`` command: ask, chat, search (machine contract), eval, sources, run, telegram."""
+"""The ``sanad`` command: ask, chat, search (machine contract), eval, sources, index, run,
+telegram, health."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -13,15 +15,20 @@ from pathlib import Path
 
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
+from bot.health import Unhealthy, check_health
 from bot.logs import configure_logging
 from bot.service import messages
 from bot.service.errors import SanadError
 from bot.service.policy import CONSOLE, OPERATOR
 from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
+from bot.service.storage import storage_warning
 from retrieval.evaluation import evaluate, load_questions
 from retrieval.library import Library, ReloadError
 from retrieval.search import Ranking, SearchEngine
+from retrieval.writable import why_unwritable
+
+log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -39,10 +46,14 @@ def _settings(args: argparse.Namespace, log_level: str = "WARNING") -> Settings:
 
 
 def _library(settings: Settings) -> Library:
+    """The index of the configured sources; says once what a directory it cannot write costs."""
     try:
-        return Library.open(settings.sources_dir, settings.snapshot_path, TerminalProgress())
+        library = Library.open(settings.sources_dir, settings.snapshot_path, TerminalProgress())
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
+    if (warning := storage_warning(settings)) is not None:
+        log.warning("%s", warning)
+    return library
 
 
 def _service(settings: Settings) -> Sanad:
@@ -180,6 +191,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     """Build the index from the sources and save its snapshot (atomically)."""
     settings = _settings(args)
     snapshot = settings.snapshot_path
+    if (reason := why_unwritable(snapshot.parent)) is not None:
+        raise CliError(f"cannot save the index snapshot in {snapshot.parent}: {reason}")
     if snapshot.exists():
         snapshot.unlink()
     started = time.perf_counter()
@@ -206,6 +219,24 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         return run_telegram(service)
     except TelegramStartError as exc:
         raise CliError(str(exc)) from exc
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's ``/health`` (on ``health_port``) answers "ok", else 1.
+
+    Docker's HEALTHCHECK reads exactly these: 0 healthy, 1 unhealthy (2 is reserved), so every
+    failure, a missing or wrong setting included, is 1 with one line.
+    """
+    try:
+        port = load_settings().health_port
+        if port is None:
+            raise Unhealthy("health_port is not set (SANAD_HEALTH_PORT): nothing to check")
+        body = check_health(port)
+    except (ConfigError, Unhealthy) as exc:
+        print(f"sanad: unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(body, ensure_ascii=False))
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -254,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
     add("run", cmd_run, "Telegram bot if a token is set, else console chat")
+    health = sub.add_parser("health", help="exit 0 if the running bot's /health answers ok")
+    health.set_defaults(func=cmd_health)
     return parser
 
 

@@ -111,6 +111,12 @@ UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} با
 UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
 UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
 UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+# The sources directory cannot be written (a read-only or foreign-owned volume): the operator
+# has the start-up line saying why; the admin learns that nothing was saved and who can fix it.
+UPLOAD_NOT_WRITABLE = (
+    "لم أحفظ الملف: لا أستطيع الكتابة في مجلد المصادر على الخادم. "
+    "اطلب من مشغّل البوت منحي صلاحية الكتابة فيه. ما زلت أجيب من المصادر الحالية."
+)
 
 STATS = (
     "📊 الإحصاءات\n"

@@ -26,6 +26,7 @@ from bot.service.errors import (
     PrivateOnly,
     RateLimited,
     ReloadFailed,
+    UploadRejected,
 )
 from bot.service.policy import Chat, Policy, Sender
 from bot.service.reloads import Coalescer
@@ -34,6 +35,7 @@ from bot.service.stats import BotStats
 from retrieval.answer import Answer
 from retrieval.library import Library, ReloadError, ReloadReport
 from retrieval.search import SearchEngine
+from retrieval.writable import why_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +254,8 @@ class Sanad:
             NotAdmin: ``sender`` is not an admin.
         """
         if not self.policy.is_admin(sender):
-            log.info("refused %s from %s", action, sender.key)
+            # The operator finds their own user id here, to put it among the admins.
+            log.info("refused %s from %s: not an admin", action, sender.key)
             raise NotAdmin()
         log.info("admin %s: %s", sender.key, action)
 
@@ -298,6 +301,7 @@ class Sanad:
         """
         self.require_admin(sender, f"upload {name[:80]}")
         uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
+        self._check_sources_writable(name)
 
     def add_article(self, sender: Sender, name: str, data: bytes) -> str:
         """Validate an uploaded article and store it atomically (then call :meth:`reload`).
@@ -307,9 +311,33 @@ class Sanad:
         """
         self.require_admin(sender, f"store {name[:80]}")
         uploads.check_article(name, data, self.settings.upload_max_bytes)
-        uploads.write_atomically(self.settings.sources_dir / name, data)
+        self._check_sources_writable(name)
+        try:
+            uploads.write_atomically(self.settings.sources_dir / name, data)
+        except OSError as exc:  # the disk filled up, or the volume changed under us
+            log.warning("could not store the uploaded %s: %s", name[:80], exc)
+            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
         log.info("admin %s stored %s (%d bytes)", sender.key, name, len(data))
         return messages.UPLOAD_SAVED.format(name=name)
+
+    def _check_sources_writable(self, name: str) -> None:
+        """Refuse an upload the sources directory cannot take, before downloading it.
+
+        Asked at each upload, not once at start, so fixing the volume's owner takes effect
+        without a restart.
+
+        Raises:
+            UploadRejected: with :data:`messages.UPLOAD_NOT_WRITABLE`.
+        """
+        reason = why_unwritable(self.settings.sources_dir)
+        if reason is not None:
+            log.warning(
+                "refused the upload %s: sources directory %s cannot be written (%s)",
+                name[:80],
+                self.settings.sources_dir,
+                reason,
+            )
+            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE)
 
     def stats_text(self, sender: Sender) -> str:
         """Traffic, no-answer rate, latency, index size, feedback."""

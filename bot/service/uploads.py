@@ -6,6 +6,7 @@ be skipped at the next reload is refused now, with the reason, and nothing is wr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -38,10 +39,19 @@ def check_article(name: str, data: bytes, max_bytes: int) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a hidden temp file and rename, so a half-written article is never loaded."""
+    """Write via a hidden temp file and rename, so a half-written article is never loaded.
+
+    Raises:
+        OSError: nothing was stored, and no temp file is left behind.
+    """
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:  # a full disk must not leave a partial file behind
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        raise

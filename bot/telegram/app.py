@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -67,6 +67,9 @@ async def guard_chats(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure first, then tell the user something went wrong; never crash."""
+    if update is None and isinstance(context.error, TelegramError):
+        log_polling_failure(context.error)
+        return
     log.error("update failed: %s", html.escape(repr(context.error))[:500], exc_info=context.error)
     if isinstance(update, Update):
         if update.callback_query is not None:
@@ -79,6 +82,23 @@ async def on_error(update: object, context: Context) -> None:
                 await message.reply_text(messages.ERROR)
             except TelegramError:
                 log.warning("could not tell the user about the error either")
+
+
+def log_polling_failure(error: TelegramError) -> None:
+    """One line for a failed fetch of updates, which python-telegram-bot retries by itself.
+
+    Its polling loop hands every failure to the error handler and tries again 1, 1.5, 2.25…
+    (at most 30) seconds later; a traceback per retry, while the Bot API is unreachable,
+    would bury the log without telling the operator more than this line.
+    """
+    if isinstance(error, Conflict):
+        log.warning(
+            "another process is fetching this bot's updates (%s): only one may long-poll; "
+            "use webhook mode for replicas. Retrying",
+            error,
+        )
+    else:
+        log.warning("fetching updates failed (%s); retrying", error)
 
 
 def _rate_limiter(settings: Settings) -> AIORateLimiter:
@@ -143,7 +163,25 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     return application
 
 
+def warn_if_inline_mode_is_off(application: Application) -> None:
+    """Say once at start when the bot cannot be asked inline.
+
+    Telegram sends inline queries only to bots whose inline mode was turned on with
+    @BotFather's /setinline; getMe reports it as ``supports_inline_queries``. Without it
+    ``@bot question`` typed in another chat shows nothing, and nothing reaches the bot to log.
+    """
+    bot = application.bot
+    if not bot.supports_inline_queries:
+        log.warning(
+            "inline mode is off for @%s: '@%s question' in other chats shows nothing; "
+            "turn it on by sending /setinline to @BotFather",
+            bot.username,
+            bot.username,
+        )
+
+
 async def _post_init(application: Application) -> None:
+    warn_if_inline_mode_is_off(application)
     await register_commands(application)
     state: BotState = application.bot_data
     port = state.service.settings.health_port

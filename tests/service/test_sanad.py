@@ -242,6 +242,32 @@ def test_declared_size_is_refused_before_download(seeds_copy):
     service.check_upload(ADMIN, "rice.md", 500)
 
 
+async def test_upload_to_sources_that_cannot_be_written_is_refused_and_answers_go_on(
+    seeds_copy, tmp_path
+):
+    service = make_service(seeds_copy)
+    # The volume is gone from under the running bot: a file stands where the directory was,
+    # which no user, root included, can write into (a read-only mount cannot be made here).
+    seeds_copy.rename(tmp_path / "elsewhere")
+    seeds_copy.write_text("not a directory", encoding="utf-8")
+    with pytest.raises(UploadRejected) as before_download:
+        service.check_upload(ADMIN, "rice.md", 500)
+    with pytest.raises(UploadRejected) as at_store:
+        service.add_article(ADMIN, "rice.md", WHEAT.encode())
+    assert before_download.value.text == at_store.value.text == messages.UPLOAD_NOT_WRITABLE
+    assert (await service.ask(QUESTION, USER, PRIVATE)).answer.found
+
+
+def test_upload_that_fails_while_being_stored_is_refused_and_leaves_no_temp_file(seeds_copy):
+    service = make_service(seeds_copy)
+    (seeds_copy / "rice.md").mkdir()  # the rename onto it fails after the data is written
+    with pytest.raises(UploadRejected) as refused:
+        service.add_article(ADMIN, "rice.md", WHEAT.encode())
+    assert refused.value.text == messages.UPLOAD_NOT_WRITABLE
+    assert not list(seeds_copy.glob(".*.tmp"))
+    assert not list((seeds_copy / "rice.md").iterdir())
+
+
 async def test_uploaded_article_is_stored_atomically_and_served_after_reload(seeds_copy):
     service = make_service(seeds_copy)
     content = '+++\ntitle = "أسعار الأرز"\n+++\nانخفض إنتاج الأرز في آسيا بعد الفيضانات.\n'
