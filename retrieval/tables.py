@@ -60,6 +60,25 @@ def key_of(text: str) -> int:
     return _mix((x % _P1) * _P2 + x % _P2)
 
 
+# A string's hash parts: its residues and base**length modulo each prime.
+Parts = tuple[int, int, int, int]
+
+
+def parts_of(text: str) -> Parts:
+    """The hash parts of a string: what :func:`joined_key` needs of each half of a pair."""
+    x = int.from_bytes(text.encode("utf-32-le", "surrogatepass"), "little")
+    size = len(text)
+    return x % _P1, x % _P2, pow(_B1, size, _P1), pow(_B2, size, _P2)
+
+
+def joined_key(first: Parts, second: Parts) -> int:
+    """:func:`key_of` of two strings written together, from their parts: c(a) + B**len(a) *
+    c(b) for each prime. Without building the string: most pairs of words join nothing."""
+    h1 = (first[0] + first[2] * second[0]) % _P1
+    h2 = (first[1] + first[3] * second[1]) % _P2
+    return _mix(h1 * _P2 + h2)
+
+
 @cache
 def _powers(base: int, prime: int, length: int) -> npt.NDArray[np.int64]:
     """base**i mod prime for i < length (lengths are rounded up, so this is cached rarely)."""
@@ -404,6 +423,16 @@ class KeyTable:
 
     def __contains__(self, text: object) -> bool:
         return isinstance(text, str) and self.find(text) >= 0
+
+    def has_joined(self, key: int, first: str, second: str) -> bool:
+        """Whether ``first + second`` is a string of the table, given its key
+        (:func:`joined_key`): the string is only built where the key is found."""
+        lo, hi = self._directory[key >> self._shift : (key >> self._shift) + 2].tolist()
+        if lo < hi:
+            for i, candidate in enumerate(self._keys[lo:hi].tolist()):
+                if candidate == key and self.strings[lo + i] == first + second:
+                    return True
+        return False
 
     def arrays(self, name: str) -> dict[str, Array]:
         """The arrays to save (the strings too, unless they are another table's)."""

@@ -33,9 +33,11 @@ from retrieval.analysis.phrases import (
     MAX_PHRASE_WORDS,
     PAIR_PROCLITICS,
     SplitNames,
+    WordEntry,
     compound_at,
     letter_pair_key,
     spelled_at,
+    word_entry,
 )
 from retrieval.analysis.steps import DEFAULT_SETTINGS, STEPS, AnalysisSettings
 from retrieval.analysis.tokenizer import RAW_WORD, Tokenizer, Word, surface_words, word_forms
@@ -97,7 +99,7 @@ class Tables(Protocol):
     empty_corpus: bool
 
     def entry(self, form: str) -> tuple[str | None, int]: ...
-    def has_form(self, form: str) -> bool: ...
+    def has_joined(self, key: int, first: str, second: str) -> bool: ...
     def has_name(self, consonants: str) -> bool: ...
     def acronym(self, letters: str) -> str | None: ...
     def compounds(self, ending: str) -> Sequence[tuple[Skeleton, str]]: ...
@@ -117,7 +119,7 @@ class Analyzer:
         self.tables = tables
         self.settings = tables.settings
         self.tokenizer = Tokenizer(self.settings.on("normalize"))
-        self._cache: dict[str, tuple[str | None, int]] = {}
+        self._cache: dict[str, WordEntry] = {}
         self._pair_cache: dict[tuple[str, str], str | None] = {}
         self._phrases = tables.phrases
         self._phrase_starts = tables.phrase_starts
@@ -126,7 +128,7 @@ class Analyzer:
         self._acronym_starts = frozenset(first for first, _ in self.acronym_pairs)
         self._ending_starts = frozenset(first for first, _ in self.ending_pairs)
         self.joins = self.settings.on("split-names") and not tables.empty_corpus
-        self._split = SplitNames(tables, tables.names, self.flags, self.term)
+        self._split = SplitNames(tables, tables.names, self._entry, self.term)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -159,10 +161,10 @@ class Analyzer:
         their code."""
         return self.settings.fingerprint()
 
-    def _entry(self, form: str) -> tuple[str | None, int]:
+    def _entry(self, form: str) -> WordEntry:
         entry = self._cache.get(form)
         if entry is None:
-            entry = self.tables.entry(form)
+            entry = word_entry(form, *self.tables.entry(form))
             if len(self._cache) >= TERM_CACHE_SIZE:
                 # Bounded: a long-running bot meets new question words forever. Starting
                 # over is cheap and keeps the hot path a plain dict.

@@ -107,8 +107,8 @@ class _BuildTables:
         self.acronym_pairs: frozenset[tuple[str, str]] = frozenset()
         self.ending_pairs: frozenset[tuple[str, str]] = frozenset()
 
-    def has_form(self, form: str) -> bool:
-        return form in self.forms
+    def has_joined(self, key: int, first: str, second: str) -> bool:
+        return first + second in self.forms
 
     def has_name(self, consonants: str) -> bool:
         return consonants in self._names.latin_names
@@ -149,8 +149,8 @@ class _BuildView:
     def entry(self, form: str) -> tuple[str | None, int]:
         return self.filters.term(form), self._tables.flags(form)
 
-    def has_form(self, form: str) -> bool:
-        return self._tables.has_form(form)
+    def has_joined(self, key: int, first: str, second: str) -> bool:
+        return self._tables.has_joined(key, first, second)
 
     def has_name(self, consonants: str) -> bool:
         return self._tables.has_name(consonants)

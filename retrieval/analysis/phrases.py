@@ -19,6 +19,7 @@ from typing import Protocol
 from retrieval.analysis.tokenizer import ARABIC, LATIN
 from retrieval.analysis.words import NameTables, latin_match
 from retrieval.stopwords import STOPWORDS
+from retrieval.tables import Parts, joined_key, parts_of
 from retrieval.transliteration import (
     LETTER_NAMES,
     Skeleton,
@@ -42,6 +43,17 @@ ACRONYM_LETTERS = 5
 HEAD = 1  # its consonants begin some corpus Latin name's
 HEAD_BARE = 2  # the same without its one-letter proclitic
 NAME_TAIL = 4  # its consonants (less a final ه) end some corpus Latin name's
+
+
+# What the chain keeps of a word it has met: its term, its split-name bits, its hash parts
+# and those of it without its one-letter proclitic (None without one), for split pairs.
+WordEntry = tuple[str | None, int, Parts, Parts | None]
+
+
+def word_entry(form: str, term: str | None, bits: int) -> WordEntry:
+    """A word's :data:`WordEntry`."""
+    bare = parts_of(form[1:]) if form[:1] in PAIR_PROCLITICS and len(form) > 2 else None
+    return term, bits, parts_of(form), bare
 
 
 def letter_pair_key(form: str) -> str | None:
@@ -99,8 +111,8 @@ class AcronymTables(Protocol):
 class SplitTables(Protocol):
     """What the ``split-names`` step knows of the collection's words."""
 
-    def has_form(self, form: str) -> bool:
-        """Whether the corpus has this normalised word."""
+    def has_joined(self, key: int, first: str, second: str) -> bool:
+        """Whether the corpus has the word ``first + second``, whose key is given."""
 
     def has_name(self, consonants: str) -> bool:
         """Whether some corpus Latin name has exactly these consonant classes."""
@@ -148,12 +160,12 @@ class SplitNames:
         self,
         tables: SplitTables,
         names: NameTables,
-        flags: Callable[[str], int],
+        word: Callable[[str], WordEntry],
         term: Callable[[str], str | None],
     ) -> None:
         self.tables = tables
         self.names = names
-        self.flags = flags
+        self.word = word
         self.term = term
 
     def joined_term(self, first: str, second: str) -> str | None:
@@ -164,18 +176,19 @@ class SplitNames:
         صغيرة (or small) is not Oscar."""
         if first in STOPWORDS or second in STOPWORDS:
             return None
-        bits, after = self.flags(first), self.flags(second)
-        joined = first + second
-        if self.tables.has_form(joined):
-            return self._joined_word(joined)
+        _, bits, whole, bare = self.word(first)
+        _, after, rest, _ = self.word(second)
+        if self.tables.has_joined(joined_key(whole, rest), first, second):
+            return self._joined_word(first + second)
         head = consonant_classes(first)
+        joined = first + second
         if bits & HEAD and after & NAME_TAIL and (term := self._joined_name(head, joined, second)):
             return term
-        if first[0] not in PAIR_PROCLITICS or len(first) <= 2:
+        if bare is None:  # no one-letter proclitic, or too short for one
             return None
+        if self.tables.has_joined(joined_key(bare, rest), first[1:], second):
+            return self._joined_word(first[1:] + second)
         joined = first[1:] + second
-        if self.tables.has_form(joined):
-            return self._joined_word(joined)
         if bits & HEAD_BARE and after & NAME_TAIL:
             head = head if first[0] == "و" else head[1:]  # و is no consonant class
             return self._joined_name(head, joined, second)

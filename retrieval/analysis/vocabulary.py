@@ -185,8 +185,8 @@ class Vocabulary:
             return 0
         return NAME_TAIL | name_flags(form, self.heads.__contains__)
 
-    def has_form(self, form: str) -> bool:
-        return self.forms.find(form) >= 0
+    def has_joined(self, key: int, first: str, second: str) -> bool:
+        return self.forms.keys.has_joined(key, first, second)
 
     def has_name(self, consonants: str) -> bool:
         return consonants in self.name_tables[0]
