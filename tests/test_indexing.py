@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,19 @@ def test_parallel_reading_gives_the_same_corpus_and_index(tmp_path: Path, monkey
     )
     reading = [done for stage, done, _ in stages if stage == "reading"]
     assert len(reading) > 3 and reading == sorted(reading) and stages[-1][1] == stages[-1][2]
+
+
+def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, monkeypatch):
+    from retrieval.analysis import bulk
+
+    sources = write_articles(tmp_path / "s", TRICKY)
+    corpus, tokens = read_sources(sources)
+    _, serial = index_tokens(tokens, corpus.aliases)
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_ITEMS", 0)  # forked workers even for a few words
+    assert threading.active_count() == 1  # else map_chunks would not fork, and this tests nothing
+    corpus, tokens = read_sources(sources)
+    _, parallel = index_tokens(tokens, corpus.aliases)
+    assert postings(parallel) == postings(serial)
 
 
 def test_index_of_nothing_is_empty():
