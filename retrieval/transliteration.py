@@ -194,6 +194,45 @@ def arabic_consonants(word: str) -> str | None:
 _VOWEL_LETTERS = {"ا": frozenset("aeiuy"), "و": frozenset("ouw"), "ي": frozenset("aeiy")}
 
 
+# A skeleton's written vowels as bits: six a gap (one per vowel letter), gaps 0-9. The mask of
+# a skeleton with a vowel in a later gap is LONG_SKELETON: read the word itself.
+VOWEL_LETTERS = "اويءؤئ"
+MASK_GAPS = 10
+LONG_SKELETON = 1 << 63
+
+
+def vowel_mask(skeleton: Skeleton) -> int:
+    """The written vowels of an Arabic skeleton (its consonants are kept apart)."""
+    mask = 0
+    for gap, letter in skeleton.vowel_letters:
+        if gap >= MASK_GAPS:
+            return LONG_SKELETON
+        mask |= 1 << (gap * len(VOWEL_LETTERS) + VOWEL_LETTERS.index(letter))
+    return mask
+
+
+def from_vowel_mask(consonants: str, mask: int) -> Skeleton:
+    """The skeleton :func:`vowel_mask` encoded (not for LONG_SKELETON)."""
+    size = len(VOWEL_LETTERS)
+    letters = frozenset(
+        (bit // size, VOWEL_LETTERS[bit % size])
+        for bit in range(MASK_GAPS * size)
+        if mask >> bit & 1
+    )
+    return Skeleton(consonants, frozenset(gap for gap, _ in letters), letters)
+
+
+def gaps_outside(latin: Skeleton) -> int:
+    """The vowel-mask bits of gaps where ``latin`` has no vowel: an Arabic spelling with any
+    of them cannot transliterate it (its vowels must face the Latin's)."""
+    size = len(VOWEL_LETTERS)
+    return sum(
+        ((1 << size) - 1) << (gap * size)
+        for gap in range(MASK_GAPS)
+        if gap not in latin.vowel_gaps
+    )
+
+
 def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:
     """Whether an Arabic spelling can be a transliteration of a Latin one.
 

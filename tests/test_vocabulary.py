@@ -11,6 +11,7 @@ from retrieval.analysis.steps import DEFAULT_SETTINGS
 from retrieval.bm25 import BM25Index
 from retrieval.corpus import Article, corpus_from_articles
 from retrieval.indexing import Tokens, index_tokens, indexed_text, tokenize
+from retrieval.transliteration import arabic_skeleton, vowel_mask
 
 # Words that exercise every step: clitics on names and words, names in both scripts and split,
 # letter names and numbers (acronyms), function words, hamza seats, a ة before a pronoun.
@@ -56,6 +57,10 @@ def test_indexing_and_questions_agree_on_random_text(paragraphs, questions, with
     vocabulary = analyzer.vocabulary
     for form in vocabulary.forms.keys.strings:  # every corpus word, as a question word
         assert vocabulary.entry(form)[0] == vocabulary.computed_term(form)
+    arabic = vocabulary.name_tables[2]  # the Arabic words by consonants, their vowels as masks
+    spellings, masks = arabic.columns["spelling"], np.asarray(arabic.columns["mask"])
+    for spelling, mask in zip(spellings, masks.tolist(), strict=True):
+        assert mask == vowel_mask(arabic_skeleton(spelling))
     again = loaded(vocabulary)
     for text in [*questions, *paragraphs]:
         assert again.terms(text) == analyzer.terms(text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,16 @@ from retrieval.tables import (
     piece_keys,
     rows_of,
 )
-from retrieval.transliteration import Skeleton, arabic_skeleton, latin_skeleton, latin_sounds
+from retrieval.transliteration import (
+    LONG_SKELETON,
+    MASK_GAPS,
+    VOWEL_LETTERS,
+    Skeleton,
+    arabic_skeleton,
+    latin_skeleton,
+    latin_sounds,
+    transliterates,
+)
 
 _LATIN_START = re.compile("[a-z]")
 _ACRONYM = re.compile(f"[a-z]{{1,{ACRONYM_LETTERS}}}[0-9]*")
@@ -66,32 +75,39 @@ class DictNames:
     def is_latin_term(self, term: str) -> bool:
         return term in self.latin_terms
 
-    def arabic(self, consonants: str) -> Iterator[tuple[Skeleton, str]]:
-        if self.arabic_names is not None:
-            yield from self.arabic_names.find(consonants)
+    def arabic_match(self, latin: Skeleton) -> str | None:
+        return self.arabic_names.match(latin) if self.arabic_names is not None else None
 
 
 class ArabicNames:
     """The corpus's Arabic words that stand for no Latin name, by consonant string, most
-    frequent first: (consonants, spelling, term) entries in that order."""
+    frequent first: (consonants, spelling, term, vowel mask) entries in that order."""
 
-    def __init__(self, consonants: list[str], spellings: list[str], terms: list[str]) -> None:
+    def __init__(
+        self,
+        consonants: list[str],
+        spellings: list[str],
+        terms: list[str],
+        masks: npt.NDArray[np.uint64],
+    ) -> None:
         self.consonants = consonants
         self.spellings = spellings
         self.terms = terms
+        self.masks = masks
         keys = keys_of(consonants)
         self._order = np.argsort(keys, kind="stable")
         self._keys = keys[self._order]
 
-    def find(self, consonants: str) -> Iterator[tuple[Skeleton, str]]:
-        key = np.asarray([key_of(consonants)], dtype=np.uint64)
+    def match(self, latin: Skeleton) -> str | None:
+        key = np.asarray([key_of(latin.consonants)], dtype=np.uint64)
         lo = int(np.searchsorted(self._keys, key, "left")[0])
         hi = int(np.searchsorted(self._keys, key, "right")[0])
         for i in self._order[lo:hi].tolist():
-            if self.consonants[i] == consonants:
+            if self.consonants[i] == latin.consonants:
                 skeleton = arabic_skeleton(self.spellings[i])
-                if skeleton is not None:
-                    yield skeleton, self.terms[i]
+                if skeleton is not None and transliterates(skeleton, latin):
+                    return self.terms[i]
+        return None
 
 
 class _BuildTables:
@@ -180,6 +196,7 @@ class _Spellings:
         self.gaps = np.zeros(len(word), dtype=np.int64)  # vowels it writes (name candidates)
         self.consonants = CodePoints(np.zeros(0, np.int64), np.zeros(1, np.int64))
         self.consonant_start = np.zeros(0, dtype=np.int64)
+        self.masks = np.zeros(0, dtype=np.uint64)  # written vowels (vowel_mask)
 
     def take(self, rows: npt.NDArray[np.int64]) -> None:
         self.word, self.start, self.written = self.word[rows], self.start[rows], self.written[rows]
@@ -331,6 +348,7 @@ class _Builder:
             found.consonant_start + consonants[rows],
         )
         found.gaps = np.zeros(len(rows), dtype=np.int64)
+        found.masks = _vowel_masks(points, found.word, first[rows], last[rows], kept)
         found.latin = [None] * len(rows)
         if self.names.latin_names:
             name_keys = np.sort(keys_of(list(self.names.latin_names)))
@@ -371,6 +389,7 @@ class _Builder:
             spellings.consonant_strings(picked),
             [self.forms[int(spellings.word[i])][int(spellings.start[i]) :] for i in entries],
             [stem_of[int(spellings.word[i])] for i in entries],
+            spellings.masks[picked],
         )
 
     def _terms(
@@ -464,7 +483,7 @@ class _Builder:
         def term_id(term: str) -> int:
             return term_ids.setdefault(term, len(term_ids))
 
-        arabic = names.arabic_names or ArabicNames([], [], [])
+        arabic = names.arabic_names or ArabicNames([], [], [], np.zeros(0, np.uint64))
         arabic_terms = [term_id(term) for term in arabic.terms]
         acronym_keys = list(tables.acronyms)
         acronym_terms = [term_id(tables.acronyms[key]) for key in acronym_keys]
@@ -502,7 +521,11 @@ class _Builder:
                 ),
                 Lists.build(
                     arabic.consonants,
-                    {"spelling": (arabic.spellings, None), "term": (arabic_terms, np.int32)},
+                    {
+                        "spelling": (arabic.spellings, None),
+                        "term": (arabic_terms, np.int32),
+                        "mask": (arabic.masks, np.uint64),
+                    },
                 ),
             ),
             Map.build(acronym_keys, {"term": (acronym_terms, np.int32)}),
@@ -515,6 +538,54 @@ class _Builder:
         )
         built.pairs = pairs  # for the bulk indexer; a loaded vocabulary has none
         return built
+
+
+# Index of each Arabic vowel letter in VOWEL_LETTERS (-1: none), by code point.
+_VOWEL_INDEX = np.full(0x10000, -1, dtype=np.int64)
+for _i, _letter in enumerate(VOWEL_LETTERS):
+    _VOWEL_INDEX[ord(_letter)] = _i
+
+
+def _vowel_masks(
+    points: CodePoints,
+    word: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    kept: npt.NDArray[np.int64],
+) -> npt.NDArray[np.uint64]:
+    """:func:`vowel_mask` of the skeleton of each spelling (code points [first, last) of
+    ``points``; ``kept`` counts consonants before each code point). As arabic_sounds reads a
+    spelling: without a final ه and its leading alefs; a vowel's gap is the number of
+    consonants before it."""
+    codes = points.codes
+    alef = codes == ord("ا")
+    # Where the alefs from each position end: the next non-alef at or after it.
+    positions = np.where(alef, len(codes), np.arange(len(codes)))
+    next_other = np.minimum.accumulate(positions[::-1])[::-1]
+    stop = last - (codes[np.maximum(last - 1, 0)] == ord("ه"))
+    start = np.minimum(next_other[np.minimum(first, len(codes) - 1)], stop)
+    size = stop - start
+    owner = np.repeat(np.arange(len(word), dtype=np.int64), size)
+    where = (
+        start[owner]
+        + np.arange(int(size.sum()), dtype=np.int64)
+        - np.repeat(np.cumsum(size) - size, size)
+    )
+    letter = _VOWEL_INDEX[np.minimum(codes[where], 0xFFFF)]
+    gap = kept[where] - kept[start[owner]]
+    is_vowel = letter >= 0
+    too_far = is_vowel & (gap >= MASK_GAPS)
+    bits = np.where(is_vowel & ~too_far, gap * len(VOWEL_LETTERS) + letter, 0)
+    values = np.where(is_vowel & ~too_far, np.left_shift(1, bits.astype(np.uint64)), 0)
+    masks = np.zeros(len(word), dtype=np.uint64)
+    filled = np.flatnonzero(size > 0)
+    if len(filled):
+        segment = (np.cumsum(size) - size)[filled]
+        masks[filled] = np.bitwise_or.reduceat(values.astype(np.uint64), segment)
+    long = np.zeros(len(word), dtype=bool)
+    np.logical_or.at(long, owner[too_far], True)
+    masks[long] = LONG_SKELETON
+    return masks
 
 
 def _alias_candidates(points: CodePoints, aliases: dict[str, str]) -> list[int]:

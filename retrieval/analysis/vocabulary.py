@@ -16,7 +16,7 @@ filters (:class:`retrieval.analysis.words.WordFilters`) over these tables.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +33,14 @@ from retrieval.analysis.words import WordFilters
 from retrieval.stopwords import STOPWORDS
 from retrieval.tables import Array, Lists, Map, StringList
 from retrieval.transliteration import (
+    LONG_SKELETON,
     Skeleton,
     arabic_skeleton,
+    from_vowel_mask,
+    gaps_outside,
     latin_skeleton,
     latin_sounds,
+    transliterates,
 )
 
 _LATIN_START = re.compile("[a-z]")
@@ -84,15 +88,26 @@ class ArrayNames:
     def is_latin_term(self, term: str) -> bool:
         return self._latin_terms.find(term) >= 0
 
-    def arabic(self, consonants: str) -> Iterator[tuple[Skeleton, str]]:
-        rows = self._arabic.find(consonants)
+    def arabic_match(self, latin: Skeleton) -> str | None:
+        """The first entry with these consonants whose written vowels can face the Latin
+        ones: the vowel masks are read in one slice and most entries are ruled out by them
+        (a vowel where the Latin has none), the rest rebuilt from them, the spelling read only
+        for a word with vowels past the masks' gaps."""
+        rows = self._arabic.find(latin.consonants)
         if not rows:
-            return
+            return None
+        forbidden = gaps_outside(latin)
         spellings = self._arabic.columns["spelling"]
-        for i, term_id in zip(rows, self._arabic.values("term", rows), strict=True):
-            skeleton = arabic_skeleton(spellings[i])  # type: ignore[index]
-            if skeleton is not None:
-                yield skeleton, self._terms[term_id]
+        for i, mask in zip(rows, self._arabic.values("mask", rows), strict=True):
+            if mask == LONG_SKELETON:
+                skeleton = arabic_skeleton(spellings[i])  # type: ignore[index]
+            elif mask & forbidden:
+                continue
+            else:
+                skeleton = from_vowel_mask(latin.consonants, mask)
+            if skeleton is not None and transliterates(skeleton, latin):
+                return self._terms[self._arabic.values("term", range(i, i + 1))[0]]
+        return None
 
 
 class MapCounts:
@@ -241,7 +256,9 @@ class Vocabulary:
         missing or do not fit together."""
         terms = StringList.from_arrays("terms", arrays)
         forms = Map.from_arrays("forms", arrays, {"term": np.int32, "flags": np.uint8})
-        arabic = Lists.from_arrays("arabic", arrays, {"spelling": None, "term": np.int32})
+        arabic = Lists.from_arrays(
+            "arabic", arrays, {"spelling": None, "term": np.int32, "mask": np.uint64}
+        )
         acronyms = Map.from_arrays("acronyms", arrays, {"term": np.int32})
         compounds = Lists.from_arrays("compounds", arrays, {"head": None, "term": np.int32})
         for name, ids in (

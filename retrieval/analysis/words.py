@@ -16,7 +16,7 @@ start they are arrays read from the snapshot. The functions here are the same fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from retrieval.analysis.steps import AnalysisSettings
@@ -44,9 +44,9 @@ class NameTables(Protocol):
     def is_latin_term(self, term: str) -> bool:
         """Whether ``term`` is the term of a Latin name of the corpus."""
 
-    def arabic(self, consonants: str) -> Iterable[tuple[Skeleton, str]]:
-        """(skeleton, term) of the corpus's Arabic words with these consonant classes that
-        stand for no Latin name, most frequent first."""
+    def arabic_match(self, latin: Skeleton) -> str | None:
+        """The term of the corpus's most frequent Arabic word that stands for no Latin name
+        and transliterates ``latin`` (:func:`transliterates`)."""
 
 
 def first_latin(names: NameTables, skeleton: Skeleton) -> str | None:
@@ -79,12 +79,7 @@ def latin_match(names: NameTables, skeleton: Skeleton | None) -> str | None:
 
 def arabic_match(names: NameTables, skeleton: Skeleton | None) -> str | None:
     """The corpus's most frequent Arabic term that transliterates a Latin skeleton."""
-    if skeleton is None:
-        return None
-    for arabic, term in names.arabic(skeleton.consonants):
-        if transliterates(arabic, skeleton):
-            return term
-    return None
+    return names.arabic_match(skeleton) if skeleton is not None else None
 
 
 class WordFilters:
