@@ -21,7 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 from retrieval.bm25 import BM25Index, BM25Params
-from retrieval.tables import Array, CodePoints, Map
+from retrieval.keys import CodePoints
+from retrieval.tables import Array, Map
 
 GRAM = 3
 # How many of BM25's best paragraphs are rescored: 10 measured as good as 50 (each costs

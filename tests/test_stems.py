@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.analysis import stems
+from retrieval.keys import CodePoints
 from retrieval.stemming import light10, strip_article, strip_proclitics, strip_suffixes
-from retrieval.tables import CodePoints
 
 # Letters that make proclitics, suffixes and the ة / ت rule likely, and a few others.
 CLITIC_LETTERS = "وفبلكالسيتناهونيات"

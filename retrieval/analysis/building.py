@@ -27,18 +27,10 @@ from retrieval.analysis.steps import AnalysisSettings
 from retrieval.analysis.tokenizer import ARABIC, LATIN
 from retrieval.analysis.vocabulary import Phrases, Vocabulary
 from retrieval.analysis.words import WordFilters, first_latin
+from retrieval.keys import CodePoints, key_of, keys_of, piece_keys, rows_of
 from retrieval.stemming import stem_latin
 from retrieval.stopwords import STOPWORDS
-from retrieval.tables import (
-    CodePoints,
-    Lists,
-    Map,
-    StringList,
-    key_of,
-    keys_of,
-    piece_keys,
-    rows_of,
-)
+from retrieval.tables import Lists, Map, StringList
 from retrieval.transliteration import (
     LONG_SKELETON,
     MASK_GAPS,

@@ -23,8 +23,8 @@ import numpy.typing as npt
 
 from retrieval.analysis.phrases import HEAD, HEAD_BARE, NAME_TAIL, PAIR_PROCLITICS
 from retrieval.analysis.tokenizer import ARABIC
+from retrieval.keys import CodePoints, Prefixable, keys_of, piece_keys, rows_of
 from retrieval.stopwords import STOPWORDS
-from retrieval.tables import CodePoints, Prefixable, keys_of, piece_keys, rows_of
 from retrieval.transliteration import _ARABIC_CLASSES
 
 # Consonant class of each Arabic code point (0: none), as the code point of its class letter.

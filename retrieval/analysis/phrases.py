@@ -18,8 +18,8 @@ from typing import Protocol
 
 from retrieval.analysis.tokenizer import ARABIC, LATIN
 from retrieval.analysis.words import NameTables, latin_match
+from retrieval.keys import Parts, joined_key, parts_of
 from retrieval.stopwords import STOPWORDS
-from retrieval.tables import Parts, joined_key, parts_of
 from retrieval.transliteration import (
     LETTER_NAMES,
     Skeleton,

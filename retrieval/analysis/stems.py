@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.keys import CodePoints, last_replaced_keys, piece_keys, rows_of
 from retrieval.stemming import (
     _IMPERFECT_PREFIXES,
     _LIGHT10_PREFIXES,
@@ -23,7 +24,6 @@ from retrieval.stemming import (
     _PROCLITICS,
     _PRONOUNS,
 )
-from retrieval.tables import CodePoints, last_replaced_keys, piece_keys, rows_of
 
 _HEH = ord("ه")
 _TEH = ord("ت")

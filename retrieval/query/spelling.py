@@ -16,17 +16,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.tables import (
-    Array,
-    CodePoints,
-    TermIds,
-    check_directory,
-    deletion_keys,
-    directory_of,
-    fast,
-    key_of,
-    keys_of,
-)
+from retrieval.keys import CodePoints, deletion_keys, key_of, keys_of
+from retrieval.tables import Array, TermIds, check_directory, directory_of, fast
 
 # Shorter words have too many one-edit neighbours to guess from.
 MIN_LENGTH = 5
