@@ -186,6 +186,8 @@ def generate(size: int, vocabulary: str = "realistic", seed: int = 7) -> Path:
     from the real text's word frequencies, about 10 000 distinct words at any size (the
     figures before issue 15, kept as a labelled comparison).
     """
+    import numpy as np
+
     target = WORK / (f"realistic-{size}" if vocabulary == "realistic" else f"synthetic-{size}")
     if (target / META_FILE).is_file():
         return target
@@ -198,21 +200,23 @@ def generate(size: int, vocabulary: str = "realistic", seed: int = 7) -> Path:
     else:
         counts = Counter(word for words in paragraphs for word in words)
         words, weights = (list(side) for side in zip(*counts.items(), strict=True))
-        stream = iter(rng.choices(range(len(words)), weights, k=sum(lengths)))
-    used: set[int] = set()
+        stream = np.asarray(rng.choices(range(len(words)), weights, k=sum(lengths)))
+    used = np.zeros(len(words), dtype=bool)
+    offset = 0
     for file_index in range(-(-size // PER_FILE)):
         texts = []
         for length in lengths[file_index * PER_FILE : (file_index + 1) * PER_FILE]:
-            ids = list(itertools.islice(stream, length))
-            used.update(ids)
-            texts.append(" ".join(words[i] for i in ids))
+            ids = stream[offset : offset + length]
+            offset += length
+            used[ids] = True
+            texts.append(" ".join([words[i] for i in ids.tolist()]))
         (target / f"a{file_index:05d}.txt").write_text("\n\n".join(texts) + "\n", "utf-8")
     (target / META_FILE).write_text(
         json.dumps(
             {
                 "paragraphs": size,
                 "words": sum(lengths),
-                "distinct_words": _distinct_forms(words[i] for i in used),
+                "distinct_words": _distinct_forms(words[i] for i in np.flatnonzero(used)),
             }
         )
     )
@@ -220,7 +224,8 @@ def generate(size: int, vocabulary: str = "realistic", seed: int = 7) -> Path:
 
 
 def _simon_stream(paragraphs: list[list[str]], total: int, rng: random.Random):
-    """(words, ids of ``total`` words in text order) continuing ``paragraphs`` by Heaps' law."""
+    """(words, array of the ids of ``total`` words in text order) continuing ``paragraphs`` by
+    Heaps' law."""
     import numpy as np
 
     from retrieval.analysis import word_forms
@@ -246,7 +251,7 @@ def _simon_stream(paragraphs: list[list[str]], total: int, rng: random.Random):
         words.extend(new_words.next() for _ in range(len(where)))
         history[n : n + step] = block
         n += step
-    return words, iter(history[len(prefix) :].tolist())
+    return words, history[len(prefix) :]
 
 
 def _distinct_forms(tokens) -> int:
