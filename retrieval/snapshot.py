@@ -2,9 +2,11 @@
 
 A snapshot holds everything a search engine needs: the BM25 arrays, the analyser's vocabulary,
 and the articles themselves (attribution in the header; paragraph text as one UTF-8 blob with
-offsets). Loading parses nothing per paragraph: small arrays are memory-mapped, the postings
-and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a million
-paragraphs load as fast as five and stay on disk (in the page cache) until a query reads them.
+offsets). Loading parses nothing per paragraph: small arrays are copied into memory, the
+postings and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a
+million paragraphs load as fast as five and stay on disk (in the page cache) until a query
+reads them. Nothing is memory-mapped: touching a map of a file truncated since kills the
+process (SIGBUS), where a short ``pread`` is an exception.
 
 The fingerprint covers the format version, the code that decides what text indexes to (a
 digest of those modules' source), the BM25 parameters and every source file's name, size and
@@ -128,6 +130,7 @@ class SnapshotWriter:
         self._arrays: dict[str, list] = {}
         self._text_start = self._align()
         self._text_bytes = 0
+        self._readback: ReadOnlyFile | None = None
 
     def _write(self, data: object) -> None:
         view = memoryview(data).cast("B")  # type: ignore[arg-type]
@@ -149,9 +152,9 @@ class SnapshotWriter:
     def text(self) -> FileArray:
         """The text written so far, read back from the file."""
         self._handle.flush()
-        return FileArray(
-            ReadOnlyFile(self.temp), self._text_start, np.dtype(np.uint8), self._text_bytes
-        )
+        if self._readback is None:
+            self._readback = ReadOnlyFile(self.temp, growing=True)
+        return FileArray(self._readback, self._text_start, np.dtype(np.uint8), self._text_bytes)
 
     def finish(self, engine: SearchEngine, source_print: str) -> None:
         """Write the rest of ``engine``, the header and the trailer; fsync; rename into place."""
@@ -188,6 +191,9 @@ class SnapshotWriter:
         os.fsync(self._handle.fileno())
         self._handle.close()
         os.replace(self.temp, self.path)
+        if self._readback is not None:  # the engine's text now reads a finished snapshot
+            self._readback.path = self.path
+            self._readback.seal()
 
     def discard(self) -> None:
         """Give up: close and delete the temporary file."""
@@ -210,29 +216,14 @@ def _remove_abandoned_temp_files(path: Path) -> None:
 
 
 def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:
-    """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`."""
-    tail = struct.calcsize(_TRAILER) + len(MAGIC)
+    """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`.
+
+    Everything is read from one open file: a snapshot renamed over ``path`` meanwhile cannot
+    mix into the one being loaded, and one rewritten in place meanwhile is refused.
+    """
     try:
-        with open(path, "rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                raise SnapshotError(f"{path} is not a Sanad index snapshot of this version")
-            size = os.fstat(handle.fileno()).st_size
-            handle.seek(max(size - tail, 0))
-            ending = handle.read(tail)
-            if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
-                raise SnapshotError(f"corrupt snapshot {path}: truncated")
-            header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
-            if header_offset + length + tail != size:
-                raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
-            handle.seek(header_offset)
-            header_bytes = handle.read(length)
-            if zlib.crc32(header_bytes) != header_crc:
-                raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
-            header = json.loads(header_bytes)
-            if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
-                raise SnapshotError(
-                    f"snapshot {path} was built from other sources or another version"
-                )
+        file = ReadOnlyFile(path)
+        header, header_offset = _read_header(file, expected)
     except FileNotFoundError as exc:
         raise SnapshotError(f"no snapshot at {path}") from exc
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as exc:
@@ -240,30 +231,52 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
     # The data checksum streams the file while the engine is set up: zlib and file reads
     # release the GIL, so the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        crc = pool.submit(_file_crc, path, len(MAGIC), header_offset - len(MAGIC))
+        crc = pool.submit(_file_crc, file, len(MAGIC), header_offset - len(MAGIC))
         try:
-            engine = _engine(path, header, params)
+            engine = _engine(file, header, params)
+        except OSError as exc:
+            raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SnapshotError(f"corrupt snapshot {path}: {exc}") from exc
         try:
             if crc.result() != header["crc32"]:
                 raise SnapshotError(f"corrupt snapshot {path}: checksum mismatch")
+            file.check()
         except (OSError, KeyError) as exc:
             raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
     return engine
 
 
-def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
-    file = ReadOnlyFile(path)
+def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
+    """The snapshot's header (checked against ``expected``) and where it starts."""
+    path, fd = file.path, file.fd
+    tail = struct.calcsize(_TRAILER) + len(MAGIC)
+    if os.pread(fd, len(MAGIC), 0) != MAGIC:
+        raise SnapshotError(f"{path} is not a Sanad index snapshot of this version")
+    size = os.fstat(fd).st_size
+    ending = os.pread(fd, tail, max(size - tail, 0))
+    if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
+        raise SnapshotError(f"corrupt snapshot {path}: truncated")
+    header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
+    if header_offset + length + tail != size:
+        raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
+    header_bytes = os.pread(fd, length, header_offset)
+    if zlib.crc32(header_bytes) != header_crc:
+        raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
+    header = json.loads(header_bytes)
+    if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
+        raise SnapshotError(f"snapshot {path} was built from other sources or another version")
+    return header, header_offset
+
+
+def _engine(file: ReadOnlyFile, header: dict, params: BM25Params) -> SearchEngine:
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
         if name in _READ_ARRAYS:
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
-        else:
-            arrays[name] = np.memmap(
-                path, np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape)
-            )
+        else:  # small, and read by every question: copied into memory, never mapped
+            arrays[name] = file.read_array(offset, np.dtype(dtype), tuple(shape))
     vocabulary = {term: i for i, term in enumerate(header["vocabulary"])}
     doc_count = int(header["doc_count"])
     if len(arrays["indptr"]) != len(vocabulary) + 1 or len(arrays["numbers"]) != doc_count:
@@ -282,23 +295,21 @@ def _engine(path: Path, header: dict, params: BM25Params) -> SearchEngine:
     corpus = Corpus(
         articles=articles,
         paragraphs=store,
-        skipped=[Skipped(file, reason) for file, reason in header["skipped"]],
+        skipped=[Skipped(name, reason) for name, reason in header["skipped"]],
         aliases=header["aliases"],
     )
     analyzer = Analyzer(Counter(header["forms"]), corpus.aliases)
     return SearchEngine(corpus, analyzer, index, params)
 
 
-def _file_crc(path: Path, start: int, size: int) -> int:
-    """CRC-32 of ``size`` bytes of ``path`` from ``start``, read into one reused buffer."""
-    view = memoryview(bytearray(_CHUNK))
+def _file_crc(file: ReadOnlyFile, start: int, size: int) -> int:
+    """CRC-32 of ``size`` bytes of ``file`` from ``start``, read into one reused buffer."""
+    buffer = memoryview(bytearray(_CHUNK))
     crc = 0
-    with open(path, "rb", buffering=0) as handle:
-        handle.seek(start)
-        while size > 0:
-            read = handle.readinto(view[: min(_CHUNK, size)])
-            if not read:
-                break
-            crc = zlib.crc32(view[:read], crc)
-            size -= read
+    while size > 0:
+        view = buffer[: min(_CHUNK, size)]
+        file.read_into(view, start)
+        crc = zlib.crc32(view, crc)
+        start += len(view)
+        size -= len(view)
     return crc

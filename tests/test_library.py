@@ -1,9 +1,17 @@
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import write_articles
+from conftest import ROOT, SEEDS, write_articles
+from serving import ServingProcess
 
-from retrieval.library import Library, ReloadError
+from retrieval.library import Library, ReloadError, default_snapshot
 
 WHEAT = "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n"
 RICE = "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات الأخير.\n"
@@ -48,3 +56,124 @@ def test_rollback_restores_the_index_before_the_last_reload(tmp_path: Path):
     library.rollback()
     assert not library.engine.search("إنتاج الأرز في آسيا")
     assert library.engine.search("أسعار القمح في مصر")
+
+
+# A snapshot changed under a running process (real processes: tests/serving.py).
+
+QUESTION = "كم انخفض مؤشر ناسداك؟"
+WHEAT_QUESTION = "أسعار القمح في مصر"
+
+
+def text_section(snapshot: Path) -> tuple[int, int]:
+    """Where the paragraph text lies in a snapshot file (from its trailer and header)."""
+    data = snapshot.read_bytes()
+    header_offset, length, _ = struct.unpack("<QQI", data[-28:-8])
+    _, (size,), offset = json.loads(data[header_offset : header_offset + length])["arrays"]["text"]
+    return offset, offset + size
+
+
+def truncate(snapshot: Path, other: Path) -> None:
+    os.truncate(snapshot, 0)
+
+
+def copy_in_place(snapshot: Path, other: Path) -> None:
+    """What cp, rsync --inplace or a sync tool do: the same inode, other bytes."""
+    with open(snapshot, "r+b") as handle:
+        handle.write(other.read_bytes())
+        handle.truncate()
+
+
+def rewrite_text_same_size(snapshot: Path, other: Path) -> None:
+    """Every ا of the paragraph text written as ب: still UTF-8, same size, other passages."""
+    start, end = text_section(snapshot)
+    with open(snapshot, "r+b") as handle:
+        handle.seek(start)
+        text = handle.read(end - start)
+        handle.seek(start)
+        handle.write(text.replace("ا".encode(), "ب".encode()))
+
+
+def other_snapshot(tmp_path: Path) -> Path:
+    """A valid snapshot of other, larger sources."""
+    other = tmp_path / "other"
+    shutil.copytree(SEEDS, other)
+    write_articles(other, {"wheat.txt": WHEAT * 100})
+    Library.open(other, default_snapshot(other))
+    return default_snapshot(other)
+
+
+def ask_until_logged(serving: ServingProcess, question: str, text: str, timeout: float = 60):
+    """Ask again and again (questions are what look at the snapshot) until a log line holds
+    ``text``; the answers on the way and that line."""
+    answers = []
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in serving.read_log()):
+        assert time.monotonic() < deadline, f"no log line with {text!r}: {serving.log}"
+        answers.append(serving.ask(question))
+    return answers, next(line for line in serving.log if text in line)
+
+
+def warnings(serving: ServingProcess) -> list[str]:
+    return [line for line in serving.read_log() if line.startswith(("WARNING", "ERROR"))]
+
+
+@pytest.mark.parametrize("change", [truncate, copy_in_place, rewrite_text_same_size])
+def test_snapshot_changed_in_place_never_kills_the_process_nor_changes_its_answers(
+    seeds_copy: Path, tmp_path: Path, change
+):
+    snapshot = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, snapshot)
+    other = other_snapshot(tmp_path)
+    with ServingProcess(seeds_copy) as serving:
+        expected = serving.ask(QUESTION)
+        assert expected["passages"]
+        os.utime(snapshot, (time.time() - 3600,) * 2)  # loaded long ago: any write shows
+        change(snapshot, other)
+        during, line = ask_until_logged(serving, QUESTION, "under the running process")
+        after = serving.ask(QUESTION)
+        assert serving.process.poll() is None
+    # While it reloads a question may fail; none is answered from the changed bytes.
+    assert all(answer == expected or "error" in answer for answer in during)
+    assert after == expected
+    assert "in place" in line and "reloaded" in line
+    assert warnings(serving) == [line]
+
+
+def test_snapshot_renamed_over_for_the_same_sources_is_served(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, snapshot)
+    with ServingProcess(seeds_copy) as serving:
+        assert not serving.ask(WHEAT_QUESTION)["passages"]
+        write_articles(seeds_copy, {"wheat.txt": WHEAT})
+        indexed = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "index", "--sources", str(seeds_copy)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        )
+        assert indexed.returncode == 0, indexed.stderr
+        during, line = ask_until_logged(serving, WHEAT_QUESTION, "under the running process")
+        assert serving.ask(WHEAT_QUESTION)["passages"] == [WHEAT.strip()]
+    assert all("error" not in answer for answer in during)
+    assert "replaced by another file" in line and "reloaded" in line
+    assert warnings(serving) == [line]
+
+
+def test_snapshot_renamed_over_from_other_sources_is_not_served_and_said_once(
+    seeds_copy: Path, tmp_path: Path
+):
+    snapshot = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, snapshot)
+    foreign = other_snapshot(tmp_path).read_bytes()
+    with ServingProcess(seeds_copy) as serving:
+        expected = serving.ask(QUESTION)
+        replacement = seeds_copy / "incoming"
+        replacement.write_bytes(foreign)
+        os.replace(replacement, snapshot)  # a replica of another version, say
+        during, line = ask_until_logged(serving, QUESTION, "under the running process")
+        later = [serving.ask(QUESTION) for _ in range(20)]
+    assert all(answer == expected for answer in during + later)
+    assert "other sources" in line and "still serving" in line
+    assert warnings(serving) == [line]
+    assert snapshot.read_bytes() == foreign  # not rebuilt over: no ping-pong between versions
