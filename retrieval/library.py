@@ -36,6 +36,7 @@ from retrieval.filearray import FileIdentity
 from retrieval.indexing import (
     PARALLEL_MIN_BYTES,
     Progress,
+    die_with_parent,
     retain_freed_memory,
     sources_size,
     start_method,
@@ -221,10 +222,16 @@ def _index_in_subprocess(
 
     Indexing is Python code that would hold this process's GIL for the whole rebuild, and its
     temporary arrays would stay in this process's memory; in a child process it only costs the
-    other core and memory until it exits. The parent then loads the fresh snapshot.
+    other core and memory until it exits (and it dies with this process: see
+    :func:`retrieval.indexing.die_with_parent`). The parent then loads the fresh snapshot.
     """
     context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         try:
             pool.submit(_build_and_save, sources_dir, snapshot, progress).result()
         except ReloadError:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, SEEDS, write_articles
+from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.terminal import BOLD, RESET, render_answer
 from retrieval.search import SearchEngine
@@ -144,3 +145,38 @@ def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights(
     piped = render_answer(answer, ansi=False)
     assert f"«{quoted}" in "".join(ch for ch in piped if ch not in BIDI_CONTROLS)
     assert f"{BOLD}ناسداك{RESET}" in render_answer(answer, ansi=True)
+
+
+# The snapshot and the processes around `sanad index` (real processes, bounded in time).
+
+def environment(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(overrides)
+    return env
+
+
+def start_index(sources: Path) -> subprocess.Popen:
+    """`sanad index` in a process group of its own (see ``kill_group``)."""
+    return subprocess.Popen(
+        [*SANAD, "index", "--sources", str(sources)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment(),
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def test_killed_index_command_leaves_no_indexing_process_behind(large_copy: Path):
+    os.mkfifo(large_copy / "zz-still-arriving.txt")
+    build = start_index(large_copy)
+    try:
+        wait_until(lambda: grandchildren(build.pid), 60, "the indexing child's reading workers")
+        tree = descendants(build.pid)
+        build.kill()  # kill -9 of `sanad index` alone
+        build.wait(30)
+        wait_until(lambda: not alive(tree), 30, f"the orphans {alive(tree)} to end")
+    finally:
+        kill_group(build.pid)
+        build.wait(30)

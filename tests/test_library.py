@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS, write_articles
-from serving import ServingProcess
+from serving import ServingProcess, alive, descendants, grandchildren, wait_until
 
 from retrieval.library import Library, ReloadError, default_snapshot
 
@@ -177,3 +177,16 @@ def test_snapshot_renamed_over_from_other_sources_is_not_served_and_said_once(
     assert "other sources" in line and "still serving" in line
     assert warnings(serving) == [line]
     assert snapshot.read_bytes() == foreign  # not rebuilt over: no ping-pong between versions
+
+
+def test_killed_serving_process_during_reload_leaves_no_indexing_process_behind(
+    large_copy: Path,
+):
+    with ServingProcess(large_copy) as serving:
+        os.mkfifo(large_copy / "zz-still-arriving.txt")  # the reload waits for it, mid-way
+        serving.reload()
+        wait_until(lambda: grandchildren(serving.pid), 60, "the reading workers")
+        tree = descendants(serving.pid)
+        serving.process.kill()  # kill -9 of the bot while it reloads
+        serving.process.wait(30)
+        wait_until(lambda: not alive(tree), 30, f"the orphans {alive(tree)} to end")
