@@ -16,7 +16,7 @@ from bot.progress import TerminalProgress
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import render_answer
 from retrieval.evaluation import evaluate, load_questions
-from retrieval.library import Library, ReloadError
+from retrieval.library import Library, ReloadError, build_snapshot
 from retrieval.search import SearchEngine
 
 
@@ -152,15 +152,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    """Build the index from the sources and save its snapshot (atomically)."""
+    """Build the index from the sources and save its snapshot (the old one serves until then)."""
     settings = _settings(args)
     snapshot = settings.snapshot_path
-    if snapshot.exists():
-        snapshot.unlink()
     started = time.perf_counter()
-    engine = _library(settings).engine
-    if not snapshot.exists():
-        raise CliError(f"could not write the index snapshot {snapshot}")
+    try:
+        engine = build_snapshot(settings.sources_dir, snapshot, TerminalProgress())
+    except ReloadError as exc:
+        raise CliError(str(exc)) from exc
     print(
         f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
         f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "

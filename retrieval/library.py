@@ -42,7 +42,13 @@ from retrieval.indexing import (
     start_method,
 )
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
-from retrieval.snapshot import SnapshotError, SnapshotWriter, fingerprint, load_snapshot
+from retrieval.snapshot import (
+    SnapshotError,
+    SnapshotWriter,
+    fingerprint,
+    load_snapshot,
+    remove_dead_temp_files,
+)
 
 log = logging.getLogger(__name__)
 SNAPSHOT_NAME = ".sanad-index"
@@ -242,12 +248,26 @@ def _index_in_subprocess(
 
 def _build_and_save(sources_dir: Path, snapshot: Path, progress: Progress | None) -> None:
     retain_freed_memory()
-    _build(sources_dir, snapshot, progress, allow_subprocess=False)
+    _build(sources_dir, snapshot, progress, allow_subprocess=False, rebuild=True)
 
 
 def default_snapshot(sources_dir: Path) -> Path:
     """Where the index of ``sources_dir`` is saved unless configured otherwise."""
     return sources_dir / SNAPSHOT_NAME
+
+
+def build_snapshot(
+    sources_dir: Path, snapshot: Path, progress: Progress | None = None
+) -> SearchEngine:
+    """Index the sources and save the snapshot, whatever is saved now (``sanad index``).
+
+    The old snapshot serves until the new one is complete and renamed over it. Raises
+    :class:`ReloadError` when the snapshot could not be written.
+    """
+    engine = _build(sources_dir, snapshot, progress, rebuild=True)
+    if engine.store.file is None:
+        raise ReloadError(f"could not write the index snapshot {snapshot}")
+    return engine
 
 
 def _build(
@@ -256,17 +276,21 @@ def _build(
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
     allow_subprocess: bool = True,
+    rebuild: bool = False,
 ) -> SearchEngine:
-    """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
+    """Load a snapshot that matches the sources (unless ``rebuild``), else index them and save
+    the snapshot."""
     if not sources_dir.is_dir():
         raise ReloadError(f"sources directory not found: {sources_dir}")
     if snapshot is None:
         return _index(sources_dir, params, progress)
+    remove_dead_temp_files(snapshot)
     source_print = fingerprint(sources_dir, params)
-    try:
-        return load_snapshot(snapshot, source_print, params)
-    except SnapshotError as exc:
-        log.info("indexing from sources: %s", exc)
+    if not rebuild:
+        try:
+            return load_snapshot(snapshot, source_print, params)
+        except SnapshotError as exc:
+            log.info("indexing from sources: %s", exc)
     if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
         _index_in_subprocess(sources_dir, snapshot, progress)
         try:

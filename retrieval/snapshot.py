@@ -25,11 +25,15 @@ file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import glob
 import hashlib
 import json
 import logging
 import os
+import secrets
+import socket
 import struct
 import time
 import zlib
@@ -37,6 +41,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from stat import S_ISREG
 
 import numpy as np
 
@@ -118,13 +123,20 @@ class SnapshotWriter:
     It is also a :class:`retrieval.store.TextSink`: while sources are read, paragraph text is
     streamed straight into the file (and read back from it by the engine being built), so the
     largest part of a big index is written once and never held in memory.
+
+    The snapshot already at ``path`` is untouched until the new one is complete. The temporary
+    file is named after this host and process and locked (``flock``) for as long as it is being
+    written, so :func:`remove_dead_temp_files` can tell a dead build's leftovers from a live
+    one.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        _remove_abandoned_temp_files(path)
-        self.temp = path.with_name(f".{path.name}.{os.getpid()}.{id(self)}.tmp")
-        self._handle = open(self.temp, "w+b")  # noqa: SIM115 - closed by finish or discard
+        self.temp = path.with_name(
+            f".{path.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        )
+        self._handle = open(self.temp, "x+b")  # noqa: SIM115 - closed by finish or discard
+        fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
         self._handle.write(MAGIC)
         self._crc = 0
         self._arrays: dict[str, list] = {}
@@ -191,6 +203,7 @@ class SnapshotWriter:
         os.fsync(self._handle.fileno())
         self._handle.close()
         os.replace(self.temp, self.path)
+        _sync_directory(self.path.parent)
         if self._readback is not None:  # the engine's text now reads a finished snapshot
             self._readback.path = self.path
             self._readback.seal()
@@ -201,18 +214,75 @@ class SnapshotWriter:
         self.temp.unlink(missing_ok=True)
 
 
-def _remove_abandoned_temp_files(path: Path) -> None:
-    """Delete temp files of builds that died (killed, out of memory) before renaming them.
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` survive a power cut (where the filesystem allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
-    A build writes its temp file continuously, so one untouched for an hour is abandoned; the
-    age test (not a process id) is safe when replicas on several hosts share the directory.
+
+def remove_dead_temp_files(path: Path) -> None:
+    """Delete temp files of builds that died (killed, out of memory, a reboot) before renaming.
+
+    A build holds an exclusive ``flock`` on its temp file while it writes, and names it after
+    its host and process id. A file is removed when its lock is free and its writer is a dead
+    process of this host (a live one may not have taken the lock yet), or when nobody has
+    touched it for an hour: locks may not reach across hosts on a shared volume, so that is
+    all a file of another host (or of an older Sanad) can be judged by. Never raises: cleaning
+    up must not stop a start.
     """
-    cutoff = time.time() - ABANDONED_TEMP_SECONDS
-    for temp in path.parent.glob(f".{path.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            if temp.stat().st_mtime < cutoff:
-                temp.unlink()
-                log.info("removed the abandoned snapshot temp file %s", temp)
+    host = socket.gethostname()
+    with contextlib.suppress(OSError):
+        for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if _remove_if_abandoned(temp, path, host):
+                    log.info("removed the temp file of a dead snapshot build: %s", temp)
+
+
+def _remove_if_abandoned(temp: Path, path: Path, host: str) -> bool:
+    fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # being written right now
+        # .<snapshot name>.<host>.<pid>.<random>.tmp
+        writer = temp.name[len(path.name) + 2 : -len(".tmp")].rsplit(".", 2)
+        dead_here = (
+            len(writer) == 3
+            and writer[0] == host
+            and writer[1].isdigit()
+            and not _alive(int(writer[1]))
+        )
+        if not dead_here and stat.st_mtime > time.time() - ABANDONED_TEMP_SECONDS:
+            return False
+        temp.unlink()
+        return True
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (a zombie, dead but not yet reaped, does not)."""
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat[stat.rindex(")") + 2] != "Z"
+    try:  # no /proc (not Linux): ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:

@@ -156,6 +156,10 @@ def environment(**overrides: str) -> dict[str, str]:
     return env
 
 
+def temp_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob(".*.tmp"))
+
+
 def start_index(sources: Path) -> subprocess.Popen:
     """`sanad index` in a process group of its own (see ``kill_group``)."""
     return subprocess.Popen(
@@ -166,6 +170,31 @@ def start_index(sources: Path) -> subprocess.Popen:
         cwd=ROOT,
         start_new_session=True,
     )
+
+
+def test_killed_index_command_keeps_the_old_snapshot_and_its_temp_file_goes(large_copy: Path):
+    snapshot = large_copy / ".sanad-index"
+    before = snapshot.read_bytes()
+    fifo = large_copy / "zz-still-arriving.txt"
+    os.mkfifo(fifo)  # a source still being written: the build waits for it, mid-way
+    build = start_index(large_copy)
+    try:
+        wait_until(
+            lambda: temp_files(large_copy) and grandchildren(build.pid), 60, "the build to read"
+        )
+        tree = descendants(build.pid)
+        kill_group(build.pid)  # kill -9 of the whole build (OOM, a reboot)
+        build.wait(30)
+        wait_until(lambda: not alive(tree), 30, "the build's processes to end")
+    finally:
+        kill_group(build.pid)
+        build.wait(30)
+    fifo.unlink()
+    assert snapshot.read_bytes() == before
+    started = run(["sources", "--sources", str(large_copy)])  # the next start
+    assert started.returncode == 0, started.stderr
+    assert not temp_files(large_copy)
+    assert snapshot.read_bytes() == before  # served from it, not rebuilt
 
 
 def test_killed_index_command_leaves_no_indexing_process_behind(large_copy: Path):
