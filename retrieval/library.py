@@ -44,6 +44,7 @@ from retrieval.indexing import (
 from retrieval.search import DEFAULT_PARAMS, SearchEngine
 from retrieval.snapshot import (
     SnapshotError,
+    SnapshotWriteError,
     SnapshotWriter,
     fingerprint,
     load_snapshot,
@@ -103,7 +104,7 @@ class Library:
 
         Raises :class:`ReloadError` when nothing can be served.
         """
-        return cls(sources_dir, _build(sources_dir, snapshot, progress), snapshot)
+        return cls(sources_dir, _open_engine(sources_dir, snapshot, progress), snapshot)
 
     @property
     def engine(self) -> SearchEngine:
@@ -123,10 +124,7 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
-            if self.snapshot is not None:
-                _index_in_subprocess(self.sources_dir, self.snapshot)
-            new = _build(self.sources_dir, self.snapshot, allow_subprocess=False)
-            return self._swap(new, started)
+            return self._swap(_reindex(self.sources_dir, self.snapshot), started)
         finally:
             self._lock.release()
 
@@ -196,7 +194,7 @@ class Library:
         started = time.perf_counter()
         try:
             if change.in_place:  # the normal load path: load the file, or rebuild it
-                new = _build(self.sources_dir, change.path)
+                new = _open_engine(self.sources_dir, change.path)
             else:
                 # Loaded only if it fits the sources: rebuilding would rename a snapshot of
                 # ours over it, and a replica of another version sharing the directory would
@@ -221,36 +219,6 @@ def _readable(engine: SearchEngine) -> bool:
     return file is None or file.change() is None
 
 
-def _index_in_subprocess(
-    sources_dir: Path, snapshot: Path, progress: Progress | None = None
-) -> None:
-    """Build and save the snapshot in another process, so this one keeps answering quickly.
-
-    Indexing is Python code that would hold this process's GIL for the whole rebuild, and its
-    temporary arrays would stay in this process's memory; in a child process it only costs the
-    other core and memory until it exits (and it dies with this process: see
-    :func:`retrieval.indexing.die_with_parent`). The parent then loads the fresh snapshot.
-    """
-    context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=context,
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
-        try:
-            pool.submit(_build_and_save, sources_dir, snapshot, progress).result()
-        except ReloadError:
-            raise
-        except Exception as exc:  # the child died or could not start: build here instead
-            log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
-
-
-def _build_and_save(sources_dir: Path, snapshot: Path, progress: Progress | None) -> None:
-    retain_freed_memory()
-    _build(sources_dir, snapshot, progress, allow_subprocess=False, rebuild=True)
-
-
 def default_snapshot(sources_dir: Path) -> Path:
     """Where the index of ``sources_dir`` is saved unless configured otherwise."""
     return sources_dir / SNAPSHOT_NAME
@@ -262,55 +230,138 @@ def build_snapshot(
     """Index the sources and save the snapshot, whatever is saved now (``sanad index``).
 
     The old snapshot serves until the new one is complete and renamed over it. Raises
-    :class:`ReloadError` when the snapshot could not be written.
+    :class:`ReloadError` (one line) when the snapshot cannot be written.
     """
-    engine = _build(sources_dir, snapshot, progress, rebuild=True)
-    if engine.store.file is None:
-        raise ReloadError(f"could not write the index snapshot {snapshot}")
-    return engine
+    _check_sources(sources_dir)
+    remove_dead_temp_files(snapshot)
+    large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
+    try:
+        return _index_and_save(sources_dir, snapshot, progress, DEFAULT_PARAMS, large)
+    except SnapshotWriteError as exc:
+        raise ReloadError(str(exc)) from exc
 
 
-def _build(
+def _open_engine(
     sources_dir: Path,
     snapshot: Path | None,
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
-    allow_subprocess: bool = True,
-    rebuild: bool = False,
 ) -> SearchEngine:
-    """Load a snapshot that matches the sources (unless ``rebuild``), else index them and save
-    the snapshot."""
-    if not sources_dir.is_dir():
-        raise ReloadError(f"sources directory not found: {sources_dir}")
+    """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
+    _check_sources(sources_dir)
     if snapshot is None:
         return _index(sources_dir, params, progress)
     remove_dead_temp_files(snapshot)
-    source_print = fingerprint(sources_dir, params)
-    if not rebuild:
-        try:
-            return load_snapshot(snapshot, source_print, params)
-        except SnapshotError as exc:
-            log.info("indexing from sources: %s", exc)
-    if allow_subprocess and sources_size(sources_dir) >= PARALLEL_MIN_BYTES:
-        _index_in_subprocess(sources_dir, snapshot, progress)
-        try:
-            return load_snapshot(snapshot, source_print, params)
-        except SnapshotError as exc:
-            log.warning("indexing in this process: %s", exc)
-    try:  # paragraph text streams into the new snapshot while the sources are read
-        writer = SnapshotWriter(snapshot)
-        try:
-            engine = _index(sources_dir, params, progress, writer)
-            writer.finish(engine, source_print)
-        except BaseException:
-            writer.discard()
-            raise
-    except OSError as exc:
-        log.warning(
-            "could not write the index snapshot %s (%s): indexing in memory", snapshot, exc
-        )
-        return _index(sources_dir, params, progress)
+    try:
+        return load_snapshot(snapshot, fingerprint(sources_dir, params), params)
+    except SnapshotError as exc:
+        log.info("indexing from sources: %s", exc)
+    large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
+    return _index_saving(sources_dir, snapshot, progress, params, large)
+
+
+def _reindex(sources_dir: Path, snapshot: Path | None) -> SearchEngine:
+    """Index the sources again (a reload), in a child process when there is a snapshot."""
+    _check_sources(sources_dir)
+    if snapshot is None:
+        return _index(sources_dir, DEFAULT_PARAMS, None)
+    remove_dead_temp_files(snapshot)
+    return _index_saving(sources_dir, snapshot, None, DEFAULT_PARAMS, in_subprocess=True)
+
+
+def _index_saving(
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None,
+    params: BM25Params,
+    in_subprocess: bool,
+) -> SearchEngine:
+    """Index and save; when the snapshot cannot be written, index once more, in memory."""
+    try:
+        return _index_and_save(sources_dir, snapshot, progress, params, in_subprocess)
+    except SnapshotWriteError as exc:
+        log.warning("%s; serving an index held in memory", exc)
+    return _index(sources_dir, params, progress)
+
+
+def _index_and_save(
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None,
+    params: BM25Params,
+    in_subprocess: bool,
+) -> SearchEngine:
+    """Index the sources and save the snapshot; :class:`SnapshotWriteError` when it cannot be
+    written (the temporary file is gone by then, and nothing was indexed twice)."""
+    if in_subprocess:
+        source_print = _index_in_subprocess(sources_dir, snapshot, progress, params)
+        if source_print is not None:
+            try:
+                return load_snapshot(snapshot, source_print, params)
+            except SnapshotError as exc:
+                log.warning("indexing in this process: %s", exc)
+    return _save_index(sources_dir, snapshot, fingerprint(sources_dir, params), params, progress)
+
+
+def _save_index(
+    sources_dir: Path,
+    snapshot: Path,
+    source_print: str,
+    params: BM25Params,
+    progress: Progress | None,
+) -> SearchEngine:
+    """Index in this process, paragraph text streaming into the new snapshot as it is read."""
+    writer = SnapshotWriter(snapshot)
+    try:
+        engine = _index(sources_dir, params, progress, writer)
+        writer.finish(engine, source_print)
+    except BaseException:
+        writer.discard()
+        raise
     return engine
+
+
+def _index_in_subprocess(
+    sources_dir: Path, snapshot: Path, progress: Progress | None, params: BM25Params
+) -> str | None:
+    """Build and save the snapshot in another process, so this one keeps answering quickly.
+
+    Indexing is Python code that would hold this process's GIL for the whole rebuild, and its
+    temporary arrays would stay in this process's memory; in a child process it only costs the
+    other core and memory until it exits (and it dies with this process: see
+    :func:`retrieval.indexing.die_with_parent`). Returns the fingerprint it was saved under,
+    or None when the child could not run (then index here); the child's
+    :class:`ReloadError` and :class:`SnapshotWriteError` are raised here.
+    """
+    context = multiprocessing.get_context(start_method())
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        try:
+            return pool.submit(_build_and_save, sources_dir, snapshot, progress, params).result()
+        except (ReloadError, SnapshotWriteError):
+            raise
+        except Exception as exc:  # the child died or could not start: build here instead
+            log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
+            return None
+
+
+def _build_and_save(
+    sources_dir: Path, snapshot: Path, progress: Progress | None, params: BM25Params
+) -> str:
+    """The indexing child's job; returns the fingerprint the snapshot was saved under."""
+    retain_freed_memory()
+    source_print = fingerprint(sources_dir, params)
+    _save_index(sources_dir, snapshot, source_print, params, progress)
+    return source_print
+
+
+def _check_sources(sources_dir: Path) -> None:
+    if not sources_dir.is_dir():
+        raise ReloadError(f"sources directory not found: {sources_dir}")
 
 
 def _index(

@@ -19,7 +19,7 @@ length and CRC-32, and ``MAGIC`` again (a truncated file has no trailer). A CRC-
 bytes is checked at every load by streaming the file in a thread while the engine is set up (a
 few hundred ms per GB; streaming, unlike touching a map, adds nothing to resident memory).
 Writes go to a temporary file that is fsynced and renamed into place, so a reader sees the old
-file or the new one, never half of one.
+file or the new one, never half of one, and the old one serves until the new one is complete.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import struct
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -127,7 +128,8 @@ class SnapshotWriter:
     The snapshot already at ``path`` is untouched until the new one is complete. The temporary
     file is named after this host and process and locked (``flock``) for as long as it is being
     written, so :func:`remove_dead_temp_files` can tell a dead build's leftovers from a live
-    one.
+    one. Any failure to write (a full disk, a read-only filesystem, a directory in the way)
+    removes the temporary file and raises :class:`SnapshotWriteError`.
     """
 
     def __init__(self, path: Path) -> None:
@@ -135,14 +137,33 @@ class SnapshotWriter:
         self.temp = path.with_name(
             f".{path.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         )
-        self._handle = open(self.temp, "x+b")  # noqa: SIM115 - closed by finish or discard
-        fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
-        self._handle.write(MAGIC)
+        self._readback: ReadOnlyFile | None = None
         self._crc = 0
         self._arrays: dict[str, list] = {}
-        self._text_start = self._align()
         self._text_bytes = 0
-        self._readback: ReadOnlyFile | None = None
+        try:
+            self._handle = open(self.temp, "x+b")  # noqa: SIM115 - closed by finish or discard
+        except OSError as exc:
+            raise self._error(exc) from exc
+        with self._cleaning_up_on_error():
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            self._handle.write(MAGIC)
+            # On the disk now: a full disk stops the build before any source is read.
+            self._handle.flush()
+            self._text_start = self._align()
+
+    def _error(self, exc: OSError) -> SnapshotWriteError:
+        return SnapshotWriteError(
+            f"could not write the index snapshot {self.path}: {exc.strerror or exc}"
+        )
+
+    @contextlib.contextmanager
+    def _cleaning_up_on_error(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from exc
 
     def _write(self, data: object) -> None:
         view = memoryview(data).cast("B")  # type: ignore[arg-type]
@@ -158,21 +179,36 @@ class SnapshotWriter:
         """Append paragraph text (the text section is first, so it can grow as it comes)."""
         if self._arrays:
             raise RuntimeError("paragraph text must be written before the other arrays")
-        self._write(np.ascontiguousarray(data))
+        with self._cleaning_up_on_error():
+            self._write(np.ascontiguousarray(data))
         self._text_bytes += len(data)
 
     def text(self) -> FileArray:
         """The text written so far, read back from the file."""
-        self._handle.flush()
-        if self._readback is None:
-            self._readback = ReadOnlyFile(self.temp, growing=True)
+        with self._cleaning_up_on_error():
+            self._handle.flush()
+            if self._readback is None:
+                self._readback = ReadOnlyFile(self.temp, growing=True)
         return FileArray(self._readback, self._text_start, np.dtype(np.uint8), self._text_bytes)
 
     def finish(self, engine: SearchEngine, source_print: str) -> None:
         """Write the rest of ``engine``, the header and the trailer; fsync; rename into place."""
+        with self._cleaning_up_on_error():
+            self._write_rest(engine, source_print)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self.temp, self.path)
+        _sync_directory(self.path.parent)
+        if self._readback is not None:  # the engine's text now reads a finished snapshot
+            self._readback.path = self.path
+            self._readback.seal()
+
+    def _write_rest(self, engine: SearchEngine, source_print: str) -> None:
         index, corpus, store = engine.index, engine.corpus, engine.store
         if self._text_bytes == 0 and len(store.text):
-            self.write(store.text[0 : len(store.text)])
+            self._write(store.text[0 : len(store.text)])
+            self._text_bytes = len(store.text)
         self._arrays["text"] = ["|u1", [self._text_bytes], self._text_start]
         arrays = {name: getattr(index, name) for name in _INDEX_ARRAYS}
         arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
@@ -199,19 +235,24 @@ class SnapshotWriter:
         self._handle.write(header_bytes)
         trailer = struct.pack(_TRAILER, header_offset, len(header_bytes), zlib.crc32(header_bytes))
         self._handle.write(trailer + MAGIC)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        os.replace(self.temp, self.path)
-        _sync_directory(self.path.parent)
-        if self._readback is not None:  # the engine's text now reads a finished snapshot
-            self._readback.path = self.path
-            self._readback.seal()
 
     def discard(self) -> None:
-        """Give up: close and delete the temporary file."""
-        self._handle.close()
-        self.temp.unlink(missing_ok=True)
+        """Give up: delete the temporary file, then close it.
+
+        In that order: closing flushes buffered bytes, which fails again on a full disk.
+        """
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
+        with contextlib.suppress(OSError):
+            self._handle.close()
+
+
+class SnapshotWriteError(Exception):
+    """The snapshot could not be written; its temporary file is already removed.
+
+    The message is one line for the operator: the path and the system's reason ("No space left
+    on device", "Read-only file system", "Is a directory").
+    """
 
 
 def _sync_directory(directory: Path) -> None:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SEEDS, write_articles
 from serving import alive, descendants, grandchildren, kill_group, wait_until
 
@@ -149,6 +150,9 @@ def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights(
 
 # The snapshot and the processes around `sanad index` (real processes, bounded in time).
 
+ARTICLE = "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n"
+
+
 def environment(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
     env["PYTHONPATH"] = str(ROOT)
@@ -209,3 +213,68 @@ def test_killed_index_command_leaves_no_indexing_process_behind(large_copy: Path
     finally:
         kill_group(build.pid)
         build.wait(30)
+
+
+def test_index_command_on_a_full_disk_keeps_the_old_snapshot_and_says_so_in_one_line(
+    seeds_copy: Path,
+):
+    snapshot = seeds_copy / ".sanad-index"
+    assert run(["index", "--sources", str(seeds_copy)]).returncode == 0
+    before = snapshot.read_bytes()
+    write_articles(seeds_copy, {"wheat.txt": ARTICLE})
+    # RLIMIT_FSIZE: a write past 64 KB fails (EFBIG), as on a disk with 64 KB left.
+    limited = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536)); "
+        "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", limited, "index", "--sources", str(seeds_copy)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {snapshot}: File too large"
+    ]
+    assert snapshot.read_bytes() == before
+    assert not temp_files(seeds_copy)
+
+
+def unshared(script: str) -> list[str]:
+    """``sh -c script`` as root of a new user and mount namespace (no real privilege: lets a
+    test mount a tmpfs of its own), or a skip where the system forbids those namespaces."""
+    probe = subprocess.run(["unshare", "-r", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("unprivileged user namespaces are not available here")
+    return ["unshare", "-r", "-m", "sh", "-c", script]
+
+
+def test_index_command_on_a_really_full_disk(seeds_copy: Path, tmp_path: Path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    snapshot = disk / ".sanad-index"
+    index = f"{sys.executable} -m bot.cli index --sources {seeds_copy}"
+    # 200 KB: room for one snapshot of the seeds (130 KB), not for a second one beside it.
+    script = (
+        f"mount -t tmpfs -o size=200k tmpfs {disk} && {index} >/dev/null && "
+        f"cp {snapshot} {tmp_path}/before && echo first-done >&2 && {index}; "
+        f"echo status=$? >&2; ls -A {disk} >&2; cmp {snapshot} {tmp_path}/before >&2 && echo same >&2"
+    )
+    result = subprocess.run(
+        unshared(script),
+        capture_output=True,
+        text=True,
+        env=environment(SANAD_INDEX_FILE=str(snapshot)),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.stderr.splitlines() == [
+        "first-done",
+        f"sanad: error: could not write the index snapshot {snapshot}: No space left on device",
+        "status=2",
+        ".sanad-index",  # and no temporary file beside it
+        "same",
+    ]

@@ -179,6 +179,49 @@ def test_snapshot_renamed_over_from_other_sources_is_not_served_and_said_once(
     assert snapshot.read_bytes() == foreign  # not rebuilt over: no ping-pong between versions
 
 
+def completed_passes(progress: Path, stage: str) -> int:
+    """How many times the build went through ``stage`` to its end (from a ``ProgressLog``
+    file; a pass may report its end more than once)."""
+    passes, finished = 0, False
+    for line in progress.read_text().splitlines():
+        name, done, total = line.split()
+        if name == stage:
+            passes += done == total and not finished
+            finished = done == total
+    return passes
+
+
+def start_on_a_full_disk(sources: Path, progress: Path) -> ServingProcess:
+    """A serving process started without a snapshot, where writing past 64 KB fails (EFBIG
+    under RLIMIT_FSIZE, as on a disk with 64 KB left); it has answered once."""
+    default_snapshot(sources).unlink(missing_ok=True)
+    with ServingProcess(sources, "--fsize", "65536", "--progress", str(progress)) as serving:
+        assert serving.ask(QUESTION)
+    return serving
+
+
+def test_full_disk_at_start_leaves_no_partial_file_and_says_one_line(seeds_copy: Path, tmp_path):
+    serving = start_on_a_full_disk(seeds_copy, tmp_path / "progress")
+    assert warnings(serving) == [
+        f"WARNING could not write the index snapshot {default_snapshot(seeds_copy)}: "
+        "File too large; serving an index held in memory"
+    ]
+    assert not list(seeds_copy.glob(".*"))  # neither snapshot nor temporary file
+
+
+def test_large_collection_on_a_full_disk_is_indexed_once(large_copy: Path, tmp_path: Path):
+    progress = tmp_path / "progress"
+    serving = start_on_a_full_disk(large_copy, progress)
+    assert warnings(serving) == [
+        f"WARNING could not write the index snapshot {default_snapshot(large_copy)}: "
+        "File too large; serving an index held in memory"
+    ]
+    assert not list(large_copy.glob(".*"))
+    # The indexing child stopped at the first write that failed, while reading.
+    assert completed_passes(progress, "reading") == 1
+    assert completed_passes(progress, "indexing") == 1
+
+
 def test_killed_serving_process_during_reload_leaves_no_indexing_process_behind(
     large_copy: Path,
 ):
