@@ -223,11 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, CliError) as exc:
-        print(f"sanad: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except (ConfigError, CliError, OSError) as exc:  # an operator's I/O error: one line too
+        print(f"sanad: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

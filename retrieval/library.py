@@ -199,7 +199,7 @@ class Library:
                 # Loaded only if it fits the sources: rebuilding would rename a snapshot of
                 # ours over it, and a replica of another version sharing the directory would
                 # answer in kind, forever (a rolling upgrade does exactly that).
-                source_print = fingerprint(self.sources_dir, DEFAULT_PARAMS)
+                source_print = _fingerprint(self.sources_dir, DEFAULT_PARAMS)
                 new = load_snapshot(change.path, source_print, DEFAULT_PARAMS)
             self._swap(new, started)
             outcome = f"reloaded in {time.perf_counter() - started:.1f} s"
@@ -230,7 +230,8 @@ def build_snapshot(
     """Index the sources and save the snapshot, whatever is saved now (``sanad index``).
 
     The old snapshot serves until the new one is complete and renamed over it. Raises
-    :class:`ReloadError` (one line) when the snapshot cannot be written.
+    :class:`ReloadError` (one line) when the sources cannot be read or the snapshot cannot be
+    written.
     """
     _check_sources(sources_dir)
     remove_dead_temp_files(snapshot)
@@ -253,7 +254,7 @@ def _open_engine(
         return _index(sources_dir, params, progress)
     remove_dead_temp_files(snapshot)
     try:
-        return load_snapshot(snapshot, fingerprint(sources_dir, params), params)
+        return load_snapshot(snapshot, _fingerprint(sources_dir, params), params)
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
     large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
@@ -300,7 +301,7 @@ def _index_and_save(
                 return load_snapshot(snapshot, source_print, params)
             except SnapshotError as exc:
                 log.warning("indexing in this process: %s", exc)
-    return _save_index(sources_dir, snapshot, fingerprint(sources_dir, params), params, progress)
+    return _save_index(sources_dir, snapshot, _fingerprint(sources_dir, params), params, progress)
 
 
 def _save_index(
@@ -354,14 +355,32 @@ def _build_and_save(
 ) -> str:
     """The indexing child's job; returns the fingerprint the snapshot was saved under."""
     retain_freed_memory()
-    source_print = fingerprint(sources_dir, params)
+    source_print = _fingerprint(sources_dir, params)
     _save_index(sources_dir, snapshot, source_print, params, progress)
     return source_print
 
 
 def _check_sources(sources_dir: Path) -> None:
-    if not sources_dir.is_dir():
-        raise ReloadError(f"sources directory not found: {sources_dir}")
+    """:class:`ReloadError` (one line) unless ``sources_dir`` is a directory this process reads."""
+    try:
+        if not sources_dir.exists():
+            raise ReloadError(f"sources directory not found: {sources_dir}")
+        if not sources_dir.is_dir():
+            raise ReloadError(f"sources directory is not a directory: {sources_dir}")
+        os.listdir(sources_dir)
+    except OSError as exc:
+        raise ReloadError(
+            f"cannot read the sources directory {sources_dir}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _fingerprint(sources_dir: Path, params: BM25Params) -> str:
+    try:
+        return fingerprint(sources_dir, params)
+    except OSError as exc:
+        raise ReloadError(
+            f"cannot read the sources directory {sources_dir}: {exc.strerror or exc}"
+        ) from exc
 
 
 def _index(

@@ -278,3 +278,126 @@ def test_index_command_on_a_really_full_disk(seeds_copy: Path, tmp_path: Path):
         ".sanad-index",  # and no temporary file beside it
         "same",
     ]
+
+
+def test_snapshot_path_that_is_a_directory_is_one_line(seeds_copy: Path, tmp_path: Path):
+    in_the_way = tmp_path / "index"
+    in_the_way.mkdir()
+    env = {"SANAD_INDEX_FILE": str(in_the_way)}
+    index = run(["index", "--sources", str(seeds_copy)], env=env)
+    assert index.returncode == 2
+    assert index.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {in_the_way}: Is a directory"
+    ]
+    asked = run(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"], env=env)
+    assert asked.returncode == 0 and "ناسداك" in asked.stdout
+    assert asked.stderr.splitlines() == [
+        f"could not write the index snapshot {in_the_way}: Is a directory; "
+        "serving an index held in memory"
+    ]
+    assert not temp_files(tmp_path)
+
+
+COMMANDS = [
+    ["ask", "سؤال"],
+    ["search", "--json", "سؤال"],
+    ["sources"],
+    ["index"],
+    ["chat"],
+    ["run"],
+    ["telegram"],
+]
+
+
+def run_unprivileged(args: list[str], env: dict[str, str] | None = None):
+    """``run`` as a user without the power to read past permissions (root reads everything:
+    as root, the command runs as uid 1000 of a user namespace, or the test is skipped)."""
+    if os.geteuid() != 0:
+        return run(args, env=env)
+    if subprocess.run(["unshare", "--user", "--map-user=1000", "true"]).returncode != 0:
+        pytest.skip("running as root without user namespaces: permissions do not apply")
+    return subprocess.run(
+        ["unshare", "--user", "--map-user=1000", "--map-group=1000", *SANAD, *args],
+        capture_output=True,
+        text=True,
+        env=environment(**(env or {})),
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_unreadable_sources_directory_is_one_line_for_every_command(seeds_copy: Path, command):
+    seeds_copy.chmod(0)
+    try:
+        result = run_unprivileged(
+            [command[0], "--sources", str(seeds_copy), *command[1:]],
+            env={"SANAD_TELEGRAM_TOKEN": "123:never-used"},
+        )
+    finally:
+        seeds_copy.chmod(0o755)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: cannot read the sources directory {seeds_copy}: Permission denied"
+    ]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_sources_path_that_is_a_file_is_one_line_for_every_command(tmp_path: Path, command):
+    not_a_directory = write_articles(tmp_path, {"a.txt": ARTICLE}) / "a.txt"
+    result = run(
+        [command[0], "--sources", str(not_a_directory), *command[1:]],
+        env={"SANAD_TELEGRAM_TOKEN": "123:never-used"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: sources directory is not a directory: {not_a_directory}"
+    ]
+
+
+def test_snapshot_directory_without_write_permission(seeds_copy: Path, tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    snapshot = locked / ".sanad-index"
+    env = {"SANAD_INDEX_FILE": str(snapshot)}
+    locked.chmod(0o555)
+    try:
+        index = run_unprivileged(["index", "--sources", str(seeds_copy)], env=env)
+        asked = run_unprivileged(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"], env=env)
+    finally:
+        locked.chmod(0o755)
+    assert index.returncode == 2
+    assert index.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {snapshot}: Permission denied"
+    ]
+    assert asked.returncode == 0 and "ناسداك" in asked.stdout
+    assert asked.stderr.splitlines() == [
+        f"could not write the index snapshot {snapshot}: Permission denied; "
+        "serving an index held in memory"
+    ]
+
+
+def test_snapshot_on_a_read_only_filesystem(seeds_copy: Path, tmp_path: Path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    snapshot = disk / ".sanad-index"
+    script = (
+        f"mount -t tmpfs -o ro tmpfs {disk} && "
+        f"{sys.executable} -m bot.cli index --sources {seeds_copy}; echo status=$? >&2; "
+        f"{sys.executable} -m bot.cli ask --sources {seeds_copy} 'كم انخفض مؤشر ناسداك؟'"
+    )
+    result = subprocess.run(
+        unshared(script),
+        capture_output=True,
+        text=True,
+        env=environment(SANAD_INDEX_FILE=str(snapshot)),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {snapshot}: Read-only file system",
+        "status=2",
+        f"could not write the index snapshot {snapshot}: Read-only file system; "
+        "serving an index held in memory",
+    ]
+    assert "ناسداك" in result.stdout
