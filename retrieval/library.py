@@ -194,6 +194,7 @@ class Library:
         started = time.perf_counter()
         try:
             if change.in_place:  # the normal load path: load the file, or rebuild it
+                _wait_until_written(change.path)
                 new = _open_engine(self.sources_dir, change.path)
             else:
                 # Loaded only if it fits the sources: rebuilding would rename a snapshot of
@@ -211,6 +212,29 @@ class Library:
         log.warning(
             "snapshot %s %s under the running process: %s", change.path, change.what, outcome
         )
+
+
+def _wait_until_written(path: Path, quiet: float = 0.1, limit: float = 10.0) -> None:
+    """Wait (up to ``limit`` seconds) until ``path`` has not changed for ``quiet`` seconds.
+
+    A change in place is seen at its first write, while ``cp`` is still copying: a snapshot
+    loaded then is half old, half new, and would be rebuilt from the sources (seconds to
+    minutes) where the finished copy loads in under a second.
+    """
+    deadline = time.monotonic() + limit
+    last: tuple[int, int] | None = None
+    settled_at = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            stat = os.stat(path)
+            now = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            now = None
+        if now != last:
+            last, settled_at = now, time.monotonic()
+        elif time.monotonic() - settled_at >= quiet:
+            return
+        time.sleep(quiet / 5)
 
 
 def _readable(engine: SearchEngine) -> bool:
