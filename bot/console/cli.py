@@ -24,9 +24,8 @@ from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
 from bot.service.storage import storage_warning
 from retrieval.evaluation import evaluate, load_questions
-from retrieval.library import Library, ReloadError
+from retrieval.library import Library, ReloadError, build_snapshot
 from retrieval.search import Ranking, SearchEngine
-from retrieval.writable import why_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -188,17 +187,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    """Build the index from the sources and save its snapshot (atomically)."""
+    """Build the index from the sources and save its snapshot (the old one serves until then)."""
     settings = _settings(args)
     snapshot = settings.snapshot_path
-    if (reason := why_unwritable(snapshot.parent)) is not None:
-        raise CliError(f"cannot save the index snapshot in {snapshot.parent}: {reason}")
-    if snapshot.exists():
-        snapshot.unlink()
     started = time.perf_counter()
-    engine = _library(settings).engine
-    if not snapshot.exists():
-        raise CliError(f"could not write the index snapshot {snapshot}")
+    try:
+        engine = build_snapshot(settings.sources_dir, snapshot, TerminalProgress())
+    except ReloadError as exc:
+        raise CliError(str(exc)) from exc
     print(
         f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
         f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
@@ -295,11 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, CliError) as exc:
-        print(f"sanad: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except (ConfigError, CliError, OSError) as exc:  # an operator's I/O error: one line too
+        print(f"sanad: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # Ctrl-C: the operator knows; a traceback tells them nothing
         print(file=sys.stderr)
         return 130
