@@ -131,6 +131,15 @@ GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غ
 LIST_CUT = "(وسطور أخرى لم تُعرض: {count})"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
 
+# Discord's application commands: descriptions are shown in every client language (Discord has
+# no Arabic locale), so the Arabic text is the base description.
+DISCORD_ASK = "اسأل سند سؤالًا بالعربية"
+DISCORD_ASK_QUESTION = "سؤالك"
+DISCORD_ASK_PRIVATE = "أن تظهر الإجابة لك وحدك"
+DISCORD_ASK_MESSAGE = "اسأل سند"
+DISCORD_UPLOAD = "أضف مقالًا أو استبدله (ملف ‎.txt أو ‎.md)"
+DISCORD_UPLOAD_FILE = "ملف المقال"
+
 
 def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
     """The sentence that opens a reply; for an answer without passages, the whole reply."""
