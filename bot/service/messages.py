@@ -101,6 +101,8 @@ RELOAD_DONE = (
     "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
 )
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
+# A reload request that joined one another request started (that one reports it).
+RELOAD_JOINED = "تجري إعادة تحميل الآن، وستشمل طلبك؛ يصل تقريرها إلى من بدأها."
 ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"
