@@ -1,7 +1,12 @@
-"""Wiring of the Discord bot: every handler routed in one place, and how it runs.
+"""Wiring of the Discord bot: every handler routed in one place, and the two ways it runs.
 
-A hikari ``GatewayBot`` receives messages and interactions over the websocket and answers over
-REST. It starts by registering the commands (bulk overwrite) and serves until ``stop`` is set.
+- **Gateway** (default): a hikari ``GatewayBot`` receives messages and interactions over the
+  websocket and answers over REST.
+- **HTTP interactions** (``discord_public_key`` and ``discord_interactions_port`` set): Discord
+  POSTs slash commands and button presses to ``/interactions``, signed with Ed25519; the
+  answer is the HTTP response. Messages (DMs, mentions) need the gateway.
+
+Both start by registering the commands (bulk overwrite) and serve until ``stop`` is set.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from typing import Any
 
 import aiohttp
 import hikari
+from aiohttp import web
 
 from bot.discord import admin, handlers, render
 from bot.discord.context import Context
-from bot.discord.respond import Responder
+from bot.discord.respond import InlineResponder, RawResponse, Responder
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -36,10 +42,11 @@ COMMANDS: dict[str, Handler] = {
     "gaps": admin.on_gaps,
     "upload": admin.on_upload,
 }
+INTERACTIONS_PATH = "/interactions"
 
 
 class DiscordStartError(Exception):
-    """The Discord bot could not start (a refused token, no route to Discord, an intent)."""
+    """The bot could not start; the message is one line for the operator, without secrets."""
 
 
 def intents(settings: Settings) -> hikari.Intents:
@@ -221,3 +228,96 @@ async def serve_gateway(service: Sanad, stop: asyncio.Event) -> None:
     """Serve over the gateway until ``stop`` is set."""
     async with running_gateway(service):
         await stop.wait()
+
+
+# ----- HTTP interactions ------------------------------------------------------------------------
+
+
+def interaction_listener(
+    ctx: Context, handling: set[asyncio.Task]
+) -> Callable[[Any], AsyncIterator[RawResponse | None]]:
+    """hikari's listener for HTTP interactions: it yields the initial response (the HTTP
+    answer) and finishes the handling after it, e.g. the edit that follows a deferral.
+    Handlings still running are kept in ``handling``, so a shutdown can wait for them."""
+
+    async def listener(
+        interaction: hikari.PartialInteraction,
+    ) -> AsyncIterator[RawResponse | None]:
+        responder = InlineResponder(interaction, ctx)
+        task = asyncio.create_task(on_interaction(interaction, responder, ctx))
+        handling.add(task)
+        task.add_done_callback(handling.discard)
+        yield await responder.first(task)
+        await task
+
+    return listener
+
+
+@contextlib.asynccontextmanager
+async def running_interactions_server(
+    service: Sanad, port: int | None = None
+) -> AsyncIterator[web.AppRunner]:
+    """An HTTP server for Discord's interactions at ``POST /interactions`` (signatures checked
+    against the application's public key), with its commands registered; closed on exit.
+
+    ``port`` overrides ``discord_interactions_port`` (0: any free port, for tests).
+    """
+    settings = service.settings
+    if settings.discord_token is None or settings.discord_public_key is None:
+        raise ValueError("a Discord token and public key are required")
+    rest_app = hikari.RESTApp(url=settings.discord_api_url)
+    await rest_app.start()
+    client = rest_app.acquire(settings.discord_token.get_secret_value(), hikari.TokenType.BOT)
+    client.start()
+    runner: web.AppRunner | None = None
+    handling: set[asyncio.Task] = set()
+    try:
+        server = hikari.impl.InteractionServer(
+            entity_factory=client.entity_factory,
+            rest_client=client,
+            public_key=bytes.fromhex(settings.discord_public_key),
+        )
+        ctx = Context(service, client, client.entity_factory)
+        listener = interaction_listener(ctx, handling)
+        server.set_listener(hikari.CommandInteraction, listener)  # type: ignore[arg-type]
+        server.set_listener(hikari.ComponentInteraction, listener)  # type: ignore[arg-type]
+        app = web.Application()
+        app.router.add_post(INTERACTIONS_PATH, server.aiohttp_hook)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        listen = settings.discord_interactions_listen
+        chosen = settings.discord_interactions_port if port is None else port
+        await web.TCPSite(runner, listen, chosen).start()
+        await register_commands(client)
+        yield runner
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await asyncio.gather(*handling, return_exceptions=True)
+        await client.close()
+        await rest_app.close()
+
+
+async def serve_interactions(service: Sanad, stop: asyncio.Event) -> None:
+    """Serve HTTP interactions until ``stop`` is set."""
+    async with running_interactions_server(service):
+        log.info(
+            "serving Discord interactions on %s:%s%s",
+            service.settings.discord_interactions_listen,
+            service.settings.discord_interactions_port,
+            INTERACTIONS_PATH,
+        )
+        await stop.wait()
+
+
+def http_mode(settings: Settings) -> bool:
+    """Whether Discord's interactions come by HTTP (public key and port configured)."""
+    return bool(settings.discord_public_key and settings.discord_interactions_port)
+
+
+async def serve_discord(service: Sanad, stop: asyncio.Event) -> None:
+    """Serve Discord in the configured mode until ``stop`` is set."""
+    if http_mode(service.settings):
+        await serve_interactions(service, stop)
+    else:
+        await serve_gateway(service, stop)

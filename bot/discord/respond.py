@@ -3,9 +3,11 @@
 Discord drops an interaction that gets no initial response within 3 seconds and refuses a
 second one (receiving-and-responding.mdx). So a :class:`Responder` sends exactly one initial
 response: the answer itself when it is ready within ``discord_defer_after_ms``, otherwise
-"thinking…" first and the answer as an edit of it (:func:`respond_in_time`). hikari retries
-429s (after ``retry_after``) and 5xx (up to 3 times with backoff, about 9 s in all) on every
-REST call, so a refused or failed request does not lose the answer.
+"thinking…" first and the answer as an edit of it (:func:`respond_in_time`). Over the gateway
+the initial response is a REST callback; in HTTP-interactions mode it is the body of the HTTP
+answer to Discord's POST. hikari retries 429s (after ``retry_after``) and 5xx (up to 3 times
+with backoff, about 9 s in all) on every REST call, so a refused or failed request does not
+lose the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import hikari
+from hikari.api import special_endpoints
 from hikari.impl import MessageActionRowBuilder
 
 from bot.discord import render
@@ -85,6 +88,24 @@ async def reply_to(ctx: Context, message: hikari.PartialMessage, payload: render
     )
 
 
+class RawResponse(special_endpoints.InteractionResponseBuilder):
+    """An initial response sent as the HTTP answer, exactly as rendered (``data`` checked)."""
+
+    def __init__(self, kind: hikari.ResponseType, data: render.Payload) -> None:
+        self._kind = kind
+        self._data = data
+
+    @property
+    def type(self) -> hikari.ResponseType:
+        return self._kind
+
+    def build(self, entity_factory: hikari.api.EntityFactory, /) -> tuple[dict, list]:
+        body: dict[str, Any] = {"type": int(self._kind)}
+        if self._data:
+            body["data"] = self._data
+        return body, []
+
+
 class Responder:
     """One interaction's responses over the gateway: one initial response (REST callback),
     then at most an edit of it after a deferral."""
@@ -137,6 +158,26 @@ class Responder:
         await self.ctx.rest.create_interaction_response(
             interaction.id, interaction.token, kind, **kwargs
         )
+
+
+class InlineResponder(Responder):
+    """HTTP-interactions mode: the initial response becomes the HTTP answer to Discord's POST
+    (:meth:`first`); an edit after a deferral goes over REST as on the gateway."""
+
+    def __init__(self, interaction: hikari.PartialInteraction, ctx: Context) -> None:
+        super().__init__(interaction, ctx)
+        self._first: asyncio.Future[RawResponse] = asyncio.get_running_loop().create_future()
+
+    async def _initial(
+        self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
+    ) -> None:
+        data = payload if payload is not None else ({"flags": flags} if flags else {})
+        self._first.set_result(RawResponse(kind, data))
+
+    async def first(self, handling: asyncio.Task) -> RawResponse | None:
+        """The initial response once the handler gives it (None if it finished without)."""
+        await asyncio.wait({self._first, handling}, return_when=asyncio.FIRST_COMPLETED)
+        return self._first.result() if self._first.done() else None
 
 
 async def respond_in_time(
