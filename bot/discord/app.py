@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.discord import admin, handlers, render
 from bot.discord.context import Context
 from bot.discord.respond import InlineResponder, RawResponse, Responder
+from bot.platforms import StartError
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -45,8 +46,8 @@ COMMANDS: dict[str, Handler] = {
 INTERACTIONS_PATH = "/interactions"
 
 
-class DiscordStartError(Exception):
-    """The bot could not start; the message is one line for the operator, without secrets."""
+class DiscordStartError(StartError):
+    """The Discord bot could not start (a refused token, no route to Discord, an intent)."""
 
 
 def intents(settings: Settings) -> hikari.Intents:
