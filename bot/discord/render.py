@@ -70,6 +70,7 @@ _INLINE = re.compile(r"([\\*_~`|<\[\]])")
 # Headings, quotes, subtext, lists and numbered lists start a line.
 _LINE_MARK = re.compile(r"^([ \t]*)([#>+\-])", re.MULTILINE)
 _LINE_NUMBER = re.compile(r"^([ \t]*[0-9]+)\.", re.MULTILINE)
+_MARKDOWN = re.compile(r"[\\*_~`|<\[\]]|^[ \t]*(?:[#>+\-]|[0-9]+\.)", re.MULTILINE)
 _ESCAPED = re.compile(r"\\([\\*_~`|<\[\]#>+\-.])")
 
 
@@ -109,6 +110,8 @@ def _escapes_first(text: str) -> str:
 def escape_markdown(text: str) -> str:
     """``text`` shown as written: a backslash before every character Discord reads as markdown
     (Discord drops a backslash before any ASCII punctuation, so the text is unchanged)."""
+    if not _MARKDOWN.search(text):  # most Arabic text: nothing to escape
+        return text
     text = _INLINE.sub(r"\\\1", text)
     text = _LINE_MARK.sub(r"\1\\\2", text)
     return _LINE_NUMBER.sub(r"\1\\.", text)
@@ -139,6 +142,8 @@ def fit_question(text: str) -> str:
     «المزيد» press that reads it back from the answer pages through the same question.
     """
     question = one_line(text)
+    if len(question_line(question)) <= QUESTION_BUDGET:
+        return question
     end = _longest(question, lambda cut: len(question_line(question[:cut])) <= QUESTION_BUDGET)
     return question[:end].rstrip()
 
@@ -214,10 +219,9 @@ def link_url(url: str | None) -> str | None:
 def quote(passage: Passage, budget: int) -> str:
     """The excerpt in markdown, matched terms bold, cut at a word so it fits ``budget``."""
     start, end = passage.excerpt.start, passage.excerpt.end
-    cut = _longest(
-        passage.text[start:end], lambda n: len(_quote_markdown(passage, start + n)) <= budget
+    return _fit(
+        passage.text[start:end], lambda n: _quote_markdown(passage, start + n), budget
     )
-    return _quote_markdown(passage, start + cut) if cut else ""
 
 
 def _quote_markdown(passage: Passage, end: int) -> str:
@@ -302,11 +306,7 @@ def _sentence(text: str) -> str:
 
 def _fitted_line(text: str, limit: int) -> str:
     """One line of a sentence, cut at a word (with an ellipsis) to ``limit`` code points."""
-
-    def shown(n: int) -> str:
-        return _sentence(text[:n] + (ELLIPSIS if n < len(text) else ""))
-
-    return shown(_longest(text, lambda n: len(shown(n)) <= limit))
+    return _fit(text, lambda n: _sentence(text[:n] + (ELLIPSIS if n < len(text) else "")), limit)
 
 
 def _fitted_field(text: str, limit: int, escape: bool = False) -> str:
@@ -317,7 +317,7 @@ def _fitted_field(text: str, limit: int, escape: bool = False) -> str:
         part = text[:n] + (ELLIPSIS if n < len(text) else "")
         return rtl_lines(escape_markdown(part) if escape else part)
 
-    return shown(_longest(text, lambda n: len(shown(n)) <= limit))
+    return _fit(text, shown, limit)
 
 
 def _finish(payload: Payload, ephemeral: bool) -> Payload:
@@ -327,11 +327,18 @@ def _finish(payload: Payload, ephemeral: bool) -> Payload:
     return payload
 
 
+def _fit(text: str, shown: Callable[[int], str], limit: int) -> str:
+    """``shown(n)`` for the whole of ``text`` if it fits ``limit`` code points (the usual case,
+    rendered once), else for the longest prefix that does, cut before a space if one is near."""
+    whole = shown(len(text))
+    if len(whole) <= limit:
+        return whole
+    return shown(_longest(text, lambda n: len(shown(n)) <= limit))
+
+
 def _longest(text: str, fits: Callable[[int], bool]) -> int:
     """The longest prefix length of ``text`` that ``fits``, preferring to end before a space
     (``fits`` grows no looser as the prefix grows: a longer text renders no shorter)."""
-    if fits(len(text)):
-        return len(text)
     lo, hi = 0, len(text)  # fits(lo) is assumed, fits(hi) is false
     while hi - lo > 1:
         mid = (lo + hi) // 2
