@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from bot.discord import admin, handlers, render
 from bot.discord.context import Context
-from bot.discord.respond import InlineResponder, RawResponse, Responder
+from bot.discord.respond import ANSWER_SENT, InlineResponder, RawResponse, Responder
 from bot.platforms import StartError
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
@@ -160,6 +161,13 @@ def guarded(
 # ----- gateway ----------------------------------------------------------------------------------
 
 
+def http_settings() -> hikari.impl.HTTPSettings:
+    """Keep REST connections alive between requests. hikari closes each one after its request
+    by default (a workaround for Windows' asyncio), so every answer would open a new TCP and
+    TLS connection to Discord: more work than finding and rendering the answer."""
+    return hikari.impl.HTTPSettings(force_close_transports=False)
+
+
 def build_gateway_bot(service: Sanad) -> tuple[hikari.GatewayBot, Context]:
     """The gateway bot over ``service``, every listener subscribed (tests start the same)."""
     settings = service.settings
@@ -169,6 +177,10 @@ def build_gateway_bot(service: Sanad) -> tuple[hikari.GatewayBot, Context]:
         settings.discord_token.get_secret_value(),
         rest_url=settings.discord_api_url,
         intents=intents(settings),
+        # Handlers read everything from the event itself (a press from the message it is
+        # on), so hikari keeps no cache: no memory per guild, channel or message.
+        cache_settings=hikari.impl.CacheSettings(components=hikari.api.CacheComponents.NONE),
+        http_settings=http_settings(),
         banner=None,
         logs=None,
         suppress_optimization_warning=True,
@@ -254,6 +266,22 @@ def interaction_listener(
     return listener
 
 
+async def answer_interaction(
+    server: hikari.impl.InteractionServer, request: web.Request
+) -> web.StreamResponse:
+    """POST /interactions: hikari checks the signature and runs the listener; the answer is
+    written out before the handling goes on, so an edit after a deferral follows it."""
+    sent = asyncio.Event()
+    ANSWER_SENT.set(sent)  # seen by the listener's responder: same task, copied context
+    try:
+        response = await server.aiohttp_hook(request)
+        await response.prepare(request)
+        await response.write_eof()
+        return response
+    finally:
+        sent.set()
+
+
 @contextlib.asynccontextmanager
 async def running_interactions_server(
     service: Sanad, port: int | None = None
@@ -266,7 +294,7 @@ async def running_interactions_server(
     settings = service.settings
     if settings.discord_token is None or settings.discord_public_key is None:
         raise ValueError("a Discord token and public key are required")
-    rest_app = hikari.RESTApp(url=settings.discord_api_url)
+    rest_app = hikari.RESTApp(url=settings.discord_api_url, http_settings=http_settings())
     await rest_app.start()
     client = rest_app.acquire(settings.discord_token.get_secret_value(), hikari.TokenType.BOT)
     client.start()
@@ -283,7 +311,7 @@ async def running_interactions_server(
         server.set_listener(hikari.CommandInteraction, listener)  # type: ignore[arg-type]
         server.set_listener(hikari.ComponentInteraction, listener)  # type: ignore[arg-type]
         app = web.Application()
-        app.router.add_post(INTERACTIONS_PATH, server.aiohttp_hook)
+        app.router.add_post(INTERACTIONS_PATH, functools.partial(answer_interaction, server))
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         listen = settings.discord_interactions_listen

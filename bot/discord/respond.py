@@ -13,6 +13,8 @@ lose the answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
@@ -27,6 +29,11 @@ from bot.service import messages
 
 log = logging.getLogger(__name__)
 
+# Set by the HTTP endpoint once its answer to Discord's POST is written (bot.discord.app).
+ANSWER_SENT: contextvars.ContextVar[asyncio.Event] = contextvars.ContextVar("answer_sent")
+INTERACTION_DEADLINE = 3.0  # seconds Discord waits for an initial response
+UNKNOWN_WEBHOOK = 10015
+EDIT_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds; 1.55 in all
 NO_MENTIONS: dict[str, Any] = {
     "mentions_everyone": False,
     "user_mentions": False,
@@ -167,6 +174,7 @@ class InlineResponder(Responder):
     def __init__(self, interaction: hikari.PartialInteraction, ctx: Context) -> None:
         super().__init__(interaction, ctx)
         self._first: asyncio.Future[RawResponse] = asyncio.get_running_loop().create_future()
+        self._delivered = ANSWER_SENT.get(None)
 
     async def _initial(
         self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
@@ -178,6 +186,24 @@ class InlineResponder(Responder):
         """The initial response once the handler gives it (None if it finished without)."""
         await asyncio.wait({self._first, handling}, return_when=asyncio.FIRST_COMPLETED)
         return self._first.result() if self._first.done() else None
+
+    async def edit(self, payload: render.Payload) -> None:
+        """Replace "thinking…", once Discord knows of it. The deferral travels in the HTTP
+        answer, which Discord may not have taken in when an answer is ready right after it;
+        until it has, the edit is refused as 10015 Unknown Webhook, so it waits for the HTTP
+        answer to be written and is tried again while Discord still does not know of it."""
+        if self._delivered is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._delivered.wait(), INTERACTION_DEADLINE)
+        for delay in EDIT_RETRY_DELAYS:
+            try:
+                await super().edit(payload)
+                return
+            except hikari.NotFoundError as exc:
+                if exc.code != UNKNOWN_WEBHOOK:
+                    raise
+                await asyncio.sleep(delay)
+        await super().edit(payload)
 
 
 async def respond_in_time(
