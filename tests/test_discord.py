@@ -459,6 +459,15 @@ async def test_a_failed_interaction_response_is_retried(api, bot):
     assert visible_text(answer.content).splitlines()[1] == messages.ANSWER_INTRO
 
 
+async def test_a_refused_interaction_response_is_followed_by_an_apology(api, bot, caplog):
+    api.fail_next("POST /interactions/{interaction}/{token}/callback", 403)
+    command = api.slash_command("ask", {"question": QUESTION})
+    await api.send_interaction(command)
+    apology = await response_to(api, command)
+    assert apology.ephemeral and visible_text(apology.content) == messages.ERROR
+    assert f"interaction {command.id} failed: ForbiddenError" in caplog.text
+
+
 async def test_a_send_refused_for_good_loses_that_reply_but_not_the_bot(api, bot, caplog):
     # 403: the bot may not write there (hikari retries 5xx three times, ~9 s, then the same).
     api.fail_next("POST /channels/{channel}/messages", 403)

@@ -126,15 +126,15 @@ class Responder:
     async def respond(self, payload: render.Payload, *, update: bool = False) -> None:
         """The initial response: a new message, or (``update``) an edit of the message whose
         button was pressed."""
-        self.responded = True
         kind = hikari.ResponseType.MESSAGE_UPDATE if update else hikari.ResponseType.MESSAGE_CREATE
         await self._initial(kind, checked(payload))
+        self.responded = True  # only now: a refused response leaves the way open to say so
 
     async def defer(self, ephemeral: bool) -> None:
         """The initial response "thinking…" (for the asker alone when ``ephemeral``)."""
-        self.responded = self.deferred = True
         flags = render.EPHEMERAL if ephemeral else 0
         await self._initial(hikari.ResponseType.DEFERRED_MESSAGE_CREATE, None, flags)
+        self.responded = self.deferred = True
 
     async def edit(self, payload: render.Payload) -> None:
         """Replace the deferred "thinking…" with ``payload``."""
