@@ -120,6 +120,14 @@ async def test_a_reply_to_the_bot_is_a_question(api, bot):
     assert replies_to(api, silent) == []
 
 
+async def test_a_dm_without_text_gets_a_hint(api, bot):
+    image = ("chart.png", b"\x89PNG\r\n", "image/png")
+    dm = api.dm_channel_id(PERSON_ID)
+    message = await api.user_message("", channel_id=dm, attachments=[image])
+    [hint] = await reply_to(api, message)
+    assert visible_text(hint.content) == messages.NOT_TEXT
+
+
 async def test_an_edited_question_is_answered_again(api, bot):
     dm = api.dm_channel_id(PERSON_ID)
     question = await api.user_message("بكم انخفض مؤشر", channel_id=dm)
@@ -465,7 +473,8 @@ async def test_a_refused_interaction_response_is_followed_by_an_apology(api, bot
     await api.send_interaction(command)
     apology = await response_to(api, command)
     assert apology.ephemeral and visible_text(apology.content) == messages.ERROR
-    assert f"interaction {command.id} failed: ForbiddenError" in caplog.text
+    assert f"interaction {command.id} failed: Discord answered 403 ForbiddenError" in caplog.text
+    assert "Traceback" not in caplog.text and command.token not in caplog.text
 
 
 async def test_a_send_refused_for_good_loses_that_reply_but_not_the_bot(api, bot, caplog):
@@ -477,7 +486,7 @@ async def test_a_send_refused_for_good_loses_that_reply_but_not_the_bot(api, bot
     later = await api.user_message(PAGED, channel_id=dm)
     await reply_to(api, later)
     assert replies_to(api, lost) == []
-    assert "on_message failed: ForbiddenError" in caplog.text
+    assert "on_message failed: Discord answered 403 ForbiddenError" in caplog.text
 
 
 async def test_slow_answers_are_deferred_and_then_edited_in(api, seeds_copy):

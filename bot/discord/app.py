@@ -135,11 +135,28 @@ async def on_interaction(
     try:
         await handler(interaction, responder, ctx)
     except Exception as exc:
-        log.error("interaction %s failed: %r", interaction.id, exc, exc_info=exc)
+        log_failure(f"interaction {interaction.id}", exc)
         try:
             await responder.fail(render.text_payload(messages.ERROR, ephemeral=True))
         except Exception as again:
             log.warning("could not tell the user about the error either: %r", again)
+
+
+def log_failure(what: str, exc: Exception) -> None:
+    """One line when Discord refused or failed a request (after hikari's retries): that is
+    Discord's answer, not a fault of ours; anything else is a bug, logged with its traceback.
+    The request's URL is left out: an interaction's URL holds its token."""
+    if isinstance(exc, hikari.HTTPResponseError):
+        log.warning(
+            "%s failed: Discord answered %s %s (code %s: %s)",
+            what,
+            exc.status,
+            type(exc).__name__,
+            exc.code,
+            exc.message,
+        )
+    else:
+        log.error("%s failed: %r", what, exc, exc_info=exc)
 
 
 def guarded(
@@ -152,7 +169,7 @@ def guarded(
         try:
             await handle(event, ctx)
         except Exception as exc:
-            log.error("%s failed: %r", handle.__name__, exc, exc_info=exc)
+            log_failure(handle.__name__, exc)
 
     listener.__name__ = handle.__name__  # hikari names the task after it
     return listener
