@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.bidi import LRI, PDI, RLM
 from bot.discord import render
 from bot.service import messages
-from bot.service.sanad import AnswerPage, Listing
+from bot.service.sanad import AnswerPage
 from retrieval.answer import Answer, Passage, Source, Span
 
 # Arabic, Latin, digits, Discord markdown and mention syntax, emoji, direction controls, breaks;
@@ -91,7 +91,7 @@ def test_escaping_is_undone_exactly(text):
 
 def test_a_long_list_keeps_its_first_lines_and_says_how_many_were_left_out():
     lines = [f"- ملف {n}.md: عنوان طويل بعض الشيء للمقال رقم {n}" for n in range(300)]
-    content = render.listing_payload(Listing(tuple(lines)))["content"]
+    content = render.text_payload("\n".join(lines))["content"]
     shown = visible_text(content).split("\n")
     assert len(content) <= render.CONTENT_LIMIT and len(shown) > 10
     assert shown[:-1] == lines[: len(shown) - 1]

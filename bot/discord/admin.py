@@ -7,6 +7,7 @@ the sender's id; everyone else gets its polite refusal. Replies go to the admin 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 
 import hikari
@@ -35,7 +36,7 @@ async def on_rollback(
 ) -> None:
     """/rollback: serve the index from before the latest reload."""
     sender, _ = requester(interaction)
-    await _reply(responder, lambda: _ready(ctx.service.rollback(sender)))
+    await _reply(responder, lambda: ctx.service.rollback(sender))
 
 
 async def on_stats(
@@ -43,7 +44,7 @@ async def on_stats(
 ) -> None:
     """/stats: traffic, no-answer rate, latency, index size, feedback."""
     sender, _ = requester(interaction)
-    await _reply(responder, lambda: _ready(ctx.service.stats_text(sender)))
+    await _reply(responder, lambda: ctx.service.stats_text(sender))
 
 
 async def on_gaps(
@@ -51,14 +52,14 @@ async def on_gaps(
 ) -> None:
     """/gaps: questions left unanswered or marked unhelpful (in a DM only: they are users')."""
     sender, chat = requester(interaction)
-    await _reply(responder, lambda: _ready(_lines(ctx.service.gaps(sender, chat))))
+    await _reply(responder, lambda: _lines(ctx.service.gaps(sender, chat)))
 
 
 async def on_sources(
     interaction: hikari.CommandInteraction, responder: Responder, ctx: Context
 ) -> None:
     """/sources: loaded articles and skipped files, in the channel (open to all)."""
-    await _reply(responder, lambda: _ready(_lines(ctx.service.sources())), ephemeral=False)
+    await _reply(responder, lambda: _lines(ctx.service.sources()), ephemeral=False)
 
 
 async def on_upload(
@@ -94,21 +95,22 @@ async def reload_report(service: Sanad, sender: Sender) -> str:
 
 
 async def _reply(
-    responder: Responder, make_text: Callable[[], Awaitable[str]], *, ephemeral: bool = True
+    responder: Responder,
+    make_text: Callable[[], str | Awaitable[str]],
+    *,
+    ephemeral: bool = True,
 ) -> None:
     """Answer with what ``make_text`` gives (or the service's refusal), in time."""
 
     async def text() -> render.Payload:
         try:
-            return render.text_payload(await make_text(), ephemeral=ephemeral)
+            made = make_text()
+            reply = await made if inspect.isawaitable(made) else made
         except SanadError as exc:
             return render.text_payload(exc.text, ephemeral=True)
+        return render.text_payload(reply, ephemeral=ephemeral)
 
     await respond_in_time(responder, text(), ephemeral=ephemeral)
-
-
-async def _ready(text: str) -> str:
-    return text
 
 
 def _lines(listing: Listing) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.bidi import rtl_lines_in_ltr_layout
 from bot.service import messages, paging
-from bot.service.sanad import AnswerPage, Listing
+from bot.service.sanad import AnswerPage
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 Payload = dict[str, Any]
@@ -293,11 +293,6 @@ def text_payload(text: str, *, ephemeral: bool = False) -> Payload:
     content = "\n".join(kept)
     # Discord refuses an empty message; a text of invisible controls alone would be one.
     return _finish({"content": content if content.strip() else ELLIPSIS}, ephemeral)
-
-
-def listing_payload(listing: Listing, *, ephemeral: bool = False) -> Payload:
-    """A list reply (/sources, /gaps): its header and lines, as many as fit."""
-    return text_payload("\n".join(listing.lines), ephemeral=ephemeral)
 
 
 def _sentence(text: str) -> str:
