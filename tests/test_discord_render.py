@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from discordapi import CHANNEL_DEFAULT_PARSE, FormErrors, check_message_fields, pings
 from discordbot import DIRECTION_CONTROLS, visible_text
 from hypothesis import given, settings
@@ -46,6 +47,9 @@ def passages(draw) -> Passage:
         url=draw(st.none() | st.sampled_from(["https://x.org/a", "javascript:alert(1)", "x"])),
     )
     return Passage(text, 1.0, source, Span(start, end), highlights)
+
+
+SOURCE = Source(title="عنوان", file="a.md", paragraph=1, paragraph_total=1)
 
 
 def within_discord_limits(payload: dict) -> None:
@@ -125,6 +129,14 @@ def test_no_mark_separates_a_backslash_from_what_it_escapes(text):
     assert render.unescape_markdown(DIRECTION_CONTROLS.sub("", shown)) == DIRECTION_CONTROLS.sub(
         "", text
     )
+
+
+@pytest.mark.parametrize("cluster", ["👨\u200d👩\u200d👧", "🇸🇦", "بَ", "👍🏽"])
+def test_a_quote_is_cut_between_whole_characters_as_people_see_them(cluster):
+    text = cluster * 3000  # no space to cut at
+    passage = Passage(text, 1.0, SOURCE, Span(0, len(text)), ())
+    shown = visible_text(render.quote(passage, 500)).removesuffix("…")
+    assert shown and shown == cluster * (len(shown) // len(cluster))
 
 
 def test_a_link_is_only_an_http_url_discord_takes():

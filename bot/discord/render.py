@@ -26,6 +26,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import regex
+
 from bot.bidi import rtl_lines_in_ltr_layout
 from bot.service import messages, paging
 from bot.service.sanad import AnswerPage
@@ -70,6 +72,7 @@ _INLINE = re.compile(r"([\\*_~`|<\[\]])")
 # Headings, quotes, subtext, lists and numbered lists start a line.
 _LINE_MARK = re.compile(r"^([ \t]*)([#>+\-])", re.MULTILINE)
 _LINE_NUMBER = re.compile(r"^([ \t]*[0-9]+)\.", re.MULTILINE)
+_GRAPHEME = regex.compile(r"\X")
 _MARKDOWN = re.compile(r"[\\*_~`|<\[\]]|^[ \t]*(?:[#>+\-]|[0-9]+\.)", re.MULTILINE)
 _ESCAPED = re.compile(r"\\([\\*_~`|<\[\]#>+\-.])")
 
@@ -332,14 +335,18 @@ def _fit(text: str, shown: Callable[[int], str], limit: int) -> str:
 
 
 def _longest(text: str, fits: Callable[[int], bool]) -> int:
-    """The longest prefix length of ``text`` that ``fits``, preferring to end before a space
-    (``fits`` grows no looser as the prefix grows: a longer text renders no shorter)."""
-    lo, hi = 0, len(text)  # fits(lo) is assumed, fits(hi) is false
+    """The longest prefix length of ``text`` that ``fits``, ending between two grapheme
+    clusters (UAX #29: never inside an emoji sequence, nor between a letter and its marks),
+    before a space if one is near (``fits`` grows no looser as the prefix grows: a longer
+    text renders no shorter; the whole text is known not to fit)."""
+    ends = [0, *(match.end() for match in _GRAPHEME.finditer(text))]
+    lo, hi = 0, len(ends) - 1  # fits(ends[lo]) is assumed, fits(ends[hi]) is false
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
-    space = text.rfind(" ", 0, lo + 1)
-    return space if space > lo // 2 and fits(space) else lo
+        lo, hi = (mid, hi) if fits(ends[mid]) else (lo, mid)
+    cut = ends[lo]
+    space = text.rfind(" ", 0, cut + 1)
+    return space if space > cut // 2 and fits(space) else cut
 
 
 # ----- checks -----------------------------------------------------------------------------------
