@@ -1,8 +1,13 @@
 # syntax=docker/dockerfile:1
-# Sanad: the Telegram bot, with the seed articles baked in at /data (README, "Docker").
+# Sanad: the Telegram and Discord bots, with the seed articles baked in at /data (README,
+# "Docker"). `sanad run` starts every platform whose token is set, over one index.
 #   docker build -t sanad .
 #   docker run -d --name sanad -e SANAD_TELEGRAM_TOKEN=... -e SANAD_ADMIN_IDS=111 \
 #     -v sanad-data:/data sanad
+#   docker run -d --name sanad -e SANAD_DISCORD_TOKEN=... -e SANAD_DISCORD_ADMIN_IDS=111 \
+#     -v sanad-data:/data sanad
+# Discord HTTP interactions (replicas): add -e SANAD_DISCORD_PUBLIC_KEY=... -p 8090:8090 and set
+# the portal's Interactions Endpoint URL to https://<host>/interactions (README, "Discord").
 # Needs BuildKit (Docker's default builder since 23.0; podman and buildah have it too).
 ARG PYTHON_IMAGE=python:3.12-slim
 
@@ -28,7 +33,7 @@ RUN /opt/sanad/bin/pip wheel --no-deps --wheel-dir /wheels /src
 
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/sanad/bin:$PATH \
-    SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080
+    SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080 SANAD_DISCORD_INTERACTIONS_PORT=8090
 RUN groupadd --gid 10001 sanad && useradd --uid 10001 --gid 10001 --create-home sanad \
  && install -d -o sanad -g sanad /data
 COPY --from=deps /opt/sanad /opt/sanad
@@ -44,9 +49,10 @@ WORKDIR /app
 USER sanad
 
 VOLUME ["/data"]
-# 8080: GET /health (SANAD_HEALTH_PORT); 8443: the webhook (webhook_port), behind a TLS proxy.
-EXPOSE 8080 8443
+# 8080: GET /health (SANAD_HEALTH_PORT); 8443: the webhook (webhook_port), behind a TLS proxy;
+# 8090: Discord's HTTP interactions, used only once SANAD_DISCORD_PUBLIC_KEY is set too.
+EXPOSE 8080 8443 8090
 # Asks the port the bot is configured with (SANAD_HEALTH_PORT or config.toml), not a fixed one.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["sanad", "health"]
 
-CMD ["sanad", "telegram"]
+CMD ["sanad", "run"]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval quality bench bench-telegram clean
+.PHONY: run test eval quality bench bench-telegram bench-discord clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: $(STAMP)
 # Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
 bench-telegram: $(STAMP)
 	$(BIN)/python bench/telegram_throughput.py 1000 0
+
+# Whole-stack Discord throughput vs an echo bot on the same hikari stack: DMs and /ask, plus an
+# echo that sends a canned answer's embeds (what the answer's shape costs the stack).
+bench-discord: $(STAMP)
+	$(BIN)/python bench/discord_throughput.py 1000 16
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

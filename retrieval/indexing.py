@@ -16,7 +16,9 @@ import ctypes
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -57,6 +59,8 @@ BLOCK_PARAGRAPHS = 10_000
 # glibc mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+# prctl(2) option: the signal this process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 # (stage, done, total): "reading" counts bytes of sources, "indexing" paragraphs.
 Progress = Callable[[str, int, int], None]
@@ -133,6 +137,35 @@ def retain_freed_memory() -> None:
         return
     libc.mallopt(_M_MMAP_MAX, 0)
     libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this helper process when ``parent`` (the process that started it) ends, however.
+
+    Pool initializer of every helper process (the indexing child, the reading workers). A
+    parent killed by SIGKILL or the OOM killer runs no cleanup, and an orphaned indexing child
+    (hundreds of MB) and its workers would otherwise run on. On Linux the kernel kills this
+    process at its parent's death (``PR_SET_PDEATHSIG``): immediate, even while this process is
+    deep in a numpy call. The kernel ties it to the parent's *thread* that started the process,
+    not to the whole process; every pool here is created, waited on and shut down by one
+    thread, which so outlives its workers. A parent that died before the request was made left
+    an orphan already, hence the ``getppid`` check. Without ``prctl`` (not Linux), a daemon
+    thread polls ``getppid`` once a second instead.
+    """
+    try:
+        armed = ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _worker_read_part(
@@ -238,7 +271,12 @@ def read_sources(
     else:
         workers = min(len(tasks), os.cpu_count() or 1)
         context = multiprocessing.get_context(start_method())
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = deque(
                 pool.submit(_worker_read_part, directory, [name for name, _ in task], catalog)
                 for task in tasks
@@ -357,7 +395,13 @@ class _FormTable:
         tokenizer = Tokenizer(settings.on("normalize"))
         token_forms = [
             [forms.setdefault(f, len(forms)) for f in found]
-            for found in map_chunks(_token_forms, vocabulary, {"tokenizer": tokenizer})
+            for found in map_chunks(
+                _token_forms,
+                vocabulary,
+                {"tokenizer": tokenizer},
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         ]
         forms_per_token = np.fromiter(map(len, token_forms), np.int64, len(vocabulary))
         token_form_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)

@@ -2,9 +2,11 @@
 
 A snapshot holds everything a search engine needs: the BM25 arrays, the analyser's vocabulary,
 and the articles themselves (attribution in the header; paragraph text as one UTF-8 blob with
-offsets). Loading parses nothing per paragraph: small arrays are memory-mapped, the postings
-and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a million
-paragraphs load as fast as five and stay on disk (in the page cache) until a query reads them.
+offsets). Loading parses nothing per paragraph: small arrays are copied into memory, the
+postings and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a
+million paragraphs load as fast as five and stay on disk (in the page cache) until a query
+reads them. Nothing is memory-mapped: touching a map of a file truncated since kills the
+process (SIGBUS), where a short ``pread`` is an exception.
 
 The fingerprint covers the format version, the code that decides what text indexes to (a
 digest of those modules' source), the BM25 parameters and every source file's name, size and
@@ -17,24 +19,29 @@ length and CRC-32, and ``MAGIC`` again (a truncated file has no trailer). A CRC-
 bytes is checked at every load by streaming the file in a thread while the engine is set up (a
 few hundred ms per GB; streaming, unlike touching a map, adds nothing to resident memory).
 Writes go to a temporary file that is fsynced and renamed into place, so a reader sees the old
-file or the new one, never half of one.
+file or the new one, never half of one, and the old one serves until the new one is complete.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import glob
 import hashlib
 import json
 import logging
 import os
+import secrets
+import socket
 import struct
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from stat import S_ISREG
 
 import numpy as np
 
@@ -119,18 +126,46 @@ class SnapshotWriter:
     It is also a :class:`retrieval.store.TextSink`: while sources are read, paragraph text is
     streamed straight into the file (and read back from it by the engine being built), so the
     largest part of a big index is written once and never held in memory.
+
+    The snapshot already at ``path`` is untouched until the new one is complete. The temporary
+    file is named after this host and process and locked (``flock``) for as long as it is being
+    written, so :func:`remove_dead_temp_files` can tell a dead build's leftovers from a live
+    one. Any failure to write (a full disk, a read-only filesystem, a directory in the way)
+    removes the temporary file and raises :class:`SnapshotWriteError`.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        _remove_abandoned_temp_files(path)
-        self.temp = path.with_name(f".{path.name}.{os.getpid()}.{id(self)}.tmp")
-        self._handle = open(self.temp, "w+b")  # noqa: SIM115 - closed by finish or discard
-        self._handle.write(MAGIC)
+        self.temp = path.with_name(
+            f".{path.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        )
+        self._readback: ReadOnlyFile | None = None
         self._crc = 0
         self._arrays: dict[str, list] = {}
-        self._text_start = self._align()
         self._text_bytes = 0
+        try:
+            self._handle = open(self.temp, "x+b")  # noqa: SIM115 - closed by finish or discard
+        except OSError as exc:
+            raise self._error(exc) from exc
+        with self._cleaning_up_on_error():
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
+            self._handle.write(MAGIC)
+            # On the disk now: a full disk stops the build before any source is read.
+            self._handle.flush()
+            self._text_start = self._align()
+
+    def _error(self, exc: OSError) -> SnapshotWriteError:
+        return SnapshotWriteError(
+            f"could not write the index snapshot {self.path}: {exc.strerror or exc}"
+        )
+
+    @contextlib.contextmanager
+    def _cleaning_up_on_error(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from exc
 
     def _write(self, data: object) -> None:
         view = memoryview(data).cast("B")  # type: ignore[arg-type]
@@ -146,21 +181,36 @@ class SnapshotWriter:
         """Append paragraph text (the text section is first, so it can grow as it comes)."""
         if self._arrays:
             raise RuntimeError("paragraph text must be written before the other arrays")
-        self._write(np.ascontiguousarray(data))
+        with self._cleaning_up_on_error():
+            self._write(np.ascontiguousarray(data))
         self._text_bytes += len(data)
 
     def text(self) -> FileArray:
         """The text written so far, read back from the file."""
-        self._handle.flush()
-        return FileArray(
-            ReadOnlyFile(self.temp), self._text_start, np.dtype(np.uint8), self._text_bytes
-        )
+        with self._cleaning_up_on_error():
+            self._handle.flush()
+            if self._readback is None:
+                self._readback = ReadOnlyFile(self.temp, growing=True)
+        return FileArray(self._readback, self._text_start, np.dtype(np.uint8), self._text_bytes)
 
     def finish(self, engine: SearchEngine, source_print: str) -> None:
         """Write the rest of ``engine``, the header and the trailer; fsync; rename into place."""
+        with self._cleaning_up_on_error():
+            self._write_rest(engine, source_print)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self.temp, self.path)
+        _sync_directory(self.path.parent)
+        if self._readback is not None:  # the engine's text now reads a finished snapshot
+            self._readback.path = self.path
+            self._readback.seal()
+
+    def _write_rest(self, engine: SearchEngine, source_print: str) -> None:
         index, corpus, store = engine.index, engine.corpus, engine.store
         if self._text_bytes == 0 and len(store.text):
-            self.write(store.text[0 : len(store.text)])
+            self._write(store.text[0 : len(store.text)])
+            self._text_bytes = len(store.text)
         self._arrays["text"] = ["|u1", [self._text_bytes], self._text_start]
         arrays = {name: getattr(index, name) for name in _INDEX_ARRAYS}
         arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
@@ -193,29 +243,95 @@ class SnapshotWriter:
         self._handle.write(header_bytes)
         trailer = struct.pack(_TRAILER, header_offset, len(header_bytes), zlib.crc32(header_bytes))
         self._handle.write(trailer + MAGIC)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        os.replace(self.temp, self.path)
 
     def discard(self) -> None:
-        """Give up: close and delete the temporary file."""
-        self._handle.close()
-        self.temp.unlink(missing_ok=True)
+        """Give up: delete the temporary file, then close it.
 
-
-def _remove_abandoned_temp_files(path: Path) -> None:
-    """Delete temp files of builds that died (killed, out of memory) before renaming them.
-
-    A build writes its temp file continuously, so one untouched for an hour is abandoned; the
-    age test (not a process id) is safe when replicas on several hosts share the directory.
-    """
-    cutoff = time.time() - ABANDONED_TEMP_SECONDS
-    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        In that order: closing flushes buffered bytes, which fails again on a full disk.
+        """
         with contextlib.suppress(OSError):
-            if temp.stat().st_mtime < cutoff:
-                temp.unlink()
-                log.info("removed the abandoned snapshot temp file %s", temp)
+            self.temp.unlink()
+        with contextlib.suppress(OSError):
+            self._handle.close()
+
+
+class SnapshotWriteError(Exception):
+    """The snapshot could not be written; its temporary file is already removed.
+
+    The message is one line for the operator: the path and the system's reason ("No space left
+    on device", "Read-only file system", "Is a directory").
+    """
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` survive a power cut (where the filesystem allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_dead_temp_files(path: Path) -> None:
+    """Delete temp files of builds that died (killed, out of memory, a reboot) before renaming.
+
+    A build holds an exclusive ``flock`` on its temp file while it writes, and names it after
+    its host and process id. A file is removed when its lock is free and its writer is a dead
+    process of this host (a live one may not have taken the lock yet), or when nobody has
+    touched it for an hour: locks may not reach across hosts on a shared volume, so that is
+    all a file of another host (or of an older Sanad) can be judged by. Never raises: cleaning
+    up must not stop a start.
+    """
+    host = socket.gethostname()
+    with contextlib.suppress(OSError):
+        for temp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if _remove_if_abandoned(temp, path, host):
+                    log.info("removed the temp file of a dead snapshot build: %s", temp)
+
+
+def _remove_if_abandoned(temp: Path, path: Path, host: str) -> bool:
+    fd = os.open(temp, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # being written right now
+        # .<snapshot name>.<host>.<pid>.<random>.tmp
+        writer = temp.name[len(path.name) + 2 : -len(".tmp")].rsplit(".", 2)
+        dead_here = (
+            len(writer) == 3
+            and writer[0] == host
+            and writer[1].isdigit()
+            and not _alive(int(writer[1]))
+        )
+        if not dead_here and stat.st_mtime > time.time() - ABANDONED_TEMP_SECONDS:
+            return False
+        temp.unlink()
+        return True
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (a zombie, dead but not yet reaped, does not)."""
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat[stat.rindex(")") + 2] != "Z"
+    try:  # no /proc (not Linux): ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def load_snapshot(
@@ -224,29 +340,14 @@ def load_snapshot(
     params: BM25Params,
     settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
-    """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`."""
-    tail = struct.calcsize(_TRAILER) + len(MAGIC)
+    """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`.
+
+    Everything is read from one open file: a snapshot renamed over ``path`` meanwhile cannot
+    mix into the one being loaded, and one rewritten in place meanwhile is refused.
+    """
     try:
-        with open(path, "rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                raise SnapshotError(f"{path} is not a Sanad index snapshot of this version")
-            size = os.fstat(handle.fileno()).st_size
-            handle.seek(max(size - tail, 0))
-            ending = handle.read(tail)
-            if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
-                raise SnapshotError(f"corrupt snapshot {path}: truncated")
-            header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
-            if header_offset + length + tail != size:
-                raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
-            handle.seek(header_offset)
-            header_bytes = handle.read(length)
-            if zlib.crc32(header_bytes) != header_crc:
-                raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
-            header = json.loads(header_bytes)
-            if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
-                raise SnapshotError(
-                    f"snapshot {path} was built from other sources or another version"
-                )
+        file = ReadOnlyFile(path)
+        header, header_offset = _read_header(file, expected)
     except FileNotFoundError as exc:
         raise SnapshotError(f"no snapshot at {path}") from exc
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as exc:
@@ -254,34 +355,54 @@ def load_snapshot(
     # The data checksum streams the file while the engine is set up: zlib and file reads
     # release the GIL, so the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        crc = pool.submit(_file_crc, path, len(MAGIC), header_offset - len(MAGIC))
+        crc = pool.submit(_file_crc, file, len(MAGIC), header_offset - len(MAGIC))
         try:
-            engine = _engine(path, header, params, settings)
+            engine = _engine(file, header, params, settings)
+        except OSError as exc:
+            raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SnapshotError(f"corrupt snapshot {path}: {exc}") from exc
         try:
             if crc.result() != header["crc32"]:
                 raise SnapshotError(f"corrupt snapshot {path}: checksum mismatch")
+            file.check()
         except (OSError, KeyError) as exc:
             raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
     return engine
 
 
+def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
+    """The snapshot's header (checked against ``expected``) and where it starts."""
+    path, fd = file.path, file.fd
+    tail = struct.calcsize(_TRAILER) + len(MAGIC)
+    if os.pread(fd, len(MAGIC), 0) != MAGIC:
+        raise SnapshotError(f"{path} is not a Sanad index snapshot of this version")
+    size = os.fstat(fd).st_size
+    ending = os.pread(fd, tail, max(size - tail, 0))
+    if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
+        raise SnapshotError(f"corrupt snapshot {path}: truncated")
+    header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
+    if header_offset + length + tail != size:
+        raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
+    header_bytes = os.pread(fd, length, header_offset)
+    if zlib.crc32(header_bytes) != header_crc:
+        raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
+    header = json.loads(header_bytes)
+    if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
+        raise SnapshotError(f"snapshot {path} was built from other sources or another version")
+    return header, header_offset
+
+
 def _engine(
-    path: Path, header: dict, params: BM25Params, settings: AnalysisSettings
+    file: ReadOnlyFile, header: dict, params: BM25Params, settings: AnalysisSettings
 ) -> SearchEngine:
-    file = ReadOnlyFile(path)
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
         if _read_in_place(name):
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
-        elif not np.prod(shape):
-            arrays[name] = np.empty(shape, dtype=np.dtype(dtype))
-        else:
-            arrays[name] = np.memmap(
-                path, np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape)
-            )
+        else:  # small, and read by every question: copied into memory, never mapped
+            arrays[name] = file.read_array(offset, np.dtype(dtype), tuple(shape))
     vocabulary = TermIds.from_arrays(_VOCABULARY, arrays)
     doc_count = int(header["doc_count"])
     if len(arrays["indptr"]) != len(vocabulary) + 1 or len(arrays["numbers"]) != doc_count:
@@ -300,7 +421,7 @@ def _engine(
     corpus = Corpus(
         articles=articles,
         paragraphs=store,
-        skipped=[Skipped(file, reason) for file, reason in header["skipped"]],
+        skipped=[Skipped(name, reason) for name, reason in header["skipped"]],
         aliases=header["aliases"],
     )
     tables = {
@@ -337,16 +458,14 @@ def _term_ids(vocabulary: Mapping[str, int]) -> TermIds:
     return TermIds.build(sorted(vocabulary, key=vocabulary.__getitem__))
 
 
-def _file_crc(path: Path, start: int, size: int) -> int:
-    """CRC-32 of ``size`` bytes of ``path`` from ``start``, read into one reused buffer."""
-    view = memoryview(bytearray(_CHUNK))
+def _file_crc(file: ReadOnlyFile, start: int, size: int) -> int:
+    """CRC-32 of ``size`` bytes of ``file`` from ``start``, read into one reused buffer."""
+    buffer = memoryview(bytearray(_CHUNK))
     crc = 0
-    with open(path, "rb", buffering=0) as handle:
-        handle.seek(start)
-        while size > 0:
-            read = handle.readinto(view[: min(_CHUNK, size)])
-            if not read:
-                break
-            crc = zlib.crc32(view[:read], crc)
-            size -= read
+    while size > 0:
+        view = buffer[: min(_CHUNK, size)]
+        file.read_into(view, start)
+        crc = zlib.crc32(view, crc)
+        start += len(view)
+        size -= len(view)
     return crc

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.corpus import Article, Paragraph
-from retrieval.filearray import FileArray
+from retrieval.filearray import FileArray, ReadOnlyFile
 
 
 class ParagraphStore(Sequence[Paragraph]):
@@ -72,6 +72,11 @@ class ParagraphStore(Sequence[Paragraph]):
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    @property
+    def file(self) -> ReadOnlyFile | None:
+        """The snapshot file the text is read from; None when the text is in memory."""
+        return self.text.file if isinstance(self.text, FileArray) else None
 
     @overload
     def __getitem__(self, index: int) -> Paragraph: ...

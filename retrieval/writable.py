@@ -9,6 +9,7 @@ instead of failing at every snapshot save and every uploaded article.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -29,6 +30,9 @@ def why_unwritable(directory: Path) -> str | None:
     if not directory.is_dir():
         return "not a directory" if directory.exists() else "does not exist"
     if not os.access(directory, os.W_OK | os.X_OK):
+        # access() says EROFS for a read-only mount as it says EACCES for the bits: name which.
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return os.strerror(errno.EROFS)
         return f"no write permission for uid {os.geteuid()}"
     try:
         handle, probe = tempfile.mkstemp(prefix=".sanad-write-probe-", dir=directory)

@@ -70,3 +70,45 @@ def foreign_sources() -> Iterator[ForeignSources]:
         yield ForeignSources(target)
     target.chmod(0o755)
     shutil.rmtree(parent)
+
+
+def write_large_sources(directory: Path, size: int) -> Path:
+    """At least ``size`` bytes of articles of seed words in random order (seeded), in files of
+    400 paragraphs: enough for the parallel build (indexing child and reading workers)."""
+    import random
+    from collections import Counter
+
+    directory.mkdir(parents=True, exist_ok=True)
+    counts: Counter[str] = Counter()
+    for paragraph in load_corpus(SEEDS).paragraphs:
+        counts.update(paragraph.text.split())
+    words, weights = zip(*counts.items(), strict=True)
+    rng = random.Random(3)
+    written = 0
+    while written < size:
+        paragraphs = (" ".join(rng.choices(words, weights, k=rng.randint(15, 80))) for _ in range(400))
+        data = ("\n\n".join(paragraphs) + "\n").encode("utf-8")
+        (directory / f"article-{written:010d}.txt").write_bytes(data)
+        written += len(data)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def large_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sources just large enough for an indexing child with two reading workers, with their
+    snapshot saved (read-only: copy them with ``large_copy``)."""
+    from retrieval.indexing import PARALLEL_MIN_BYTES, TASK_BYTES
+    from retrieval.library import Library, default_snapshot
+
+    size = max(PARALLEL_MIN_BYTES, TASK_BYTES) + (1 << 20)
+    sources = write_large_sources(tmp_path_factory.mktemp("large") / "s", size)
+    Library.open(sources, default_snapshot(sources))
+    return sources
+
+
+@pytest.fixture
+def large_copy(large_sources: Path, tmp_path: Path) -> Path:
+    """A writable copy of ``large_sources`` and its snapshot (modification times kept)."""
+    target = tmp_path / "large"
+    shutil.copytree(large_sources, target)
+    return target

@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from botapi import BotApiEmulator
 from conftest import ROOT, SEEDS, write_articles
+from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.console.render import BOLD, RESET, render_answer
 from bot.health import start_health_server
@@ -154,6 +156,14 @@ def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights(
     piped = render_answer(answer, ansi=False)
     assert f"«{quoted}" in "".join(ch for ch in piped if ch not in BIDI_CONTROLS)
     assert f"{BOLD}ناسداك{RESET}" in render_answer(answer, ansi=True)
+
+
+LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
+
+
+def operator_lines(stderr: str) -> list[str]:
+    """What stderr says to an operator, one item a line, without the log records' prefix."""
+    return [LOG_PREFIX.sub("", line) for line in stderr.splitlines()]
 
 
 def one_error_line(result) -> str:
@@ -328,7 +338,8 @@ def test_index_into_a_directory_that_cannot_be_written_is_one_line(foreign_sourc
     result = run(["index", "--sources", str(foreign_sources.path)], prefix=foreign_sources.prefix)
     assert result.returncode == 2
     line = one_error_line(result)
-    assert f"cannot save the index snapshot in {foreign_sources.path}" in line
+    snapshot = foreign_sources.path / ".sanad-index"
+    assert line == f"sanad: error: could not write the index snapshot {snapshot}: Permission denied"
 
 
 def test_no_token_points_at_the_environment_never_at_a_file():
@@ -365,3 +376,265 @@ def test_health_without_a_usable_port_is_unhealthy_with_one_line(env, reason):
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith("sanad: unhealthy:") and reason in line
+
+
+# The snapshot and the processes around `sanad index` (real processes, bounded in time).
+
+ARTICLE = "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n"
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(overrides)
+    return env
+
+
+def temp_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob(".*.tmp"))
+
+
+def start_index(sources: Path) -> subprocess.Popen:
+    """`sanad index` in a process group of its own (see ``kill_group``)."""
+    return subprocess.Popen(
+        [*SANAD, "index", "--sources", str(sources)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment(),
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def test_killed_index_command_keeps_the_old_snapshot_and_its_temp_file_goes(large_copy: Path):
+    snapshot = large_copy / ".sanad-index"
+    before = snapshot.read_bytes()
+    fifo = large_copy / "zz-still-arriving.txt"
+    os.mkfifo(fifo)  # a source still being written: the build waits for it, mid-way
+    build = start_index(large_copy)
+    try:
+        wait_until(
+            lambda: temp_files(large_copy) and grandchildren(build.pid), 60, "the build to read"
+        )
+        tree = descendants(build.pid)
+        kill_group(build.pid)  # kill -9 of the whole build (OOM, a reboot)
+        build.wait(30)
+        wait_until(lambda: not alive(tree), 30, "the build's processes to end")
+    finally:
+        kill_group(build.pid)
+        build.wait(30)
+    fifo.unlink()
+    assert snapshot.read_bytes() == before
+    started = run(["sources", "--sources", str(large_copy)])  # the next start
+    assert started.returncode == 0, started.stderr
+    assert not temp_files(large_copy)
+    assert snapshot.read_bytes() == before  # served from it, not rebuilt
+
+
+def test_killed_index_command_leaves_no_indexing_process_behind(large_copy: Path):
+    os.mkfifo(large_copy / "zz-still-arriving.txt")
+    build = start_index(large_copy)
+    try:
+        wait_until(lambda: grandchildren(build.pid), 60, "the indexing child's reading workers")
+        tree = descendants(build.pid)
+        build.kill()  # kill -9 of `sanad index` alone
+        build.wait(30)
+        wait_until(lambda: not alive(tree), 30, f"the orphans {alive(tree)} to end")
+    finally:
+        kill_group(build.pid)
+        build.wait(30)
+
+
+def test_index_command_on_a_full_disk_keeps_the_old_snapshot_and_says_so_in_one_line(
+    seeds_copy: Path,
+):
+    snapshot = seeds_copy / ".sanad-index"
+    assert run(["index", "--sources", str(seeds_copy)]).returncode == 0
+    before = snapshot.read_bytes()
+    write_articles(seeds_copy, {"wheat.txt": ARTICLE})
+    # RLIMIT_FSIZE: a write past 64 KB fails (EFBIG), as on a disk with 64 KB left.
+    limited = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536)); "
+        "from bot.console.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", limited, "index", "--sources", str(seeds_copy)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {snapshot}: File too large"
+    ]
+    assert snapshot.read_bytes() == before
+    assert not temp_files(seeds_copy)
+
+
+def unshared(script: str) -> list[str]:
+    """``sh -c script`` as root of a new user and mount namespace (no real privilege: lets a
+    test mount a tmpfs of its own), or a skip where the system forbids those namespaces."""
+    probe = subprocess.run(["unshare", "-r", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("unprivileged user namespaces are not available here")
+    return ["unshare", "-r", "-m", "sh", "-c", script]
+
+
+def test_index_command_on_a_really_full_disk(seeds_copy: Path, tmp_path: Path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    snapshot = disk / ".sanad-index"
+    index = f"{sys.executable} -m bot.console.cli index --sources {seeds_copy}"
+    # 600 KB: room for one snapshot of the seeds (380 KB with its vocabulary tables), not for a
+    # second one beside it.
+    script = (
+        f"mount -t tmpfs -o size=600k tmpfs {disk} && {index} >/dev/null && "
+        f"cp {snapshot} {tmp_path}/before && echo first-done >&2 && {index}; "
+        f"echo status=$? >&2; ls -A {disk} >&2; cmp {snapshot} {tmp_path}/before >&2 && echo same >&2"
+    )
+    result = subprocess.run(
+        unshared(script),
+        capture_output=True,
+        text=True,
+        env=environment(SANAD_INDEX_FILE=str(snapshot)),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.stderr.splitlines() == [
+        "first-done",
+        f"sanad: error: could not write the index snapshot {snapshot}: No space left on device",
+        "status=2",
+        ".sanad-index",  # and no temporary file beside it
+        "same",
+    ]
+
+
+def test_snapshot_path_that_is_a_directory_is_one_line(seeds_copy: Path, tmp_path: Path):
+    in_the_way = tmp_path / "index"
+    in_the_way.mkdir()
+    env = {"SANAD_INDEX_FILE": str(in_the_way)}
+    index = run(["index", "--sources", str(seeds_copy)], env=env)
+    assert index.returncode == 2
+    assert index.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {in_the_way}: Is a directory"
+    ]
+    asked = run(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"], env=env)
+    assert asked.returncode == 0 and "ناسداك" in asked.stdout
+    assert operator_lines(asked.stderr) == [
+        f"could not write the index snapshot {in_the_way}: Is a directory; "
+        "serving an index held in memory"
+    ]
+    assert not temp_files(tmp_path)
+
+
+COMMANDS = [
+    ["ask", "سؤال"],
+    ["search", "--json", "سؤال"],
+    ["sources"],
+    ["index"],
+    ["chat"],
+    ["run"],
+    ["telegram"],
+]
+
+
+def run_unprivileged(args: list[str], env: dict[str, str] | None = None):
+    """``run`` as a user without the power to read past permissions (root reads everything:
+    as root, the command runs as uid 1000 of a user namespace, or the test is skipped)."""
+    if os.geteuid() != 0:
+        return run(args, env=env)
+    if subprocess.run(["unshare", "--user", "--map-user=1000", "true"]).returncode != 0:
+        pytest.skip("running as root without user namespaces: permissions do not apply")
+    return subprocess.run(
+        ["unshare", "--user", "--map-user=1000", "--map-group=1000", *SANAD, *args],
+        capture_output=True,
+        text=True,
+        env=environment(**(env or {})),
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_unreadable_sources_directory_is_one_line_for_every_command(seeds_copy: Path, command):
+    seeds_copy.chmod(0)
+    try:
+        result = run_unprivileged(
+            [command[0], "--sources", str(seeds_copy), *command[1:]],
+            env={"SANAD_TELEGRAM_TOKEN": "123:never-used"},
+        )
+    finally:
+        seeds_copy.chmod(0o755)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: cannot read the sources directory {seeds_copy}: Permission denied"
+    ]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_sources_path_that_is_a_file_is_one_line_for_every_command(tmp_path: Path, command):
+    not_a_directory = write_articles(tmp_path, {"a.txt": ARTICLE}) / "a.txt"
+    result = run(
+        [command[0], "--sources", str(not_a_directory), *command[1:]],
+        env={"SANAD_TELEGRAM_TOKEN": "123:never-used"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"sanad: error: sources directory is not a directory: {not_a_directory}"
+    ]
+
+
+def unsaveable_line(directory: Path, reason: str, uid: int) -> str:
+    """The start-up line of a process (as ``uid``) whose snapshot directory cannot be written."""
+    return (
+        f"index snapshot directory {directory} cannot be written ({reason}): new index "
+        "snapshots cannot be saved, so an index built at start or reload lives in memory only; "
+        f"make it writable by uid {uid} (chown, or docker run --user), or set index_file "
+        "elsewhere"
+    )
+
+
+def test_snapshot_directory_without_write_permission(seeds_copy: Path, tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    snapshot = locked / ".sanad-index"
+    env = {"SANAD_INDEX_FILE": str(snapshot)}
+    locked.chmod(0o555)
+    try:
+        index = run_unprivileged(["index", "--sources", str(seeds_copy)], env=env)
+        asked = run_unprivileged(["ask", "--sources", str(seeds_copy), "كم انخفض مؤشر ناسداك؟"], env=env)
+    finally:
+        locked.chmod(0o755)
+    assert index.returncode == 2
+    assert index.stderr.splitlines() == [
+        f"sanad: error: could not write the index snapshot {snapshot}: Permission denied"
+    ]
+    assert asked.returncode == 0 and "ناسداك" in asked.stdout
+    assert operator_lines(asked.stderr) == [unsaveable_line(locked, "no write permission for uid 1000", 1000)]
+
+
+def test_snapshot_on_a_read_only_filesystem(seeds_copy: Path, tmp_path: Path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    snapshot = disk / ".sanad-index"
+    script = (
+        f"mount -t tmpfs -o ro tmpfs {disk} && "
+        f"{sys.executable} -m bot.console.cli index --sources {seeds_copy}; echo status=$? >&2; "
+        f"{sys.executable} -m bot.console.cli ask --sources {seeds_copy} 'كم انخفض مؤشر ناسداك؟'"
+    )
+    result = subprocess.run(
+        unshared(script),
+        capture_output=True,
+        text=True,
+        env=environment(SANAD_INDEX_FILE=str(snapshot)),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert operator_lines(result.stderr) == [
+        f"sanad: error: could not write the index snapshot {snapshot}: Read-only file system",
+        "status=2",
+        unsaveable_line(disk, "Read-only file system", os.geteuid()),
+    ]
+    assert "ناسداك" in result.stdout

@@ -42,6 +42,15 @@ def test_secret_is_redacted_from_messages_arguments_and_exceptions(captured):
     assert text.count(REDACTED) == 3 and "RuntimeError" in text and "Traceback" in text
 
 
+def test_discord_token_is_redacted_like_every_secret(captured):
+    discord_token = "MTI2NjAwMDAwMDAwMDAwMDAwMQ.GsAnAd.discord-secret-hmac"
+    configure_logging(Settings(discord_token=discord_token, log_level="DEBUG"))
+    logging.getLogger("hikari.rest").debug("Authorization: Bot %s", discord_token)
+    logging.getLogger("hikari.gateway").info("identify %s", {"token": discord_token})
+    text = captured.getvalue()
+    assert "discord-secret-hmac" not in text and text.count(REDACTED) == 2
+
+
 def test_log_level_setting_is_applied(captured):
     configure_logging(Settings(log_level="WARNING"))
     logging.getLogger("sanad.test").info("quiet")

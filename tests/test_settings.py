@@ -30,6 +30,30 @@ def test_environment_overrides_file_and_reads_comma_separated_ids(monkeypatch, t
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings)
 
 
+def test_discord_settings_come_from_their_stable_environment_names(monkeypatch):
+    key = "ab" * 32
+    monkeypatch.setenv("SANAD_DISCORD_TOKEN", "MTI2.Gs.hunter3-discord")
+    monkeypatch.setenv("SANAD_DISCORD_API_URL", "http://127.0.0.1:9/api/v10")
+    monkeypatch.setenv("SANAD_DISCORD_ADMIN_IDS", "1266000000000000509,12")
+    monkeypatch.setenv("SANAD_DISCORD_PUBLIC_KEY", key)
+    monkeypatch.setenv("SANAD_DISCORD_INTERACTIONS_PORT", "8090")
+    monkeypatch.setenv("SANAD_SOURCES_DIR", "/data")
+    settings = load_settings()
+    assert settings.discord_api_url == "http://127.0.0.1:9/api/v10"
+    assert settings.discord_admin_ids == [1266000000000000509, 12]
+    assert settings.discord_public_key == key and settings.discord_interactions_port == 8090
+    assert settings.sources_dir == Path("/data")
+    assert settings.secret_values() == ["MTI2.Gs.hunter3-discord"]
+    assert "hunter3" not in repr(settings)
+
+
+def test_discord_defaults_and_a_malformed_public_key(monkeypatch):
+    assert load_settings().discord_api_url == "https://discord.com/api/v10"
+    monkeypatch.setenv("SANAD_DISCORD_PUBLIC_KEY", "not-a-key")
+    with pytest.raises(ConfigError, match="discord_public_key"):
+        load_settings()
+
+
 def test_bad_value_names_the_key(monkeypatch):
     monkeypatch.setenv("SANAD_ADMIN_IDS", "alice")
     with pytest.raises(ConfigError, match="admin_ids"):

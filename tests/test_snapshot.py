@@ -1,21 +1,25 @@
 import json
 import logging
 import os
+import socket
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_articles
+from conftest import ROOT, write_articles
+from serving import kill_group, wait_until
 
 from retrieval import snapshot as snapshots
 from retrieval.analysis.steps import AnalysisSettings
 from retrieval.corpus import load_corpus
 from retrieval.library import Library, default_snapshot
 from retrieval.search import DEFAULT_PARAMS
-from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot
+from retrieval.snapshot import SnapshotError, fingerprint, load_snapshot, remove_dead_temp_files
 
 QUESTIONS = [
     "كم انخفض مؤشر ناسداك؟",
@@ -345,3 +349,39 @@ def _header_bytes(path: Path) -> bytes:
     tail = struct.calcsize(snapshots._TRAILER) + len(snapshots.MAGIC)
     offset, length, _ = struct.unpack(snapshots._TRAILER, data[-tail : -len(snapshots.MAGIC)])
     return data[offset : offset + length]
+
+
+def test_temp_files_of_dead_builds_go_at_once_and_of_live_builds_stay(large_copy: Path):
+    snapshot = default_snapshot(large_copy)
+    fifo = large_copy / "zz-still-arriving.txt"
+    os.mkfifo(fifo)  # the live build waits for this source, its temp file open and locked
+    live = subprocess.Popen(
+        [sys.executable, "-m", "bot.console.cli", "index", "--sources", str(large_copy)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        [building] = wait_until(lambda: list(large_copy.glob(".*.tmp")), 60, "a build to start")
+        ended = subprocess.Popen([sys.executable, "-c", "pass"])
+        ended.wait()
+        host = socket.gethostname()
+        dead_here = large_copy / f".{snapshot.name}.{host}.{ended.pid}.0001.tmp"
+        elsewhere = large_copy / f".{snapshot.name}.other-host.{os.getpid()}.0002.tmp"
+        elsewhere_long_ago = large_copy / f".{snapshot.name}.other-host.{os.getpid()}.0003.tmp"
+        for temp in (dead_here, elsewhere, elsewhere_long_ago):
+            temp.write_bytes(b"SANADIX\x04 partial")
+        os.utime(elsewhere_long_ago, (time.time() - 2 * 3600,) * 2)
+        remove_dead_temp_files(snapshot)  # what every start does
+        assert building.exists() and elsewhere.exists()
+        assert not dead_here.exists() and not elsewhere_long_ago.exists()
+        with open(fifo, "w", encoding="utf-8") as source:  # the last source arrives
+            source.write("ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n")
+        assert live.wait(120) == 0
+    finally:
+        kill_group(live.pid)
+        live.wait(30)
+    assert not building.exists()  # renamed into place, the last source in it
+    assert "أسعار القمح في مصر".encode() in snapshot.read_bytes()

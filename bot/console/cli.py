@@ -1,5 +1,5 @@
 """The ``sanad`` command: ask, chat, search (machine contract), eval, sources, index, run,
-telegram, health."""
+telegram, discord, discord-preview, health."""
 
 from __future__ import annotations
 
@@ -24,9 +24,8 @@ from bot.service.sanad import Sanad
 from bot.service.settings import ConfigError, Settings, load_settings
 from bot.service.storage import storage_warning
 from retrieval.evaluation import evaluate, load_questions
-from retrieval.library import Library, ReloadError
+from retrieval.library import Library, ReloadError, build_snapshot
 from retrieval.search import Ranking, SearchEngine
-from retrieval.writable import why_unwritable
 
 log = logging.getLogger(__name__)
 
@@ -188,17 +187,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    """Build the index from the sources and save its snapshot (atomically)."""
+    """Build the index from the sources and save its snapshot (the old one serves until then)."""
     settings = _settings(args)
     snapshot = settings.snapshot_path
-    if (reason := why_unwritable(snapshot.parent)) is not None:
-        raise CliError(f"cannot save the index snapshot in {snapshot.parent}: {reason}")
-    if snapshot.exists():
-        snapshot.unlink()
     started = time.perf_counter()
-    engine = _library(settings).engine
-    if not snapshot.exists():
-        raise CliError(f"could not write the index snapshot {snapshot}")
+    try:
+        engine = build_snapshot(settings.sources_dir, snapshot, TerminalProgress())
+    except ReloadError as exc:
+        raise CliError(str(exc)) from exc
     print(
         f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
         f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
@@ -240,12 +236,50 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: the Telegram bot when a token is configured, else the console chat."""
-    settings = _settings(args)
-    if settings.telegram_token is None:
-        print("No Telegram token configured (SANAD_TELEGRAM_TOKEN): starting the console chat.")
-        return run_chat(_service(settings))
-    return cmd_telegram(args)
+    """The main job: every platform whose token is configured, in one process over one index;
+    the console chat when none is."""
+    from bot.platforms import configured
+
+    platforms = configured(_settings(args))
+    if not platforms:
+        print(
+            "No chat platform token configured (SANAD_TELEGRAM_TOKEN, SANAD_DISCORD_TOKEN): "
+            "starting the console chat."
+        )
+        return run_chat(_service(_settings(args)))
+    if platforms == ["telegram"]:
+        return cmd_telegram(args)
+    return _serve(_service(_settings(args, "INFO")), platforms)
+
+
+def cmd_discord(args: argparse.Namespace) -> int:
+    """Run the Discord bot (needs a token): the gateway, or HTTP interactions if configured."""
+    settings = _settings(args, "INFO")
+    if settings.discord_token is None:
+        raise CliError("no Discord token: set SANAD_DISCORD_TOKEN in the environment")
+    return _serve(_service(settings), ["discord"])
+
+
+def _serve(service: Sanad, platforms: list[str]) -> int:
+    """Serve ``platforms`` until SIGINT/SIGTERM."""
+    from bot.platforms import StartError, serve
+
+    try:
+        asyncio.run(serve(service, platforms))
+    except StartError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def cmd_discord_preview(args: argparse.Namespace) -> int:
+    """Print the exact JSON payload Discord receives for the answer to one question (paste it
+    into a webhook to see it as people will)."""
+    from bot.discord.handlers import ask
+
+    service = _service(_settings(args))
+    payload = asyncio.run(ask(service, " ".join(args.question), OPERATOR, CONSOLE))
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    return 0
 
 
 def positive_int(text: str) -> int:
@@ -284,7 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("sources", cmd_sources, "loaded articles and skipped files")
     add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
-    add("run", cmd_run, "Telegram bot if a token is set, else console chat")
+    add("discord", cmd_discord, "run the Discord bot")
+    preview = add("discord-preview", cmd_discord_preview, "the JSON Discord gets for an answer")
+    preview.add_argument("question", nargs="+")
+    add("run", cmd_run, "every chat platform with a token set, else console chat")
     health = sub.add_parser("health", help="exit 0 if the running bot's /health answers ok")
     health.set_defaults(func=cmd_health)
     return parser
@@ -295,11 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, CliError) as exc:
-        print(f"sanad: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except (ConfigError, CliError, OSError) as exc:  # an operator's I/O error: one line too
+        print(f"sanad: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # Ctrl-C: the operator knows; a traceback tells them nothing
         print(file=sys.stderr)
         return 130

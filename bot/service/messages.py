@@ -101,6 +101,8 @@ RELOAD_DONE = (
     "أضيف: {added}\nحُذف: {removed}\nتغيّر: {changed}"
 )
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
+# A reload request that joined one another request started (that one reports it).
+RELOAD_JOINED = "تجري إعادة تحميل الآن، وستشمل طلبك؛ يصل تقريرها إلى من بدأها."
 ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"
@@ -130,6 +132,15 @@ STATS = (
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
 LIST_CUT = "(وسطور أخرى لم تُعرض: {count})"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
+
+# Discord's application commands: descriptions are shown in every client language (Discord has
+# no Arabic locale), so the Arabic text is the base description.
+DISCORD_ASK = "اسأل سند سؤالًا بالعربية"
+DISCORD_ASK_QUESTION = "سؤالك"
+DISCORD_ASK_PRIVATE = "أن تظهر الإجابة لك وحدك"
+DISCORD_ASK_MESSAGE = "اسأل سند"
+DISCORD_UPLOAD = "أضف مقالًا أو استبدله (ملف ‎.txt أو ‎.md)"
+DISCORD_UPLOAD_FILE = "ملف المقال"
 
 
 def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:

@@ -87,9 +87,15 @@ class Policy:
     """Admins, allowed chats, chats answered in full, and the per-sender rate limit."""
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.admins = {"telegram": frozenset(settings.admin_ids)}
+        self.admins = {
+            "telegram": frozenset(settings.admin_ids),
+            "discord": frozenset(settings.discord_admin_ids),
+        }
         self.allowed_chats = {"telegram": frozenset(settings.allowed_chat_ids)}
-        self.every_message_chats = {"telegram": frozenset(settings.answer_every_group_message)}
+        self.every_message_chats = {
+            "telegram": frozenset(settings.answer_every_group_message),
+            "discord": frozenset(settings.discord_answer_every_message),
+        }
         self.rate_limit = RateLimit(settings.user_questions_per_minute, clock)
 
     def is_admin(self, sender: Sender) -> bool:

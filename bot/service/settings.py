@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     # Unset: INFO for the bots, WARNING for console commands. Secrets are redacted at any level.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
 
+    # Discord (README, "Discord"). The token is a secret; the public key is the application's
+    # Ed25519 key from the developer portal, which turns on HTTP interactions with the port.
+    discord_token: SecretStr | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    discord_public_key: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")
+    discord_interactions_port: int | None = Field(None, ge=1, le=65535)
+    discord_interactions_listen: str = "0.0.0.0"
+    # Channels where every message is a question: needs the privileged MESSAGE_CONTENT intent.
+    discord_answer_every_message: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Discord drops an interaction not answered within 3 s: past this, "thinking…" is sent
+    # first and the answer replaces it (most answers take milliseconds and go out at once).
+    discord_defer_after_ms: int = Field(1500, ge=0, le=2500)
+
     @property
     def snapshot_path(self) -> Path:
         """Where the index snapshot lives."""
@@ -92,7 +106,14 @@ class Settings(BaseSettings):
         values = (getattr(self, name) for name in type(self).model_fields)
         return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
-    @field_validator("admin_ids", "allowed_chat_ids", "answer_every_group_message", mode="before")
+    @field_validator(
+        "admin_ids",
+        "allowed_chat_ids",
+        "answer_every_group_message",
+        "discord_admin_ids",
+        "discord_answer_every_message",
+        mode="before",
+    )
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         """Accept ``1,2,3`` from the environment as well as a TOML list."""

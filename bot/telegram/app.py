@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.health import start_health_server
+from bot.platforms import StartError
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -195,6 +196,30 @@ async def _post_shutdown(application: Application) -> None:
         server.shutdown()
 
 
+async def serve_telegram(service: Sanad, stop: asyncio.Event) -> None:
+    """Serve in the running event loop until ``stop`` is set, beside other platforms
+    (``bot.platforms``): long polling, or the webhook when ``webhook_url`` is set."""
+    settings = service.settings
+    application = build_application(service)
+    await connect(application, settings.telegram_connect_attempts)
+    try:
+        warn_if_inline_mode_is_off(application)
+        await register_commands(application)
+        updater = application.updater
+        if updater is None:
+            raise ValueError("the Telegram application has no updater")
+        if settings.webhook_url:
+            await updater.start_webhook(**webhook_options(settings))
+        else:
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        await stop.wait()
+        await updater.stop()
+        await application.stop()
+    finally:
+        await application.shutdown()
+
+
 def webhook_options(settings: Settings) -> dict[str, Any]:
     """Where the webhook listens and what it registers with Telegram (path ``/telegram``)."""
     secret = settings.webhook_secret_token
@@ -208,7 +233,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-class TelegramStartError(Exception):
+class TelegramStartError(StartError):
     """The bot could not start; the message is one line for the operator, without secrets."""
 
 

@@ -36,11 +36,14 @@ def map_chunks(
     function: Callable[[Sequence[T]], list[R]],
     items: Sequence[T],
     context: dict[str, Any] | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
 ) -> list[R]:
     """``function(items)``, computed chunk by chunk on every core when worthwhile.
 
     ``function`` maps a chunk to one result per item and may read ``context`` through
-    :func:`shared`.
+    :func:`shared`; ``initializer(*initargs)`` starts each worker process (the indexer's
+    ``die_with_parent``).
     """
     _SHARED.clear()
     _SHARED.update(context or {})
@@ -54,7 +57,9 @@ def map_chunks(
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     fork = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=fork, initializer=initializer, initargs=initargs
+        ) as pool:
             futures = [
                 pool.submit(_chunk, function, start, min(start + size, len(items)))
                 for start in range(0, len(items), size)

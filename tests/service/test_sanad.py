@@ -180,6 +180,19 @@ def test_policy_admins_chats_and_every_message_groups():
     assert policy.answers_every_message(PRIVATE)
 
 
+def test_discord_admins_and_every_message_channels_are_discord_ids():
+    settings = Settings(
+        admin_ids=[999], discord_admin_ids=[4242], discord_answer_every_message=[77]
+    )
+    policy = Sanad(settings, Library.open(SEEDS)).policy
+    assert policy.is_admin(Sender("discord", "discord:4242", 4242))
+    assert not policy.is_admin(Sender("telegram", "telegram:4242", 4242))
+    assert not policy.is_admin(Sender("discord", "discord:999", 999))
+    assert policy.answers_every_message(Chat("discord", 77, private=False))
+    assert not policy.answers_every_message(Chat("telegram", 77, private=False))
+    assert not policy.answers_every_message(Chat("discord", 78, private=False))
+
+
 async def test_reload_reports_changes_and_serves_new_articles(seeds_copy):
     service = make_service(seeds_copy)
     write_articles(seeds_copy, {"wheat.txt": WHEAT})

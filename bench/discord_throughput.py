@@ -1,0 +1,241 @@
+"""Answers per second and answer latency through the whole Discord stack (BENCHMARKS.md).
+
+emulated Discord (gateway websocket + REST on loopback) → hikari → Sanad (service, renderer)
+→ hikari → emulated Discord, against a trivial echo bot on the very same stack (hikari, same
+intents, same HTTP and cache settings) in the same run. Two paths: questions sent as DMs
+(gateway event, reply over REST) and ``/ask`` slash commands (gateway interaction, answered by
+the interaction callback). A third bot, "echo-embeds", answers every question with one canned
+Sanad answer (three embeds, rendered once, no search): what the answer's shape costs the stack.
+
+    python bench/discord_throughput.py [questions per run] [concurrency]
+
+Runs alternate (echo, echo-embeds, Sanad), three rounds per path, and the ratio reported is
+the median of the rounds' Sanad/echo ratios (the speed of a shared machine drifts from one
+minute to the next). The emulator runs in the same process and event loop, as Telegram's does
+in bench/telegram_throughput.py. Each question comes from its own person and DM channel, so no
+rate-limit bucket of the emulator (per route and channel, as Discord's) is shared; "rejected"
+counts every request the emulator refused (429 or any 4xx/5xx) during the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import hikari  # noqa: E402
+from discordapi import TOKEN, DiscordApiEmulator, user_object  # noqa: E402
+
+from bot.discord.app import http_settings, running_gateway  # noqa: E402
+from bot.discord.handlers import ask  # noqa: E402
+from bot.discord.respond import message_kwargs  # noqa: E402
+from bot.service.policy import CONSOLE, OPERATOR  # noqa: E402
+from bot.service.sanad import Sanad  # noqa: E402
+from bot.service.settings import Settings  # noqa: E402
+from retrieval.evaluation import load_questions  # noqa: E402
+from retrieval.library import Library  # noqa: E402
+
+QUESTIONS = ROOT / "eval" / "seeds-dev.jsonl"
+PAIRS = 3
+
+
+# ----- the echo bot -----------------------------------------------------------------------------
+
+
+async def start_echo(api: DiscordApiEmulator, canned: dict | None = None) -> hikari.GatewayBot:
+    """The baseline: a hikari bot that replies with the text it got, nothing else; or, given
+    ``canned`` (a diagnostic), with that rendered answer, searching nothing."""
+    bot = hikari.GatewayBot(
+        TOKEN,
+        rest_url=api.rest_url,
+        intents=hikari.Intents.GUILDS | hikari.Intents.GUILD_MESSAGES | hikari.Intents.DM_MESSAGES,
+        # The same configuration as Sanad's bot (keep-alive REST connections, no cache), so
+        # the two differ only in what they answer.
+        http_settings=http_settings(),
+        cache_settings=hikari.impl.CacheSettings(components=hikari.api.CacheComponents.NONE),
+        banner=None,
+        logs=None,
+        suppress_optimization_warning=True,
+    )
+
+    async def on_message(event: hikari.DMMessageCreateEvent) -> None:
+        if event.author.is_bot:
+            return
+        if canned is None:
+            await bot.rest.create_message(
+                event.channel_id, event.content or "-", reply=event.message
+            )
+        else:
+            kwargs = message_kwargs(canned, bot.entity_factory)
+            await bot.rest.create_message(event.channel_id, reply=event.message, **kwargs)
+
+    async def on_interaction(event: hikari.InteractionCreateEvent) -> None:
+        interaction = event.interaction
+        if not isinstance(interaction, hikari.CommandInteraction):
+            return
+        if canned is None:
+            text = str(interaction.options[0].value) if interaction.options else "-"
+            await interaction.create_initial_response(hikari.ResponseType.MESSAGE_CREATE, text)
+        else:
+            kwargs = message_kwargs(canned, bot.entity_factory)
+            await interaction.create_initial_response(hikari.ResponseType.MESSAGE_CREATE, **kwargs)
+
+    bot.subscribe(hikari.DMMessageCreateEvent, on_message)
+    bot.subscribe(hikari.InteractionCreateEvent, on_interaction)
+    await bot.start(check_for_updates=False)
+    application = await bot.rest.fetch_application()
+    ask = bot.rest.slash_command_builder("ask", "اسأل").add_option(
+        hikari.CommandOption(
+            type=hikari.OptionType.STRING, name="question", description="السؤال", is_required=True
+        )
+    )
+    await bot.rest.set_application_commands(application.id, [ask])
+    return bot
+
+
+# ----- driving ----------------------------------------------------------------------------------
+
+
+class Answers:
+    """Which questions (message or interaction ids) the bot has answered, read incrementally
+    from the emulator's record of visible messages."""
+
+    def __init__(self, api: DiscordApiEmulator) -> None:
+        self.api = api
+        self.seen = 0
+        self.at: dict[str, float] = {}
+
+    def answered(self, key: str) -> bool:
+        sent = self.api.sent
+        while self.seen < len(sent):
+            record = sent[self.seen]
+            reference = (record.message.get("message_reference") or {}).get("message_id")
+            self.at.setdefault(record.interaction_id or reference or "", record.request.at)
+            self.seen += 1
+        return key in self.at
+
+
+@contextlib.asynccontextmanager
+async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIterator[None]:
+    """The bot under test, started on ``api`` and closed on exit."""
+    if kind == "sanad":
+        settings = Settings(
+            discord_token=TOKEN,
+            discord_api_url=api.rest_url,
+            sources_dir=ROOT / "seeds",
+            user_questions_per_minute=1_000_000,
+        )
+        async with running_gateway(Sanad(settings, Library.open(settings.sources_dir))):
+            yield
+        return
+    bot = await start_echo(api, canned=canned if kind == "echo-embeds" else None)
+    try:
+        yield
+    finally:
+        await bot.close()
+
+
+async def drive(
+    kind: str, path: str, count: int, questions: list[str], concurrency: int, canned: dict
+) -> dict[str, float | str | int]:
+    """``count`` questions asked by ``concurrency`` people at a time, each asking again as soon
+    as they have their answer; one person and DM channel per question, as when many people ask,
+    so no rate-limit bucket (per route and channel, as Discord's) is shared between questions."""
+    api = DiscordApiEmulator()
+    await api.start()
+    people = [user_object(str(2_000_000_000_000_000 + i), f"p{i}", None) for i in range(count)]
+    api.users |= {person["id"]: person for person in people}
+    channels = [api.dm_channel_id(person["id"]) for person in people]
+    answers = Answers(api)
+    latencies: list[float] = []
+    next_question = iter(range(count))
+
+    async def by_dm(index: int) -> str:
+        question = questions[index % len(questions)]
+        message = await api.user_message(
+            question, author=people[index], channel_id=channels[index]
+        )
+        return message["id"]
+
+    async def by_slash(index: int) -> str:
+        question = questions[index % len(questions)]
+        interaction = api.slash_command(
+            "ask", {"question": question}, user=people[index], channel_id=channels[index]
+        )
+        await api.send_interaction(interaction)
+        return interaction.id
+
+    ask = by_dm if path == "dm" else by_slash
+
+    async def person() -> None:
+        for index in next_question:
+            asked_at = time.monotonic()
+            key = await ask(index)
+            await api.wait_for(functools.partial(answers.answered, key), timeout=60)
+            latencies.append((answers.at[key] - asked_at) * 1000)
+
+    try:
+        async with started(kind, api, canned):
+            before = len(api.requests)
+            begun = time.monotonic()
+            await asyncio.gather(*(person() for _ in range(concurrency)))
+            elapsed = time.monotonic() - begun
+            rejected = sum(1 for r in api.requests[before:] if r.status >= 400)
+    finally:
+        await api.stop()
+    latencies.sort()
+    return {
+        "bot": kind,
+        "path": path,
+        "questions": count,
+        "concurrency": concurrency,
+        "answers_per_s": round(count / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "rejected": rejected,
+    }
+
+
+async def main(count: int, concurrency: int) -> None:
+    questions = [q.text for q in load_questions(QUESTIONS)[0]]
+    settings = Settings(sources_dir=ROOT / "seeds")
+    service = Sanad(settings, Library.open(settings.sources_dir))
+    # What "echo-embeds" sends: a typical answer (three passages), rendered once, no search.
+    canned = await ask(service, "تأثير ديب سيك على أسهم إنفيديا", OPERATOR, CONSOLE)
+    for path in ("dm", "slash"):
+        ratios, rejected = [], 0
+        for _ in range(PAIRS):
+            rows = {
+                kind: await drive(kind, path, count, questions, concurrency, canned)
+                for kind in ("echo", "echo-embeds", "sanad")
+            }
+            for row in rows.values():
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+            rejected += int(rows["sanad"]["rejected"])
+            speeds = {kind: float(row["answers_per_s"]) for kind, row in rows.items()}
+            ratios.append(round(speeds["sanad"] / speeds["echo"], 3))
+        summary = {
+            "path": path,
+            "sanad_vs_echo_throughput": statistics.median(ratios),
+            "pair_ratios": ratios,
+            "sanad_rejected_requests": rejected,
+        }
+        print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(
+        main(
+            int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
+            int(sys.argv[2]) if len(sys.argv) > 2 else 16,
+        )
+    )
