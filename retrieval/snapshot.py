@@ -1,17 +1,23 @@
 """Saved indexes: start in under a second, never from a stale or broken file.
 
-A snapshot holds everything a search engine needs: the BM25 arrays, the analyser's vocabulary,
-and the articles themselves (attribution in the header; paragraph text as one UTF-8 blob with
-offsets). Loading parses nothing per paragraph: small arrays are copied into memory, the
-postings and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a
-million paragraphs load as fast as five and stay on disk (in the page cache) until a query
-reads them. Nothing is memory-mapped: touching a map of a file truncated since kills the
-process (SIGBUS), where a short ``pread`` is an exception.
+A snapshot holds everything a search engine needs: the BM25 arrays, the articles themselves
+(attribution in the header; paragraph text as one UTF-8 blob with offsets), and the vocabulary
+tables built at index time (:mod:`retrieval.tables`): the index's terms, the analyser's
+(every corpus word's term, the lexicon, names, acronyms, split-pair bits), the spelling index
+and the trigram statistics. Loading parses nothing per paragraph and runs nothing per word:
+small arrays are copied into memory, the postings, the text, the tables' strings and the
+tables only a question word the collection lacks needs are read slice by slice with ``pread``
+(:mod:`retrieval.filearray`), so a million paragraphs load as fast as five and stay on disk (in
+the page cache) until a query reads them. Nothing is memory-mapped: touching a map of a file
+truncated since kills the process (SIGBUS), where a short ``pread`` is an exception.
 
-The fingerprint covers the format version, the code that decides what text indexes to (a
-digest of those modules' source), the BM25 parameters and every source file's name, size and
-modification time (content hashing would read the whole archive at every start). Any
-difference means rebuild: an upgraded Sanad never serves an index its predecessor analysed.
+The fingerprint covers the format version, the code that builds what the snapshot holds (a
+digest of the indexer's, the spelling index's and the trigram statistics' modules and of every
+``retrieval`` module they import: :func:`retrieval.analysis.steps.source_digest`), which
+analysis steps are on and each one's code, the BM25 parameters and every source file's name,
+size and modification time (content hashing would read the whole archive at every start). Any
+difference means rebuild: an upgraded Sanad never serves an index its predecessor analysed,
+and an index built with a step switched off is never served with it on.
 
 File layout: ``MAGIC``, the raw arrays (64-byte aligned, paragraph text first so that it can be
 streamed in while sources are read), the JSON header, then a trailer: the header's offset,
