@@ -111,6 +111,40 @@ def test_sources_lists_articles_and_skipped_files(tmp_path: Path):
     assert "a.txt" in result.stdout and "bad.txt" in result.stdout
 
 
+def mended_sources(directory: Path) -> Path:
+    """An article whose URL is dropped at read time, and a file that is skipped."""
+    sources = write_articles(
+        directory,
+        {"a.txt": '+++\nurl = "www.example.org/a"\n+++\nفقرة عن القمح والخبز في مصر.\n'},
+    )
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    return sources
+
+
+MENDED = "url dropped (not an absolute http(s) address): 'www.example.org/a'"
+
+
+def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path: Path):
+    result = run(["sources", "--sources", str(mended_sources(tmp_path / "s"))])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-4:] == [
+        "ملفات لم تُحمَّل:",
+        "- bad.txt: not UTF-8 text",
+        "مقالات حُمِّلت بعد تصحيح بياناتها:",
+        f"- a.txt: {MENDED}",
+    ]
+    assert result.stderr == ""  # listed, not also logged
+
+
+def test_index_names_skipped_files_and_mended_attribution(tmp_path: Path):
+    result = run(["index", "--sources", str(mended_sources(tmp_path / "s"))])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "skipped bad.txt: not UTF-8 text",
+        f"attribution mended in a.txt: {MENDED}",
+    ]
+
+
 def test_wrong_config_value_stops_with_one_line_naming_the_key(tmp_path: Path):
     result = run(["sources"], env={"SANAD_ANSWER_PASSAGES": "many"})
     assert result.returncode == 2

@@ -400,6 +400,21 @@ async def test_sources_is_open_to_everyone_in_the_channel(api, bot):
     assert len(lines) == 6
 
 
+async def test_sources_lists_mended_attribution(api, seeds_copy):
+    (seeds_copy / "wheat.md").write_text(
+        '+++\nurl = "ftp://example.org/wheat"\n+++\nارتفعت أسعار القمح في مصر.\n',
+        encoding="utf-8",
+    )
+    async with gateway_bot(api, make_settings(api, seeds_copy)):
+        command = api.slash_command("sources", user=PERSON)
+        await api.send_interaction(command)
+        listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines()[-2:] == [
+        messages.SOURCES_MENDED,
+        "- wheat.md: url dropped (not an absolute http(s) address): 'ftp://example.org/wheat'",
+    ]
+
+
 ARTICLE = '+++\ntitle = "القمح في مصر"\nsource = "جريدة الاختبار"\n+++\nارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n'
 
 

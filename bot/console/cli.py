@@ -20,7 +20,7 @@ from bot.logs import configure_logging
 from bot.service import messages
 from bot.service.errors import SanadError
 from bot.service.policy import CONSOLE, OPERATOR
-from bot.service.sanad import Sanad
+from bot.service.sanad import Sanad, load_notes, sources_listing
 from bot.service.settings import ConfigError, Settings, load_settings
 from bot.service.storage import storage_warning
 from retrieval.evaluation import evaluate, load_questions
@@ -181,8 +181,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    """List what is loaded and what was skipped."""
-    print("\n".join(_service(_settings(args)).sources().lines))
+    """List what is loaded, what was skipped and what attribution was mended."""
+    print("\n".join(sources_listing(_library(_settings(args)).engine).lines))
     return 0
 
 
@@ -200,6 +200,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
         f"({snapshot.stat().st_size / 1e6:.1f} MB)"
     )
+    for line in load_notes(engine.corpus):
+        print(line)
     return 0
 
 
@@ -315,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
     evaluate_cmd.add_argument("file")
     evaluate_cmd.add_argument("--misses", action="store_true", help="list misses on stderr")
-    add("sources", cmd_sources, "loaded articles and skipped files")
+    add("sources", cmd_sources, "loaded articles, skipped files and mended attribution")
     add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
     add("discord", cmd_discord, "run the Discord bot")

@@ -46,6 +46,9 @@ MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
 
 SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
+# Articles that loaded after their declared attribution was mended (a URL dropped, a title
+# shortened): Corpus.warnings, one line each.
+SOURCES_MENDED = "مقالات حُمِّلت بعد تصحيح بياناتها:"
 
 NAME = "سند"
 # {name} is the bot's name as the platform shows it emphasised (bold on Telegram).
@@ -113,6 +116,8 @@ UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} با
 UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
 UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
 UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+# After UPLOAD_SAVED, one "- reason" line per mend of the file's attribution (Article.warnings).
+UPLOAD_MENDED = "وصحّحت بياناته:"
 # The sources directory cannot be written (a read-only or foreign-owned volume): the operator
 # has the start-up line saying why; the admin learns that nothing was saved and who can fix it.
 UPLOAD_NOT_WRITABLE = (

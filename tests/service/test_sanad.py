@@ -301,6 +301,65 @@ def test_sources_lists_articles_and_skipped_files(tmp_path):
     assert lines[-2] == messages.SOURCES_SKIPPED and lines[-1].startswith("- bad.txt:")
 
 
+BAD_URL = '+++\ntitle = "القمح"\nurl = "javascript:alert(1)"\n+++\n' + WHEAT
+LONG_TITLE = "عنوان " * 60  # 359 characters once stripped: shortened to 200
+
+
+def mended_sources(directory: Path) -> Path:
+    sources = write_articles(
+        directory,
+        {"a.txt": BAD_URL, "b.md": f'+++\ntitle = "{LONG_TITLE}"\n+++\n{WHEAT}'},
+    )
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    return sources
+
+
+def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path):
+    lines = make_service(mended_sources(tmp_path / "s")).sources().lines
+    assert lines[-5:] == (
+        messages.SOURCES_SKIPPED,
+        "- bad.txt: not UTF-8 text",
+        messages.SOURCES_MENDED,
+        "- a.txt: url dropped (not an absolute http(s) address): 'javascript:alert(1)'",
+        "- b.md: title shortened from 359 to 200 characters",
+    )
+
+
+async def test_skipped_files_and_mended_attribution_are_logged_once_per_load(
+    tmp_path, caplog
+):
+    sources = mended_sources(tmp_path / "s")
+    expected = [
+        "skipped bad.txt: not UTF-8 text",
+        "attribution mended in a.txt: url dropped (not an absolute http(s) address): "
+        "'javascript:alert(1)'",
+        "attribution mended in b.md: title shortened from 359 to 200 characters",
+    ]
+    with caplog.at_level("WARNING", logger="bot.service.sanad"):
+        service = make_service(sources)
+        await service.ask("أسعار القمح في مصر", USER, PRIVATE)
+        service.sources()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", line) for line in expected
+    ]
+    caplog.clear()
+    (sources / "bad.txt").unlink()
+    with caplog.at_level("WARNING", logger="bot.service.sanad"):
+        await service.reload(ADMIN)
+    assert [r.getMessage() for r in caplog.records] == expected[1:]
+
+
+def test_uploaded_article_with_mended_attribution_says_what_was_mended(seeds_copy):
+    saved = make_service(seeds_copy).add_article(ADMIN, "wheat.txt", BAD_URL.encode())
+    assert saved.splitlines() == [
+        messages.UPLOAD_SAVED.format(name="wheat.txt"),
+        messages.UPLOAD_MENDED,
+        "- url dropped (not an absolute http(s) address): 'javascript:alert(1)'",
+    ]
+    clean = make_service(seeds_copy).add_article(ADMIN, "rice.txt", WHEAT.encode())
+    assert clean == messages.UPLOAD_SAVED.format(name="rice.txt")
+
+
 def test_welcome_summarises_the_collection(seeds_service):
     welcome = seeds_service.welcome()
     assert (welcome.articles, welcome.paragraphs) == (5, 115)
