@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from botapi import BotApiEmulator
-from conftest import ROOT, SEEDS, write_articles
+from conftest import CITY_PART_LABEL, ROOT, SEEDS, write_articles
 from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.console.render import BOLD, RESET, render_answer
@@ -190,6 +190,12 @@ def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights(
     piped = render_answer(answer, ansi=False)
     assert f"«{quoted}" in "".join(ch for ch in piped if ch not in BIDI_CONTROLS)
     assert f"{BOLD}ناسداك{RESET}" in render_answer(answer, ansi=True)
+
+
+def test_a_part_of_a_long_paragraph_is_cited_with_its_part(split_answer):
+    for ansi in (False, True):
+        source = render_answer(split_answer, ansi=ansi).splitlines()[3]
+        assert f"— {CITY_PART_LABEL} — \u2066city.txt" in source
 
 
 LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")

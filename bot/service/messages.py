@@ -6,7 +6,7 @@ noun's form (3 فقرات، 11 فقرة، فقرتان), so "{n} فقرات" is 
 
 from __future__ import annotations
 
-from retrieval.answer import Answer
+from retrieval.answer import Answer, Source
 
 NO_ANSWER = (
     "لم أجد في مصادري ما يجيب عن هذا السؤال. "
@@ -23,6 +23,9 @@ WEAK_INTRO = "أقرب ما وجدته في المصادر، وقد لا يجي�
 MORE_INTRO = "مزيد من الفقرات:"
 NO_MORE = "لا توجد فقرات أخرى لهذا السؤال."
 PARAGRAPH = "الفقرة {n} من {m}"
+# A paragraph too long to quote whole is cited by its part (Source.part): paragraph n of the
+# article's m, part k of that paragraph.
+PARAGRAPH_PART = "الفقرة {n} (الجزء {part}) من {m}"
 PUBLISHER = "الناشر"
 AUTHOR = "الكاتب"
 
@@ -157,3 +160,12 @@ def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
     if answer.offset:
         return MORE_INTRO
     return WEAK_INTRO if answer.weak else ANSWER_INTRO
+
+
+def paragraph_label(source: Source) -> str:
+    """Where a passage is in its article: «الفقرة n من m», and the part when the paragraph was
+    cut into parts at read time (``Source.part`` > 0)."""
+    if source.part:
+        n, part, m = source.paragraph, source.part, source.paragraph_total
+        return PARAGRAPH_PART.format(n=n, part=part, m=m)
+    return PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)
