@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from botapi import BotApiEmulator
-from conftest import CITY_PART_LABEL, ROOT, SEEDS, write_articles
+from conftest import CITY, CITY_KEY, CITY_PART_LABEL, ROOT, SEEDS, write_articles
 from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.console.render import BOLD, RESET, render_answer
@@ -65,6 +65,39 @@ def test_search_json_reads_one_query_per_stdin_line():
     assert [r["query"] for r in rows] == ["من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"]
     assert rows[0]["hits"] and rows[0]["decision"] in {"answer", "weak"}
     assert rows[1]["hits"] == [] and rows[1]["decision"] == "none"
+
+
+def test_search_reads_stdin_where_a_dash_stands_and_only_there():
+    stdin = "من هو مؤسس ديبسيك؟\n\nما هي عاصمة اليابان؟\n"
+    first, last = "بكم انخفض مؤشر ناسداك؟", "هل يستخدم الطلاب ديب سيك؟"
+    cases = {
+        (first, "-", last): [first, "من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟", last],
+        ("-",): ["من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"],
+        (first,): [first],  # an argument without "-": stdin is not read
+    }
+    for queries, expected in cases.items():
+        result = run(["search", "--sources", str(SEEDS), "--json", *queries], stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        assert [json.loads(line)["query"] for line in result.stdout.splitlines()] == expected
+
+
+def test_search_json_decision_tells_an_answer_from_the_nearest_passages_and_none():
+    questions = ["بكم انخفض مؤشر ناسداك؟", "هل يستخدم الطلاب ديب سيك؟", "ما هي عاصمة اليابان؟"]
+    result = run(["search", "--sources", str(SEEDS), "--json", *questions])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["decision"], bool(r["hits"])) for r in rows] == [
+        ("answer", True),
+        ("weak", True),
+        ("none", False),
+    ]
+
+
+def test_search_json_names_the_part_of_a_long_paragraph(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"city.txt": CITY})
+    result = run(["search", "--sources", str(sources), "--json", "--top", "1", "كم عدد السكان؟"])
+    [hit] = json.loads(result.stdout)["hits"]
+    assert (hit["source"], hit["paragraph"], hit["part"]) == ("city.txt", 2, 2)
+    assert CITY_KEY.strip() in hit["text"] and hit["text"] in CITY
 
 
 def test_ask_prints_quoted_passages_with_sources():

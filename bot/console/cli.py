@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from bot.console.progress import TerminalProgress
@@ -120,21 +120,28 @@ def run_chat(service: Sanad) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """The machine contract: one JSON object per query, each argument a query (stdin lines
-    when no QUERY is given)."""
+    """The machine contract: one JSON object per query (README, "Using it")."""
     settings = _settings(args)
     engine = _library(settings).engine
-    queries: Sequence[str] = args.query or sys.stdin
-    for raw in queries:
-        query = raw.rstrip("\n")
-        if not args.query and not query.strip():
-            continue
+    for query in search_queries(args.query, sys.stdin):
         if args.json:
             ranking = engine.rank(query, limit=args.top)
             print(json.dumps(_search_result(query, ranking), ensure_ascii=False), flush=True)
         else:
             print(render_answer(engine.answer(query, limit=args.top), ansi=sys.stdout.isatty()))
     return 0
+
+
+def search_queries(arguments: Sequence[str], stdin: Iterable[str]) -> Iterator[str]:
+    """The queries of ``sanad search``, in order: each argument, and for an argument ``-`` (or
+    when there is none) each non-blank line of stdin, as ``cat`` reads its operands."""
+    for argument in arguments or ["-"]:
+        if argument != "-":
+            yield argument
+            continue
+        for line in stdin:
+            if line.strip():
+                yield line.rstrip("\r\n")
 
 
 def _search_result(query: str, ranking: Ranking) -> dict:
@@ -311,9 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top", type=positive_int, default=None, help="passages to show")
     add("chat", cmd_chat, "interactive console chat")
     search = add("search", cmd_search, "ranked passages (JSON lines with --json)")
-    search.add_argument("query", nargs="*")
-    search.add_argument("--top", type=positive_int, default=10)
-    search.add_argument("--json", action="store_true")
+    search.add_argument(
+        "query",
+        nargs="*",
+        help="a question; '-' (or no QUERY at all) reads one question per line of stdin",
+    )
+    search.add_argument("--top", type=positive_int, default=10, help="hits per query")
+    search.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per query: {"query", "decision": answer|weak|none, "hits": '
+        '[{"source", "paragraph", "part", "title", "text", "score"}]}',
+    )
     evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
     evaluate_cmd.add_argument("file")
     evaluate_cmd.add_argument("--misses", action="store_true", help="list misses on stderr")
