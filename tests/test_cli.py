@@ -24,6 +24,7 @@ from retrieval.search import SearchEngine
 BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 
 SANAD = [sys.executable, "-m", "bot.console.cli"]
+SEED_4 = "004_9d75bff426171bc6.txt"
 
 
 def run(args, stdin="", env=None, cwd=ROOT, prefix=()):
@@ -134,6 +135,78 @@ def test_eval_reports_the_figures(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["hit@1"] == 1.0 and figures["abstained_on_unanswerable"] == "1/1"
+
+
+EVAL = ROOT / "eval"
+
+
+def recorded_figures(name: str) -> dict:
+    """What bench/quality.py last recorded for Sanad on ``name`` (the closed world)."""
+    rows = json.loads((EVAL / "figures.json").read_text(encoding="utf-8"))
+    [row] = [r for r in rows if r["file"] == name and "world" not in r]
+    return {k: v for k, v in row.items() if k not in ("file", "system")}
+
+
+def test_eval_of_arcd_questions_on_the_seeds_stops_with_one_line_naming_the_way():
+    result = run(["eval", "--sources", str(SEEDS), str(EVAL / "arcd-tune.jsonl")])
+    assert result.returncode == 2 and result.stdout == ""
+    line = one_error_line(result)
+    assert "none of the sources" in line and "arcd-000" in line and "50 in all" in line
+    assert "--collection" in line and "eval/arcd-train.json" in line
+
+
+def test_eval_on_the_arcd_collection_gives_the_recorded_figures():
+    result = run(
+        ["eval", "eval/arcd-tune.jsonl", "--collection", "eval/arcd-train.json"], cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert (figures.pop("file"), figures.pop("collection")) == (
+        "arcd-tune.jsonl",
+        "eval/arcd-train.json",
+    )
+    assert figures == recorded_figures("arcd-tune.jsonl")
+
+
+def test_eval_with_some_sources_missing_names_them_in_one_warning(tmp_path: Path):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "بكم انخفض مؤشر ناسداك؟", "relevant": [{"source": SEED_4, "paragraph": 15}]},
+        {"question": "متى افتتح المتحف؟", "relevant": [{"source": "gone.txt", "paragraph": 2}]},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run(["eval", "--sources", str(SEEDS), str(questions)])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hit@1"] == 0.5
+    assert operator_lines(result.stderr) == [
+        f"{questions} names sources that are not in {SEEDS}: gone.txt (1 of 2); questions "
+        "about them count as misses"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--collection", "eval/seeds-dev.jsonl"], "is no collection"),
+        (["--collection", "eval/nope.json"], "question file not found: eval/nope.json"),
+        (["--collection", "eval/arcd-train.json", "--sources", "seeds"], "not both"),
+    ],
+)
+def test_eval_collection_that_cannot_be_one_is_one_line(extra, says):
+    result = run(["eval", "eval/arcd-tune.jsonl", *extra], cwd=ROOT)
+    assert result.returncode == 2 and says in one_error_line(result)
+
+
+def test_make_eval_evaluates_every_question_set_on_its_collection():
+    planned = subprocess.run(
+        ["make", "-n", "eval"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    evals = [line.split("sanad eval ", 1)[1] for line in planned.splitlines() if "sanad eval" in line]
+    sets = sorted(p.name for p in EVAL.glob("*.json*") if p.name != "figures.json")
+    assert sorted(Path(e.split()[0]).name for e in evals) == sets
+    for line in evals:
+        if "arcd-tune" in line or "seeds-" in line:
+            assert "--collection eval/arcd-train.json" in line or "--sources seeds" in line
 
 
 def test_sources_lists_articles_and_skipped_files(tmp_path: Path):

@@ -23,7 +23,8 @@ from bot.service.policy import CONSOLE, OPERATOR
 from bot.service.sanad import Sanad, load_notes, sources_listing
 from bot.service.settings import ConfigError, Settings, load_settings
 from bot.service.storage import storage_warning
-from retrieval.evaluation import evaluate, load_questions
+from retrieval.corpus import Corpus
+from retrieval.evaluation import Question, evaluate, load_questions
 from retrieval.library import Library, ReloadError, build_snapshot
 from retrieval.search import Ranking, SearchEngine
 
@@ -164,27 +165,85 @@ def _search_result(query: str, ranking: Ranking) -> dict:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """hit@1, hit@3, MRR@10, answer@3 and abstentions for a question file."""
+    """hit@1, hit@3, MRR@10, answer@3 and abstentions for a question file, on the collection
+    its questions are about: ``--collection`` (a SQuAD/ARCD file's paragraphs), else a SQuAD
+    file's own paragraphs, else the sources directory."""
     path = Path(args.file)
+    questions, own = _question_file(path)
+    if not questions:
+        raise CliError(f"no questions in {path}")
+    if args.collection is not None:
+        if args.sources is not None:
+            raise CliError("give --collection or --sources, not both")
+        corpus = _question_file(args.collection)[1]
+        if corpus is None:
+            raise CliError(
+                f"--collection {args.collection} is no collection: it must be a SQuAD/ARCD "
+                "JSON file, whose paragraphs are indexed"
+            )
+        engine, collection = SearchEngine.build(corpus), str(args.collection)
+    elif own is not None and args.sources is None:
+        engine, collection = SearchEngine.build(own), str(path)
+    else:
+        settings = _settings(args)
+        engine, collection = _library(settings).engine, str(settings.sources_dir)
+    _check_sources_named(path, questions, engine.corpus, collection)
+    report = evaluate(engine, questions)
+    print(
+        json.dumps(
+            {"file": path.name, "collection": collection, **report.as_dict()}, ensure_ascii=False
+        )
+    )
+    if args.misses:
+        for miss in report.misses:
+            print(f"miss: {miss}", file=sys.stderr)
+    return 0
+
+
+def _question_file(path: Path) -> tuple[list[Question], Corpus | None]:
+    """:func:`load_questions`, with every way it fails as one :class:`CliError` line."""
     if not path.is_file():
         raise CliError(f"question file not found: {path}")
     try:
-        questions, corpus = load_questions(path)
+        return load_questions(path)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
         # other shape fails inside it as one of these.
         raise CliError(
             f"cannot read {path} as seeds-dev JSONL or SQuAD JSON ({type(exc).__name__}: {exc})"
         ) from exc
-    if not questions:
-        raise CliError(f"no questions in {path}")
-    engine = SearchEngine.build(corpus) if corpus else _library(_settings(args)).engine
-    report = evaluate(engine, questions)
-    print(json.dumps({"file": path.name, **report.as_dict()}, ensure_ascii=False))
-    if args.misses:
-        for miss in report.misses:
-            print(f"miss: {miss}", file=sys.stderr)
-    return 0
+
+
+def _check_sources_named(
+    path: Path, questions: list[Question], corpus: Corpus, collection: str
+) -> None:
+    """Say when the sources the questions name are not in the collection: every question
+    about one is a miss, which measures the wrong collection, not the retrieval.
+
+    Raises:
+        CliError: none of them is there (the figures would all be 0).
+    """
+    named = sorted({source for question in questions for source, _ in question.relevant})
+    loaded = {article.file for article in corpus.articles}
+    missing = [source for source in named if source not in loaded]
+    if not missing:
+        return
+    shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+    if len(missing) == len(named):
+        raise CliError(
+            f"none of the sources {path} names is in {collection} ({shown}; {len(named)} in "
+            "all): evaluate it on its own collection, with --collection FILE (a SQuAD/ARCD "
+            "file, e.g. eval/arcd-train.json for arcd-NNN) or --sources DIR"
+        )
+    log.warning(
+        "%s names sources that are not in %s: %s (%d of %d); questions about them count as "
+        "misses",
+        path,
+        collection,
+        shown,
+        len(missing),
+        len(named),
+    )
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -307,8 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanad", description="Arabic QA with quoted sources.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        command = sub.add_parser(name, help=help_text)
+    def add(name: str, func, help_text: str, **extra: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, **extra)
         command.add_argument("--sources", type=Path, help="sources directory (default: config)")
         command.set_defaults(func=func)
         return command
@@ -330,8 +389,24 @@ def build_parser() -> argparse.ArgumentParser:
         help='one JSON object per query: {"query", "decision": answer|weak|none, "hits": '
         '[{"source", "paragraph", "part", "title", "text", "score"}]}',
     )
-    evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
-    evaluate_cmd.add_argument("file")
+    evaluate_cmd = add(
+        "eval",
+        cmd_eval,
+        "retrieval quality on a question file",
+        description="hit@1, hit@3, MRR@10, answer@k and abstentions of a question file (JSONL "
+        "as eval/seeds-dev.jsonl, or SQuAD/ARCD JSON) on the collection its questions are "
+        "about: --collection or --sources, else a SQuAD file's own paragraphs, else the "
+        "configured sources directory. "
+        "Example: sanad eval eval/arcd-tune.jsonl --collection eval/arcd-train.json",
+    )
+    evaluate_cmd.add_argument("file", help="the question file")
+    evaluate_cmd.add_argument(
+        "--collection",
+        type=Path,
+        metavar="FILE",
+        help="a SQuAD/ARCD JSON file whose paragraphs are the collection (its articles are "
+        "named arcd-000, arcd-001, … in order, as in JSONL question files about it)",
+    )
     evaluate_cmd.add_argument("--misses", action="store_true", help="list misses on stderr")
     add("sources", cmd_sources, "loaded articles, skipped files and mended attribution")
     add("index", cmd_index, "build and save the index snapshot")
