@@ -463,6 +463,32 @@ def test_chat_help_is_shown_not_searched(command):
         assert listed in result.stdout.split("سؤالك:", 1)[1]
 
 
+def chat_replies(stdin: str) -> list[str]:
+    """What the console chat printed after each prompt, without its bidi marks."""
+    result = run(["chat", "--sources", str(SEEDS)], stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    shown = "".join(ch for ch in result.stdout if ch not in BIDI_CONTROLS)
+    return [reply.strip() for reply in shown.split("سؤالك: ")[1:-1]]
+
+
+def test_chat_says_an_unknown_command_is_unknown_instead_of_searching_it():
+    [reply] = chat_replies("/stats\n")
+    assert reply == "لا أعرف الأمر /stats. اكتب سؤالك مباشرة، أو اكتب /help لترى ما أستطيع."
+
+
+@pytest.mark.parametrize("more", ["مزيد", "المزيد؟", "أكثر", "المزيد من فضلك", "/more", "more"])
+def test_chat_pages_on_every_way_of_saying_more(more):
+    first, second = chat_replies(f"تأثير ديب سيك على أسهم إنفيديا\n{more}\n")
+    assert first.startswith("هذا ما وجدته في المصادر:\n\n1. «")
+    assert second.startswith("مزيد من الفقرات:\n\n4. «")
+
+
+def test_chat_greets_back_and_more_after_a_greeting_pages_nothing():
+    greeted, more = chat_replies("السلام عليكم\nالمزيد\n")
+    assert greeted.startswith("وعليكم السلام! أنا سند")
+    assert "لم أجد" not in greeted and more == "اكتب سؤالك بالعربية وسأبحث لك عن الفقرات التي تجيب عنه."
+
+
 def test_sources_that_cannot_be_written_cost_one_line_and_answers_still_come(foreign_sources):
     directory = foreign_sources.path
     result = run(

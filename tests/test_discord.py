@@ -400,6 +400,26 @@ async def test_sources_is_open_to_everyone_in_the_channel(api, bot):
     assert len(lines) == 6
 
 
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        (
+            "/foo",
+            "لا أعرف الأمر /foo. اكتب سؤالك مباشرة، أو استعمل /ask لتسألني أو /sources "
+            "لترى مصادري.",
+        ),
+        ("السلام عليكم", "وعليكم السلام! أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا"),
+        ("المزيد", messages.MORE_AS_TEXT),
+    ],
+)
+async def test_a_dm_that_asks_nothing_gets_the_services_reply(api, bot, text, reply):
+    question = await api.user_message(text, channel_id=api.dm_channel_id(PERSON_ID))
+    [sent] = await reply_to(api, question)
+    assert visible_text(sent.content).startswith(reply)
+    assert "embeds" not in sent.message or not sent.message["embeds"]
+    assert rejected(api) == []
+
+
 async def test_sources_lists_mended_attribution(api, seeds_copy):
     (seeds_copy / "wheat.md").write_text(
         '+++\nurl = "ftp://example.org/wheat"\n+++\nارتفعت أسعار القمح في مصر.\n',

@@ -19,6 +19,7 @@ from bot.health import Unhealthy, check_health
 from bot.logs import configure_logging
 from bot.service import messages
 from bot.service.errors import SanadError
+from bot.service.phrases import is_more
 from bot.service.policy import CONSOLE, OPERATOR
 from bot.service.sanad import Sanad, load_notes, sources_listing
 from bot.service.settings import ConfigError, Settings, load_settings
@@ -78,13 +79,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def run_chat(service: Sanad) -> int:
-    """Read questions until EOF; «المزيد» pages through the last answer."""
+    """Read questions until EOF; «المزيد» (or another way to say it) pages through the last
+    answer."""
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
     ansi = sys.stdout.isatty()
     print(messages.CHAT_WELCOME)
-    last_question: str | None = None
-    offset = 0
+    last: tuple[str, int] | None = None  # the last question answered, and its page's offset
     with asyncio.Runner() as runner:
         while True:
             try:
@@ -104,18 +105,19 @@ def run_chat(service: Sanad) -> int:
             if line == "/sources":
                 print("\n".join(service.sources().lines))
                 continue
-            if line in messages.MORE_WORDS:
-                if last_question is None:
+            if is_more(line):
+                if last is None:
                     print(messages.EMPTY_QUESTION)
                     continue
-                offset += service.settings.answer_passages
+                question, offset = last[0], last[1] + service.settings.answer_passages
             else:
-                last_question, offset = line, 0
+                question, offset = line, 0
             try:
-                page = runner.run(service.ask(last_question, OPERATOR, CONSOLE, offset=offset))
-            except SanadError as exc:
+                page = runner.run(service.ask(question, OPERATOR, CONSOLE, offset=offset))
+            except SanadError as exc:  # also a greeting or an unknown /command: not searched
                 print(exc.text)
                 continue
+            last = question, offset
             print(render_answer(page.answer, ansi=ansi))
             print()
 

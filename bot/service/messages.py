@@ -45,7 +45,80 @@ EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit", "خروج"})
 CHAT_PROMPT = "سؤالك: "
 CHAT_BYE = "إلى اللقاء!"
 MORE_LEFT = "(فقرات أخرى: {count}. اكتب «المزيد» لعرضها)"
-MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
+# Messages that ask for the next page (bot.service.phrases.is_more): whole messages, compared
+# after spelling folds and without punctuation («المزيد؟», «مزيـــد» and "/more" match).
+MORE_WORDS = frozenset(
+    {
+        "المزيد",
+        "مزيد",
+        "أكثر",
+        "المزيد من فضلك",
+        "المزيد لو سمحت",
+        "مزيد من فضلك",
+        "هات المزيد",
+        "أعطني المزيد",
+        "اعرض المزيد",
+        "أريد المزيد",
+        "مزيد من الفقرات",
+        "فقرات أخرى",
+        "التالي",
+        "more",
+        "more please",
+        "show more",
+        "next",
+    }
+)
+# On Telegram and Discord the next page is a button: it reads the question back from the answer
+# message, since no replica remembers a chat's last question.
+MORE_AS_TEXT = "لعرض فقرات أخرى اضغط زر «المزيد» تحت الإجابة، أو اكتب سؤالًا جديدًا."
+
+# A message that is only a greeting (bot.service.phrases.greeting), optionally addressed to the
+# bot («مرحبا يا سند»); the reply greets back and says how to ask.
+GREETING_WORDS = frozenset(
+    {
+        "مرحبا",
+        "مرحبا بك",
+        "مرحبتين",
+        "أهلا",
+        "أهلين",
+        "أهلا وسهلا",
+        "أهلا بك",
+        "هلا",
+        "هلا والله",
+        "السلام عليكم",
+        "سلام عليكم",
+        "السلام عليكم ورحمة الله",
+        "السلام عليكم ورحمة الله وبركاته",
+        "سلام",
+        "صباح الخير",
+        "مساء الخير",
+        "صباح النور",
+        "مساء النور",
+        "hi",
+        "hello",
+        "hey",
+        "salam",
+        "salam alaikum",
+        "assalamu alaikum",
+        "marhaba",
+        "good morning",
+        "good evening",
+    }
+)
+ADDRESSING_WORDS = frozenset({"يا", "سند", "sanad", "there"})
+SALAM_REPLY = "وعليكم السلام!"
+HELLO_REPLY = "أهلًا بك!"
+GREETING = (
+    "{salutation} أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
+    "اكتب سؤالك بالعربية{example}"
+)
+GREETING_EXAMPLE = "، مثل: {question}"
+
+# A slash command Sanad does not have ({command}), and where its commands are listed.
+UNKNOWN_COMMAND = "لا أعرف الأمر {command}. اكتب سؤالك مباشرة، أو {hint}."
+COMMANDS_HINT = "اكتب /help لترى ما أستطيع"
+# Discord has no /help command: name the commands it has.
+DISCORD_COMMANDS_HINT = "استعمل /ask لتسألني أو /sources لترى مصادري"
 
 SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"

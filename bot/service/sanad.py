@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
-from bot.service import messages, paging, uploads
+from bot.service import messages, paging, phrases, uploads
 from bot.service.errors import (
     AlreadyVoted,
     EmptyQuestion,
     NotAdmin,
+    NotAQuestion,
     PageExpired,
     PrivateOnly,
     RateLimited,
@@ -162,9 +163,12 @@ class Sanad:
 
         Raises:
             EmptyQuestion: nothing to search for.
+            NotAQuestion: a greeting, «المزيد» typed out or an unknown command; its text is
+                the reply.
             RateLimited: the sender asked too often this minute.
         """
         text, trimmed = self.read_question(question)
+        self._reply_to_chatter(text, sender.platform)
         if offset == 0 and not self.policy.may_ask(sender):
             raise RateLimited()
         started = time.perf_counter()
@@ -176,6 +180,24 @@ class Sanad:
             else:
                 self.stats.record_answer(text, answer.found, seconds)
         return AnswerPage(answer, trimmed)
+
+    def _reply_to_chatter(self, text: str, platform: str) -> None:
+        """Answer chat text that asks no question (:mod:`bot.service.phrases`) with a sentence
+        rather than a search, the same on every platform.
+
+        Raises:
+            NotAQuestion: with the reply.
+        """
+        if phrases.is_more(text):
+            raise NotAQuestion(messages.MORE_AS_TEXT)
+        if (name := phrases.command(text)) is not None:
+            discord = platform == "discord"
+            hint = messages.DISCORD_COMMANDS_HINT if discord else messages.COMMANDS_HINT
+            raise NotAQuestion(messages.UNKNOWN_COMMAND.format(command=name, hint=hint))
+        if (salutation := phrases.greeting(text)) is not None:
+            examples = self.settings.example_questions
+            example = messages.GREETING_EXAMPLE.format(question=examples[0]) if examples else "."
+            raise NotAQuestion(messages.GREETING.format(salutation=salutation, example=example))
 
     async def more(
         self,

@@ -143,6 +143,10 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
             CommandHandler("stats", admin.on_stats),
             CommandHandler("gaps", admin.on_gaps),
             MessageHandler(
+                filters.UpdateType.MESSAGES & filters.COMMAND & filters.ChatType.PRIVATE,
+                handlers.on_unknown_command,
+            ),
+            MessageHandler(
                 filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND,
                 handlers.on_text,
             ),

@@ -12,6 +12,7 @@ from bot.service.errors import (
     AlreadyVoted,
     EmptyQuestion,
     NotAdmin,
+    NotAQuestion,
     PageExpired,
     PrivateOnly,
     RateLimited,
@@ -66,6 +67,62 @@ async def test_question_without_letters_is_refused_with_its_sentence(seeds_servi
     with pytest.raises(EmptyQuestion) as refused:
         await seeds_service.ask("؟؟!!...", USER, PRIVATE)
     assert refused.value.text == messages.EMPTY_QUESTION
+
+
+GREETING = (
+    "{} أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
+    "اكتب سؤالك بالعربية، مثل: كم كلّف تدريب نموذج R1؟"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "reply"),
+    [
+        ("مرحبا", "telegram", GREETING.format("أهلًا بك!")),
+        ("hi!", "discord", GREETING.format("أهلًا بك!")),
+        ("السلام عليكم ورحمة الله", "console", GREETING.format("وعليكم السلام!")),
+        ("مزيد", "telegram", messages.MORE_AS_TEXT),
+        ("المزيد من فضلك", "discord", messages.MORE_AS_TEXT),
+        (
+            "/foo",
+            "telegram",
+            "لا أعرف الأمر /foo. اكتب سؤالك مباشرة، أو اكتب /help لترى ما أستطيع.",
+        ),
+        (
+            "/help",
+            "discord",
+            "لا أعرف الأمر /help. اكتب سؤالك مباشرة، أو استعمل /ask لتسألني أو /sources "
+            "لترى مصادري.",
+        ),
+    ],
+)
+async def test_chat_text_that_asks_nothing_gets_its_reply_and_is_not_searched(
+    text, platform, reply
+):
+    service = make_service(SEEDS, user_questions_per_minute=1)
+    sender = Sender(platform, f"{platform}:111", 111)
+    for _ in range(2):  # neither rate-limited nor counted
+        with pytest.raises(NotAQuestion) as replied:
+            await service.ask(text, sender, Chat(platform, 111, private=True))
+        assert replied.value.text == reply
+    assert (service.stats.answered, service.stats.unanswered, list(service.stats.gaps)) == (
+        0,
+        0,
+        [],
+    )
+    await service.ask(QUESTION, sender, PRIVATE)  # the one question of the minute
+
+
+async def test_greeting_without_example_questions_still_says_how_to_ask(tmp_path):
+    service = make_service(SEEDS, example_questions=[])
+    with pytest.raises(NotAQuestion) as replied:
+        await service.ask("أهلا", USER, PRIVATE)
+    assert replied.value.text.endswith("\nاكتب سؤالك بالعربية.")
+
+
+async def test_a_greeting_with_a_question_is_answered(seeds_service):
+    page = await seeds_service.ask("مرحبا، بكم انخفض مؤشر ناسداك؟", USER, PRIVATE)
+    assert "ناسداك" in page.answer.passages[0].text
 
 
 async def test_long_question_is_cut_and_flagged(seeds_service):
