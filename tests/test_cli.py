@@ -304,6 +304,39 @@ def test_a_part_of_a_long_paragraph_is_cited_with_its_part(split_answer):
         assert f"— {CITY_PART_LABEL} — \u2066city.txt" in source
 
 
+# README, "What is exact, where": questions whose quotes hold Latin runs, digits and «».
+EXACTNESS_QUESTIONS = [
+    "كم انخفض مؤشر ناسداك؟",
+    "ما هو نموذج DeepSeek R1؟",
+    "ما موقف OpenAI من ديب سيك؟",
+    "كم بلغت تكلفة تطوير نموذج R1؟",
+    "لماذا هبطت أسهم إنفيديا؟",
+]
+# What the README tells a reader to remove from a copied quote.
+ADDED_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def test_search_json_text_is_byte_exact_paragraph_text():
+    result = run(["search", "--sources", str(SEEDS), "--json", *EXACTNESS_QUESTIONS])
+    files = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    hits = [hit for line in result.stdout.splitlines() for hit in json.loads(line)["hits"]]
+    assert len(hits) >= 20
+    for hit in hits:
+        assert hit["text"] in files[hit["source"]].splitlines()
+
+
+def test_piped_quotes_are_the_source_once_the_direction_marks_are_removed():
+    engine = SearchEngine.from_sources(SEEDS)
+    for question in EXACTNESS_QUESTIONS:
+        answer = engine.answer(question)
+        piped = render_answer(answer, ansi=False)
+        assert "\x1b" not in piped
+        quotes = re.findall(r"^\d+\. «(.*)»$", ADDED_MARKS.sub("", piped), re.MULTILINE)
+        assert len(quotes) == len(answer.passages) > 0
+        for quote, passage in zip(quotes, answer.passages, strict=True):
+            assert quote.strip("…") in passage.text
+
+
 LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
 
 
