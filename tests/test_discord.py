@@ -81,7 +81,7 @@ async def test_dm_question_gets_quoted_passages_with_sources(api, bot):
     first = answer.message["embeds"][0]
     assert "**ناسداك**" in first["description"] and "**مؤشر**" in first["description"]
     assert visible_text(first["title"]) == "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد"
-    assert visible_text(first["footer"]["text"]) == "الفقرة 15 من 28"
+    assert visible_text(first["footer"]["text"]) == "خَبَرَيْن — الفقرة 15 من 28"
     assert_quotes_are_exact(answer)
     assert [b["custom_id"] for b in buttons(answer)] == ["fb:1", "fb:0"]  # 2 passages: no more
     assert answer.pings == frozenset() and answer.request.body["allowed_mentions"] == {"parse": []}
