@@ -450,6 +450,29 @@ def test_rejected_telegram_token_is_one_line_without_the_token(bot_api):
     assert "WRONG-secret-value" not in result.stderr + result.stdout
 
 
+def test_a_bot_api_tried_once_says_one_attempt():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(
+        ["telegram", "--sources", str(SEEDS)],
+        env={
+            "SANAD_TELEGRAM_TOKEN": "123456:TEST-token",
+            "SANAD_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": "1",
+        },
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Bot API after 1 attempt: " in one_error_line(result)
+
+
+def test_index_of_one_article_counts_it_in_the_singular(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"a.txt": "فقرة واحدة عن القمح والخبز في مصر.\n"})
+    result = run(["index", "--sources", str(sources)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("indexed 1 article, 1 paragraph in ")
+
+
 def test_unreachable_bot_api_is_retried_then_one_line(tmp_path: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
 from bot.health import Unhealthy, check_health
-from bot.logs import configure_logging
+from bot.logs import configure_logging, counted
 from bot.service import messages
 from bot.service.errors import SanadError
 from bot.service.phrases import is_more
@@ -264,8 +264,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
     print(
-        f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
-        f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
+        f"indexed {counted(len(engine.corpus.articles), 'article')}, "
+        f"{counted(len(engine.corpus.paragraphs), 'paragraph')} "
+        f"in {time.perf_counter() - started:.1f} s -> {snapshot} "
         f"({snapshot.stat().st_size / 1e6:.1f} MB)"
     )
     for line in load_notes(engine.corpus):

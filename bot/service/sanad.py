@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
+from bot.logs import counted
 from bot.service import messages, paging, phrases, uploads
 from bot.service.errors import (
     AlreadyVoted,
@@ -330,7 +331,7 @@ class Sanad:
         except OSError as exc:  # the disk filled up, or the volume changed under us
             log.warning("could not store the uploaded %s: %s", name[:80], exc)
             raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
-        log.info("admin %s stored %s (%d bytes)", sender.key, name, len(data))
+        log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
         saved = messages.UPLOAD_SAVED.format(name=name)
         if mended:  # the article loads, but its uploader should hear what was changed
             saved += "\n" + "\n".join([messages.UPLOAD_MENDED, *(f"- {m}" for m in mended)])

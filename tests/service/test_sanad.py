@@ -305,6 +305,18 @@ def test_upload_validation_refuses_and_writes_nothing(seeds_copy, name, data, re
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
 
 
+def test_stored_upload_is_logged_with_its_size_in_words(seeds_copy, caplog):
+    service = make_service(seeds_copy)
+    with caplog.at_level("INFO", logger="bot.service.sanad"):
+        service.add_article(ADMIN, "a.txt", b"a")
+        service.add_article(ADMIN, "b.txt", WHEAT.encode())
+    stored = [r.getMessage() for r in caplog.records if " stored " in r.getMessage()]
+    assert stored == [
+        "admin telegram:999 stored a.txt (1 byte)",
+        f"admin telegram:999 stored b.txt ({len(WHEAT.encode())} bytes)",
+    ]
+
+
 def test_declared_size_is_refused_before_download(seeds_copy):
     service = make_service(seeds_copy, upload_max_bytes=1_000)
     with pytest.raises(UploadRejected, match="أكبر"):
