@@ -34,6 +34,7 @@ def _phrases(group: frozenset[str]) -> frozenset[tuple[str, ...]]:
     return frozenset(_words(phrase) for phrase in group)
 
 
+@functools.lru_cache(maxsize=4096)  # asked for twice per question; popular questions recur
 def _phrase(text: str) -> tuple[str, ...]:
     """The words of a short message, without the words that only address the bot (يا سند)."""
     if len(text) > PHRASE_MAX_CHARS:
