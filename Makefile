@@ -19,9 +19,12 @@ test: $(STAMP)
 	$(BIN)/ruff check bot retrieval tests bench
 	$(BIN)/pytest -q
 
+# Every question set of eval/ on the collection it is about.
 eval: $(STAMP)
-	$(BIN)/sanad eval eval/seeds-dev.jsonl
+	$(BIN)/sanad eval eval/seeds-dev.jsonl --sources seeds
+	$(BIN)/sanad eval eval/seeds-tune.jsonl --sources seeds
 	$(BIN)/sanad eval eval/arcd-train.json
+	$(BIN)/sanad eval eval/arcd-tune.jsonl --collection eval/arcd-train.json
 
 # Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
 quality: $(STAMP)

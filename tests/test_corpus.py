@@ -33,6 +33,26 @@ def test_every_seed_loads_with_attribution():
     assert all(a.url is None and a.published is None for a in corpus.articles)
 
 
+def test_seed_attribution_is_what_each_text_states_and_all_it_states():
+    """sources.toml records a seed's publisher and author only as its own text names them
+    (quoted below with the line that names them), and every seed whose text names one has it."""
+    stated = {
+        "000_af81419499bc971b.txt": (None, "شريك مؤسس لشركة VC في هونغ كونغ", 3),
+        "001_e3b9e778cacdbb9d.txt": ("العربية Business نقلًا عن moneycontrol", None, 4),
+        "002_8819a54ada74828c.txt": (None, "Daoshuo Blockchain", 1),
+        "003_23bee67f0e98f1d9.txt": ("موقع الصالح", None, 1),
+        "004_9d75bff426171bc6.txt": ("خَبَرَيْن", None, 2),
+    }
+    articles = {a.file: a for a in load_corpus(SEEDS).articles}
+    assert {f: (a.source, a.author) for f, a in articles.items()} == {
+        f: (source, author) for f, (source, author, _) in stated.items()
+    }
+    for file, (source, author, line) in stated.items():
+        text = (SEEDS / file).read_text(encoding="utf-8").splitlines()[line - 1]
+        for name in (source or author).split(" نقلًا عن "):
+            assert name in text, (file, name)
+
+
 def test_seed_paragraph_numbers_are_line_numbers():
     corpus = load_corpus(SEEDS)
     lines = (SEEDS / "004_9d75bff426171bc6.txt").read_text(encoding="utf-8").splitlines()
