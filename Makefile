@@ -30,12 +30,14 @@ eval: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py --record
 
-# Cost growth on synthetic paragraphs (generated under .bench/, never committed), beside
-# rank-bm25 and bm25s on the same terms, and Lucene 8.7 when Java and its jars are installed
-# (as for `make quality`).
+# Cost growth on synthetic paragraphs (generated under .bench/, never committed) whose
+# vocabulary grows like real Arabic text's, beside rank-bm25 and bm25s on the same terms, and
+# Lucene 8.7 when Java and its jars are installed (as for `make quality`); then the old
+# small-vocabulary collection at 1M, as a labelled comparison.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/scale.py 10000 100000 1000000
+	$(BIN)/python bench/scale.py --vocabulary small --systems build,serve 1000000
 
 # Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
 bench-telegram: $(STAMP)
