@@ -21,6 +21,11 @@ from retrieval.tables import Array, TermIds, check_directory, directory_of, fast
 
 # Shorter words have too many one-edit neighbours to guess from.
 MIN_LENGTH = 5
+# A medial hamza keeps its seat in the index (retrieval.normalize: رئيس is not رأس), and people
+# type the seat's bare letter for it (موسس, سوال, رييس): a word the corpus lacks that has a
+# corpus word with a seat in place of one of these letters is that word, at any length, since no
+# other word differs from it only there.
+_SEATS = {"و": "ؤ", "ي": "ئ"}
 
 
 def _is_number(word: str) -> bool:
@@ -92,7 +97,15 @@ class SpellingIndex:
         return cls(vocabulary, frequency, keys, directory_of(keys), owners)
 
     def correct(self, word: str) -> str | None:
-        """The most frequent corpus term within one edit of ``word`` (None if there is none)."""
+        """The corpus term ``word`` is with a hamza seat restored, else the most frequent
+        corpus term within one edit of it (None if there is none)."""
+        seated = [
+            word[:i] + _SEATS[letter] + word[i + 1 :]
+            for i, letter in enumerate(word)
+            if i > 0 and letter in _SEATS
+        ]
+        if found := [term for term in seated if term in self.vocabulary]:
+            return max(sorted(found), key=self._frequency_of)
         if len(word) < MIN_LENGTH or _is_number(word):
             return None
         candidates: set[str] = set()
