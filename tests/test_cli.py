@@ -423,7 +423,7 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path):
     assert process.poll() is None, "the command finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
 
 
