@@ -17,6 +17,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
@@ -110,19 +111,24 @@ def _rate_limiter(settings: Settings) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
 
 
+def configure(builder: ApplicationBuilder) -> ApplicationBuilder:
+    """How the bot talks to the Bot API and runs its handlers (the benchmark's echo bot is
+    configured the same way, so that the two differ only in what they answer)."""
+    return builder.concurrent_updates(True)
+
+
 def build_application(service: Sanad, **builder_options: Any) -> Application:
     """The whole bot over ``service``: handlers, typed state, rate limiter, command menu."""
     settings = service.settings
     if settings.telegram_token is None:
         raise ValueError("a Telegram token is required")
     builder = (
-        Application.builder()
+        configure(Application.builder())
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(bot_data=BotState))
         .rate_limiter(_rate_limiter(settings))
-        .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
