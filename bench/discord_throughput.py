@@ -139,7 +139,9 @@ async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIter
             sources_dir=ROOT / "seeds",
             user_questions_per_minute=1_000_000,
         )
-        async with running_gateway(Sanad(settings, Library.open(settings.sources_dir))):
+        # Opened as the bot opens it: from the snapshot beside the sources.
+        library = Library.open(settings.sources_dir, settings.snapshot_path)
+        async with running_gateway(Sanad(settings, library)):
             yield
         return
     bot = await start_echo(api, canned=canned if kind == "echo-embeds" else None)
@@ -217,7 +219,7 @@ async def drive(
 
 async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
     settings = Settings(sources_dir=ROOT / "seeds")
-    service = Sanad(settings, Library.open(settings.sources_dir))
+    service = Sanad(settings, Library.open(settings.sources_dir, settings.snapshot_path))
     # What "echo-embeds" sends: a typical answer (three passages), rendered once, no search.
     canned = await ask(service, "تأثير ديب سيك على أسهم إنفيديا", OPERATOR, CONSOLE)
     summaries = []

@@ -91,7 +91,8 @@ def sanad_application(api: BotApiEmulator, sources: Path, flood: float) -> Appli
         user_questions_per_minute=1_000_000,
         telegram_max_messages_per_second=flood,
     )
-    return build_application(Sanad(settings, Library.open(settings.sources_dir)))
+    # Opened as the bot opens it: from the snapshot beside the sources.
+    return build_application(Sanad(settings, Library.open(sources, settings.snapshot_path)))
 
 
 class Answers:
@@ -189,7 +190,8 @@ def sources_of(row: Row, paragraphs: int) -> Path:
 async def measure(row: Row, paragraphs: int) -> dict:
     asked = questions(row.questions, row.count)
     sources = sources_of(row, paragraphs)
-    Library.open(sources)  # the first opening builds the snapshot: not part of any run
+    # The first opening builds the snapshot: not part of any run.
+    Library.open(sources, Settings(sources_dir=sources).snapshot_path)
     ratios = []
     for _ in range(PAIRS):
         echo_row = await drive("echo", row, asked, sources)
