@@ -12,6 +12,7 @@ import logging
 import os
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -27,6 +28,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.health import start_health_server
 from bot.platforms import StartError
@@ -42,6 +44,16 @@ log = logging.getLogger(__name__)
 # Opt in to python-telegram-bot's coming timedelta durations (RetryAfter.retry_after) instead of
 # a deprecation warning on every flood-control retry.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+# Updates handled at once; the others wait their turn in python-telegram-bot's queue. Each
+# handler holds at most two Bot API requests at a time (its reply, and "typing…" if the answer
+# is slow), so the connection pool never runs out: with python-telegram-bot's defaults (256
+# updates at once, 256 connections, a second's wait for one), a backlog of 300 questions over
+# a 1M-paragraph index started 256 handlers whose "typing…" requests took the connections the
+# answers needed, and half the answers failed with "Pool timeout" (BENCHMARKS.md). 32 handlers
+# keep up with Telegram's 30 messages a second at a second's latency each.
+CONCURRENT_UPDATES = 32
+CONNECTIONS = 2 * CONCURRENT_UPDATES
 
 USER_COMMANDS = [BotCommand(name, text) for name, text in messages.USER_COMMANDS]
 ADMIN_COMMANDS = [BotCommand(name, text) for name, text in messages.ADMIN_COMMANDS]
@@ -113,8 +125,23 @@ def _rate_limiter(settings: Settings) -> AIORateLimiter:
 
 def configure(builder: ApplicationBuilder) -> ApplicationBuilder:
     """How the bot talks to the Bot API and runs its handlers (the benchmark's echo bot is
-    configured the same way, so that the two differ only in what they answer)."""
-    return builder.concurrent_updates(True)
+    configured the same way, so that the two differ only in what they answer).
+
+    Every connection stays open between requests (httpx keeps 20 by default and would close
+    and reopen the rest, a TCP and TLS handshake each, whenever more are busy), and a request
+    waits for a free connection instead of failing after a second: with the handlers bounded
+    the wait is short, and a late answer beats none.
+    """
+    request = HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        pool_timeout=None,
+        httpx_kwargs={
+            "limits": httpx.Limits(
+                max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS
+            )
+        },
+    )
+    return builder.concurrent_updates(CONCURRENT_UPDATES).request(request)
 
 
 def build_application(service: Sanad, **builder_options: Any) -> Application:
