@@ -160,6 +160,7 @@ async def drive(kind: str, row: Row, asked: list[str], sources: Path) -> dict:
             (c.at - pushed[c.params["reply_parameters"]["message_id"]]) * 1000 for c in calls
         )
         with_passages = sum(1 for c in calls if "<blockquote" in c.params.get("text", ""))
+        typing = len(api.calls_of("sendChatAction"))
     finally:
         await app.updater.stop()
         await app.stop()
@@ -172,7 +173,7 @@ async def drive(kind: str, row: Row, asked: list[str], sources: Path) -> dict:
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "cpu_ms_per_answer": round(cpu * 1000 / row.count, 2),
-        **({"with_passages": with_passages} if kind == "sanad" else {}),
+        **({"with_passages": with_passages, "typing": typing} if kind == "sanad" else {}),
         "failed": answers.failed,
         "unanswered": row.count - answers(),
         "load": load(),

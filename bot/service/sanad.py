@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 # Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
 # handing it to a worker thread and back costs the event loop.
 INLINE_MAX_PARAGRAPHS = 100_000
+# Larger collections search in this many threads beside the event loop. One takes the second
+# core; more only fight over the interpreter lock and the memory bus: over 1M paragraphs, six
+# threads (asyncio's default executor on two cores) spent 6.5-8 ms of CPU an answer where one
+# spends 4.4-4.8, and answered no sooner.
+SEARCH_THREADS = 1
 # Answers whose vote is remembered, and for how long: a week covers nearly every press of a
 # rating button; past it the oldest answers could be rated again, which costs one extra vote.
 VOTE_MEMORY = 20_000
@@ -123,6 +129,8 @@ class Sanad:
         self._reloads: Coalescer[ReloadReport] = Coalescer(
             lambda: asyncio.to_thread(self.library.reload)
         )
+        # Threads start on the first search that needs one.
+        self._searches = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
 
     @property
     def engine(self) -> SearchEngine:
@@ -195,12 +203,13 @@ class Sanad:
         return await self.ask(question, sender, chat, offset=offset, limit=limit)
 
     async def _answer(self, question: str, limit: int, offset: int) -> Answer:
-        """Search on the loop for small collections; for large ones in a worker thread, so the
-        loop keeps serving (and can show "typing…") meanwhile."""
+        """Search on the loop for small collections; for large ones in the search thread, so
+        the loop keeps serving (and can show "typing…") meanwhile."""
         engine = self.engine
         if len(engine.store) <= INLINE_MAX_PARAGRAPHS:
             return engine.answer(question, limit, offset)
-        return await asyncio.to_thread(engine.answer, question, limit, offset)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._searches, engine.answer, question, limit, offset)
 
     def feedback(self, answer_id: str, question: str | None, helpful: bool) -> str:
         """Count a 👍/👎 once per answer; an unhelpful answer's question becomes a gap.
