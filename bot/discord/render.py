@@ -31,7 +31,7 @@ import regex
 
 from bot.bidi import rtl_lines_in_ltr_layout
 from bot.service import messages, paging
-from bot.service.sanad import AnswerPage
+from bot.service.sanad import ANSWERS_REMEMBERED, AnswerPage
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 Payload = dict[str, Any]
@@ -175,7 +175,16 @@ def question_of_answer(content: str) -> str | None:
 
 def answer_payload(page: AnswerPage, *, trimmed: bool = False, ephemeral: bool = False) -> Payload:
     """One page of an answer: question and intro in the content, one embed per passage, and
-    the «المزيد» and 👍/👎 buttons."""
+    the «المزيد» and 👍/👎 buttons.
+
+    A question asked again gets the service's remembered answer, rendered once: the payload's
+    parts are shared between the replies that send it, and none of them changes it.
+    """
+    return dict(_answer_payload(page, trimmed, ephemeral))
+
+
+@functools.lru_cache(maxsize=ANSWERS_REMEMBERED)
+def _answer_payload(page: AnswerPage, trimmed: bool, ephemeral: bool) -> Payload:
     answer = page.answer
     lines = [question_line(answer.question)]
     if trimmed:
