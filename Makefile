@@ -19,20 +19,25 @@ test: $(STAMP)
 	$(BIN)/ruff check bot retrieval tests bench
 	$(BIN)/pytest -q
 
+# Every question set of eval/ on the collection it is about.
 eval: $(STAMP)
-	$(BIN)/sanad eval eval/seeds-dev.jsonl
+	$(BIN)/sanad eval eval/seeds-dev.jsonl --sources seeds
+	$(BIN)/sanad eval eval/seeds-tune.jsonl --sources seeds
 	$(BIN)/sanad eval eval/arcd-train.json
+	$(BIN)/sanad eval eval/arcd-tune.jsonl --collection eval/arcd-train.json
 
 # Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py --record
 
-# Cost growth on synthetic paragraphs (generated under .bench/, never committed), beside
-# rank-bm25 and bm25s on the same terms, and Lucene 8.7 when Java and its jars are installed
-# (as for `make quality`).
+# Cost growth on synthetic paragraphs (generated under .bench/, never committed) whose
+# vocabulary grows like real Arabic text's, beside rank-bm25 and bm25s on the same terms, and
+# Lucene 8.7 when Java and its jars are installed (as for `make quality`); then the old
+# small-vocabulary collection at 1M, as a labelled comparison.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/scale.py 10000 100000 1000000
+	$(BIN)/python bench/scale.py --vocabulary small --systems build,serve 1000000
 
 # Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
 bench-telegram: $(STAMP)

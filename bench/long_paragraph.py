@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.logs import counted  # noqa: E402
 from retrieval.corpus import load_corpus  # noqa: E402
 from retrieval.excerpt import choose_excerpt  # noqa: E402
 from retrieval.search import SearchEngine  # noqa: E402
@@ -72,9 +73,9 @@ def main(sizes: list[int]) -> None:
         weights = {term: 1.0 for term in engine.query_terms(QUESTION)}
         excerpt = timed(partial(choose_excerpt, line, tokens, weights), repeat=3)
         print(
-            f"{len(line):>9,} chars on one line: {len(engine.store):,} paragraphs, "
+            f"{len(line):>9,} chars on one line: {counted(len(engine.store), 'paragraph')}, "
             f"indexed in {build:.2f} s; answer {first * 1000:.0f} ms first, "
-            f"{answer_time * 1000:.1f} ms after ({len(answer.passages)} passages); "
+            f"{answer_time * 1000:.1f} ms after ({counted(len(answer.passages), 'passage')}); "
             f"excerpt of the unsplit line {excerpt * 1000:.0f} ms"
         )
 

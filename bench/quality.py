@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from retrieval.analysis.steps import DEFAULT_SETTINGS, STEPS, AnalysisSettings
 from retrieval.corpus import Corpus, load_corpus
 from retrieval.evaluation import Question, Report, evaluate, leave_articles_out, load_questions
 from retrieval.search import Hit, SearchEngine
@@ -91,10 +92,12 @@ def collection(path: Path) -> tuple[list[Question], Corpus]:
     return questions, corpus or load_corpus(ROOT / "seeds")
 
 
-def measure(path: Path, anchors: bool = True) -> dict[str, dict]:
+def measure(
+    path: Path, anchors: bool = True, settings: AnalysisSettings = DEFAULT_SETTINGS
+) -> dict[str, dict]:
     """Figures of every system on one question file."""
     questions, corpus = collection(path)
-    engine = SearchEngine.build(corpus)
+    engine = SearchEngine.build(corpus, settings=settings)
     systems: dict[str, Report] = {"sanad": evaluate(engine, questions)}
     if anchors:
         lucene = lucene_search(corpus, questions)
@@ -104,13 +107,18 @@ def measure(path: Path, anchors: bool = True) -> dict[str, dict]:
     return {name: report.as_dict() for name, report in systems.items()}
 
 
-def open_world(path: Path, splits: Iterable[int], share: float) -> dict:
+def open_world(
+    path: Path,
+    splits: Iterable[int],
+    share: float,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> dict:
     """Sanad's figures over open-world splits of a question file's collection, pooled."""
     questions, corpus = collection(path)
     pooled = Report()
     for seed in splits:
         indexed, relabelled = leave_articles_out(corpus, questions, seed, share)
-        report = evaluate(SearchEngine.build(indexed), relabelled)
+        report = evaluate(SearchEngine.build(indexed, settings=settings), relabelled)
         for name in ("answerable", "unanswerable", "hit1", "hit3", "answer1", "answer3"):
             setattr(pooled, name, getattr(pooled, name) + getattr(report, name))
         pooled.reciprocal_rank += report.reciprocal_rank
@@ -119,22 +127,25 @@ def open_world(path: Path, splits: Iterable[int], share: float) -> dict:
     return pooled.as_dict()
 
 
-def figures(anchors: bool = True) -> list[dict]:
+def figures(anchors: bool = True, settings: AnalysisSettings = DEFAULT_SETTINGS) -> list[dict]:
     """Every figure BENCHMARKS.md quotes from this script, as rows (the anchors' rows only
-    for the published sets, and only when ``anchors``)."""
+    for the published sets, and only when ``anchors``); ``settings`` switch analysis steps off,
+    to measure what each is worth."""
     rows = []
     for path in sorted(EVAL.glob("*.json*")):
         if path.name == RECORD.name:
             continue
         published = not path.name.endswith(("-tune.jsonl", "-fresh.jsonl"))
-        for system, found in measure(path, anchors and published).items():
+        for system, found in measure(path, anchors and published, settings).items():
             rows.append({"file": path.name, "system": system, **found})
     seed_files = sorted(EVAL.glob("seeds-*.jsonl"))
     for path in seed_files:
-        found = open_world(path, range(len(load_corpus(ROOT / "seeds").articles)), 0.2)
+        found = open_world(
+            path, range(len(load_corpus(ROOT / "seeds").articles)), 0.2, settings
+        )
         rows.append({"file": path.name, "system": "sanad", "world": "seeds, 1 of 5 left out",
                      **found})
-    found = open_world(ARCD, OPEN_WORLD_SPLITS, 0.5)
+    found = open_world(ARCD, OPEN_WORLD_SPLITS, 0.5, settings)
     rows.append({"file": ARCD.name, "system": "sanad", "world": "half the articles left out",
                  **found})
     return rows
@@ -145,8 +156,17 @@ def main() -> None:
     parser.add_argument(
         "--record", action="store_true", help=f"record Sanad's figures in {RECORD.name}"
     )
+    parser.add_argument(
+        "--off",
+        action="append",
+        default=[],
+        choices=sorted(STEPS),
+        help="switch an analysis step off (repeatable), to measure what it is worth",
+    )
     args = parser.parse_args()
-    rows = figures()
+    if args.record and args.off:
+        parser.error("--record keeps the figures of the whole chain: not with --off")
+    rows = figures(settings=AnalysisSettings.without(*args.off))
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     if args.record:

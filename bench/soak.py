@@ -125,6 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     kinds = args.disruptions.split(",")
 
+    from bot.logs import counted
     from retrieval.library import Library, default_snapshot
 
     warnings: list[str] = []
@@ -159,7 +160,8 @@ def main() -> None:
     for thread in askers:
         thread.start()
     print(
-        f"{len(expected)} questions, {args.threads} threads, ~{args.rate:.0f}/s, "
+        f"{counted(len(expected), 'question')}, {counted(args.threads, 'thread')}, "
+        f"~{args.rate:.0f}/s, "
         f"a disruption every {args.every:.0f} s, {args.seconds:.0f} s"
     )
     print("  t (s) | RSS (MB) | answered | lost | wrong")

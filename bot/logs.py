@@ -23,6 +23,12 @@ _make_record = logging.getLogRecordFactory()
 _secrets: tuple[str, ...] = ()
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` for an operator line: "1 attempt", "0 attempts", "3 attempts"
+    (``plural`` when the noun does not take -s)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def redact(text: str) -> str:
     """``text`` with every configured secret (also URL-encoded) replaced by [redacted]."""
     for secret in _secrets:

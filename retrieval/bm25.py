@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from retrieval.tables import TermIds
 
 # Postings weighed per slice at build time: float64 temporaries of a few MB.
 _SLICE = 1 << 20
@@ -41,7 +43,7 @@ class BM25Index:
 
     def __init__(
         self,
-        vocabulary: dict[str, int],
+        vocabulary: Mapping[str, int],
         indptr: npt.NDArray[np.int64],
         doc_ids: npt.NDArray[np.int32],
         weights: npt.NDArray[np.float32],
@@ -110,7 +112,7 @@ class BM25Index:
         params = params or BM25Params()
         doc_count = len(doc_len)
         used = np.flatnonzero(df)
-        vocabulary = {terms[i]: new for new, i in enumerate(used.tolist())}
+        vocabulary = TermIds.build([terms[i] for i in used.tolist()])
         df = df[used]
         indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -133,7 +135,8 @@ class BM25Index:
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the terms the index knows, repeated as often as the query repeats them."""
-        return [self.vocabulary[t] for t in terms if t in self.vocabulary]
+        found = [self.vocabulary.get(t) for t in terms]
+        return [term_id for term_id in found if term_id is not None]
 
     def postings(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         """The documents containing a term (ascending) and their term-frequency weights."""

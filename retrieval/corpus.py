@@ -37,6 +37,15 @@ _RELATED_LINK = re.compile(
     re.IGNORECASE,
 )
 RELATED_LINK_MAX_CHARS = 24  # the colon of "اقرأ المزيد:" comes within this many characters
+# A byline ("بقلم: …", "الكاتب هو …", "By …") says who wrote the article, which its source line
+# already shows; as a passage it answered "who founded …?" with the writer's job. Only its
+# formulas count, in a short line: "كتب محللو Wedbush في رسالة …" is a paragraph.
+_BYLINE = re.compile(
+    r"^\s*(?:(?:بقلم|كتبه|كتبته)(?=[\s:：])\s*[:：]?|(?:الكاتبة?|المؤلفة?|كتبت?|تأليف|[إا]عداد|author)"
+    r"\s*[:：]|written\s+by\s|الكاتبة?\s+(?:هو|هي)\s|(?-i:By\s+(?=[A-Z])))\s*",
+    re.IGNORECASE,
+)
+BYLINE_MAX_WORDS = 12
 # Questions are left out on purpose: short question lines are sub-headings in news articles.
 _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 # A line this short that does not end a sentence is a heading or a byline, not an answer.
@@ -133,6 +142,18 @@ def _is_heading(line: str) -> bool:
     return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
+def _byline(line: str) -> str | None:
+    """Who a byline line names ("أحمد علي" of "بقلم: أحمد علي"), or None for any other line."""
+    if len(line) > HEADING_MAX_CHARS or len(line.split()) > BYLINE_MAX_WORDS:
+        return None
+    match = _BYLINE.match(line)
+    return line[match.end() :].strip() or None if match else None
+
+
+def _byline_author(bylines: list[str]) -> str | None:
+    return shorten(bylines[0], FIELD_MAX_CHARS["author"]) if bylines else None
+
+
 def _is_noise(line: str) -> bool:
     """Scraped-page debris: markdown images, hashtag-only lines and related-article links."""
     if line[0] not in "#!":
@@ -196,7 +217,8 @@ def read_article(
     shortened, each with a line in ``Article.warnings``.
 
     Cleaning: exact duplicate paragraphs keep their first occurrence (scraped pages repeat
-    their headline), image, hashtag and "see also" link lines are dropped, and short heading
+    their headline), image, hashtag and "see also" link lines are dropped, a byline names the
+    author when nothing declared one (and is no passage), and short heading
     lines become the context of the paragraph below instead of passages of their own, since
     BM25 would rank a five-word heading above the paragraph that answers.
     """
@@ -213,13 +235,17 @@ def read_article(
 
     seen: set[str] = set()
     kept: list[tuple[int, str]] = []
+    bylines: list[str] = []
     for number, paragraph in raw:
         if paragraph in seen or _is_noise(paragraph):
+            continue
+        if (writer := _byline(paragraph)) is not None:
+            bylines.append(writer)
             continue
         seen.add(paragraph)
         kept.append((number, _MARKDOWN_HEADING.sub("", paragraph)))
     if not kept:
-        raise ArticleError("no text after removing page debris (images, hashtags, links)")
+        raise ArticleError("no text after removing page debris (images, hashtags, links, bylines)")
 
     title, derived = (meta.title, False) if meta.title else _derive_title(kept)
     article = Article(
@@ -228,7 +254,7 @@ def read_article(
         title_derived=derived,
         warnings="\n".join(warnings),
         source=meta.source,
-        author=meta.author,
+        author=meta.author or _byline_author(bylines),
         url=meta.url,
         published=meta.published,
         paragraph_total=raw[-1][0],

@@ -16,11 +16,10 @@ import ctypes
 import itertools
 import multiprocessing
 import os
-import re
 import signal
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,14 +28,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.analysis import (
-    MAX_PHRASE_WORDS,
-    PAIR_PROCLITICS,
-    Analyzer,
-    letter_pair_key,
-    word_forms,
-)
-from retrieval.bm25 import BM25Index, BM25Params, group_occurrences, in_sorted
+from retrieval.analysis import MAX_PHRASE_WORDS, Analyzer, Vocabulary, letter_pair_key
+from retrieval.analysis.bulk import map_chunks, shared
+from retrieval.analysis.pairs import PairRoute, SplitPairs
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
+from retrieval.analysis.tokenizer import Tokenizer
+from retrieval.bm25 import BM25Index, BM25Params, group_occurrences
 from retrieval.corpus import (
     Article,
     ArticleMeta,
@@ -49,15 +46,12 @@ from retrieval.corpus import (
     read_source_file,
     source_files,
 )
-from retrieval.stopwords import STOPWORDS
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
-from retrieval.transliteration import consonant_classes
 
 # Below this many bytes of sources, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
 # Files per worker task: small enough for a smooth progress bar, large enough to amortise.
 TASK_BYTES = 16 << 20
-_ARABIC_FORM = re.compile("[\u0621-\u064a]+")
 # Paragraphs analysed per numpy block: keeps the expansion's temporary arrays to a few MB,
 # small enough for glibc to reuse from block to block instead of mapping fresh memory.
 BLOCK_PARAGRAPHS = 10_000
@@ -340,6 +334,7 @@ def index_tokens(
     aliases: Iterable[list[str]] = (),
     params: BM25Params | None = None,
     progress: Progress = no_progress,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> tuple[Analyzer, BM25Index]:
     """Analyse each distinct token once, then index every occurrence with numpy.
 
@@ -348,7 +343,7 @@ def index_tokens(
     terms of corpus words already), so the index is the same on every run. ``tokens`` is
     emptied on the way: its ids are the largest arrays of the build.
     """
-    table = _FormTable.analyse(tokens, aliases)
+    table = _FormTable.analyse(tokens, aliases, settings)
     doc_count = tokens.doc_count
     blocks = tokens.blocks()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -364,6 +359,11 @@ def index_tokens(
     return table.analyzer, index
 
 
+def _token_forms(tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """The normalised words of each whitespace token (in a worker of ``map_chunks``)."""
+    return list(map(shared("tokenizer").forms, tokens))
+
+
 @dataclass
 class _FormTable:
     """What each distinct token and normalised word analyses to, as arrays numpy can gather."""
@@ -375,19 +375,33 @@ class _FormTable:
     token_form_ids: npt.NDArray[np.int32]
     form_term: npt.NDArray[np.int64]  # -1: not indexed (stop word)
     may_start: npt.NDArray[np.bool_]  # an alias phrase may start with this form
-    acronym_pairs: _PairRoute  # two words that may begin a spelled-out acronym
-    ending_pairs: _PairRoute  # two words that may begin the spelled ending of a name
-    pairs: _PairFilter
+    acronym_pairs: PairRoute  # two words that may begin a spelled-out acronym
+    ending_pairs: PairRoute  # two words that may begin the spelled ending of a name
+    split_pairs: SplitPairs  # which pairs of forms may be split words or names
     terms: dict[str, int]
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def analyse(cls, tokens: Tokens, aliases: Iterable[list[str]]) -> _FormTable:
-        """Build the analyser from the corpus's word counts and analyse every distinct word."""
+    def analyse(
+        cls,
+        tokens: Tokens,
+        aliases: Iterable[list[str]],
+        settings: AnalysisSettings = DEFAULT_SETTINGS,
+    ) -> _FormTable:
+        """Build the vocabulary from the corpus's word counts: each distinct word analysed once
+        (:meth:`Vocabulary.build`), on every core for a large collection."""
         forms: dict[str, int] = {}
         vocabulary = tokens.vocabulary
+        tokenizer = Tokenizer(settings.on("normalize"))
         token_forms = [
-            [forms.setdefault(f, len(forms)) for f in word_forms(t)] for t in vocabulary
+            [forms.setdefault(f, len(forms)) for f in found]
+            for found in map_chunks(
+                _token_forms,
+                vocabulary,
+                {"tokenizer": tokenizer},
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         ]
         forms_per_token = np.fromiter(map(len, token_forms), np.int64, len(vocabulary))
         token_form_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
@@ -405,20 +419,27 @@ class _FormTable:
             minlength=len(forms),
         ).astype(np.int64)
         form_list = list(forms)
-        # Counter keeps first-seen order, as Analyzer.from_texts does: ties rank the same.
-        counts = Counter(dict(zip(form_list, form_counts.tolist(), strict=True)))
-        analyzer = Analyzer(counts, aliases)
-
-        terms: dict[str, int] = {}
-        form_term = np.full(len(form_list), -1, dtype=np.int64)
-        for i, form in enumerate(form_list):
-            term = analyzer.term(form)
-            if term is not None:
-                form_term[i] = terms.setdefault(term, len(terms))
+        built = Vocabulary.build(form_list, form_counts, aliases, settings)
+        analyzer = Analyzer(built)
+        # Each form's row in the vocabulary's tables, by the order they were built from.
+        rows = np.empty(len(form_list), dtype=np.int64)
+        order = built.forms.keys.built_from
+        assert order is not None  # a vocabulary just built knows it
+        rows[order] = np.arange(len(order), dtype=np.int64)
+        analysed = np.asarray(built.forms.columns["term"])[rows].astype(np.int64)
+        # Index term ids in the order the words first use them (as the terms came before).
+        used = np.flatnonzero(analysed >= 0)
+        distinct, first = np.unique(analysed[used], return_index=True)
+        by_first = distinct[np.argsort(first, kind="stable")]
+        index_id = np.full(len(built.terms), -1, dtype=np.int64)
+        index_id[by_first] = np.arange(len(by_first), dtype=np.int64)
+        form_term = np.where(analysed >= 0, index_id[np.maximum(analysed, 0)], -1)
+        terms: dict[str, int] = {built.terms[int(t)]: i for i, t in enumerate(by_first.tolist())}
         for phrase in analyzer.phrase_terms:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
-        letter_keys = list(map(letter_pair_key, form_list))
+        keys = _letter_keys(form_list)
+        assert built.pairs is not None  # so does it its split pairs
         return cls(
             analyzer,
             form_list,
@@ -427,9 +448,9 @@ class _FormTable:
             token_form_ids,
             form_term,
             may_start,
-            _PairRoute.from_cuts(list(analyzer.acronym_pairs), letter_keys, letter_keys),
-            _PairRoute.from_cuts(list(analyzer.ending_pairs), letter_keys, letter_keys),
-            _PairFilter.build(analyzer, forms),
+            PairRoute.from_cuts(list(analyzer.acronym_pairs), keys, keys),
+            PairRoute.from_cuts(list(analyzer.ending_pairs), keys, keys),
+            built.pairs,
             terms,
         )
 
@@ -456,7 +477,9 @@ class _FormTable:
         # as Analyzer._scan does.
         left, right = forms[:-1], forms[1:]
         same_doc = doc[1:] == doc[:-1]
-        may_join = self.pairs.may_join(left, right) | self.acronym_pairs.joins(left, right)
+        may_join = self.acronym_pairs.joins(left, right)
+        if self.analyzer.joins:
+            may_join |= self.split_pairs.may_join(left, right)
         may_join[:-1] |= self.ending_pairs.joins(right[:-1], right[1:]) & same_doc[1:]
         candidates = np.flatnonzero(self.may_start[forms] | np.append(may_join & same_doc, False))
         if len(candidates):
@@ -480,6 +503,10 @@ class _FormTable:
         """Id of a joined or alias term; they are registered up front, so ids never race."""
         with self.lock:
             return self.terms.setdefault(phrase, len(self.terms))
+
+
+def _letter_keys(forms: list[str]) -> list[str | None]:
+    return list(map(letter_pair_key, forms))
 
 
 @dataclass
@@ -541,117 +568,3 @@ class _BlockPostings:
             cursor[block.run_terms] += block.run_lengths
             del block
         return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, params)
-
-
-@dataclass
-class _PairRoute:
-    """One way two words join: codes for each form as a left and as a right word (-1: never),
-    and the sorted ``left * right_count + right`` codes of the pairs that join."""
-
-    left: npt.NDArray[np.int32]
-    right: npt.NDArray[np.int32]
-    pairs: npt.NDArray[np.int64]
-    right_count: int
-
-    @classmethod
-    def from_cuts(
-        cls, cuts: list[tuple[str, str]], left: list[str | None], right: list[str | None]
-    ) -> _PairRoute:
-        """Pairs (a, b) that join are ``cuts``; form i is known as ``left[i]`` / ``right[i]``."""
-        lefts = {a: i for i, a in enumerate(dict.fromkeys(a for a, _ in cuts))}
-        rights = {b: i for i, b in enumerate(dict.fromkeys(b for _, b in cuts))}
-        pairs = np.unique(
-            np.asarray([lefts[a] * len(rights) + rights[b] for a, b in cuts], dtype=np.int64)
-        )
-        return cls(
-            np.fromiter(
-                (lefts.get(a, -1) if a is not None else -1 for a in left), np.int32, len(left)
-            ),
-            np.fromiter(
-                (rights.get(b, -1) if b is not None else -1 for b in right), np.int32, len(right)
-            ),
-            pairs,
-            len(rights),
-        )
-
-    def joins(
-        self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.bool_]:
-        """For each pair of form ids (left[i], right[i]): does this route join them?"""
-        left_codes = self.left[left]
-        where = np.flatnonzero(left_codes >= 0)  # few words can be a left half: look there only
-        right_codes = self.right[right[where]]
-        known = right_codes >= 0
-        where = where[known]
-        found = np.zeros(len(left), dtype=bool)
-        codes = left_codes[where].astype(np.int64) * self.right_count + right_codes[known]
-        found[where] = in_sorted(self.pairs, codes)
-        return found
-
-
-@dataclass
-class _PairFilter:
-    """Which adjacent word pairs may be one word split in two (ديب سيك): a superset of the
-    pairs :meth:`Analyzer.phrase_at` joins, so it is asked only about pairs that pass here.
-
-    Two routes join a pair: it is a corpus word cut in two, or its consonants are those of a
-    Latin name of the corpus (the Arabic pair then names it); each route also with the first
-    word's one-letter proclitic removed (بديب سيك).
-    """
-
-    routes: tuple[_PairRoute, ...]
-    left_any: npt.NDArray[np.bool_] = field(init=False)  # a left word in some route
-    right_any: npt.NDArray[np.bool_] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.left_any = np.logical_or.reduce([route.left >= 0 for route in self.routes])
-        self.right_any = np.logical_or.reduce([route.right >= 0 for route in self.routes])
-
-    @classmethod
-    def build(cls, analyzer: Analyzer, forms: dict[str, int]) -> _PairFilter:
-        # A stop word is no half of a joined word (Analyzer._joined_term).
-        form_list: list[str | None] = [None if f in STOPWORDS else f for f in forms]
-        # Each route also comes with the left word's one-letter proclitic removed.
-        bare = [
-            form[1:] if form and form[0] in PAIR_PROCLITICS and len(form) > 2 else None
-            for form in form_list
-        ]
-        routes = []
-        for left in (form_list, bare):
-            known = set(filter(None, left))
-            word_cuts = [
-                (form[:cut], form[cut:])
-                for form in forms
-                if form.isalpha()
-                for cut in range(1, len(form))
-                if form[:cut] in known and form[cut:] in forms
-            ]
-            routes.append(_PairRoute.from_cuts(word_cuts, left, form_list))
-        name_cuts = [
-            (key[:cut], key[cut:])
-            for key in analyzer.name_consonants
-            for cut in range(len(key) + 1)
-        ]
-        right_names = [
-            consonant_classes(form.removesuffix("ه"))
-            if form and _ARABIC_FORM.fullmatch(form)
-            else None
-            for form in form_list
-        ]
-        for left in (form_list, bare):
-            left_names = [
-                consonant_classes(form) if form and _ARABIC_FORM.fullmatch(form) else None
-                for form in left
-            ]
-            routes.append(_PairRoute.from_cuts(name_cuts, left_names, right_names))
-        return cls(tuple(routes))
-
-    def may_join(
-        self, left: npt.NDArray[np.int32], right: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.bool_]:
-        """For each (left[i], right[i]) pair of form ids: may it join into one word?"""
-        found = self.left_any[left] & self.right_any[right]  # cheap first cut
-        where = np.flatnonzero(found)
-        left, right = left[where], right[where]
-        found[where] = np.logical_or.reduce([route.joins(left, right) for route in self.routes])
-        return found

@@ -31,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.bm25 import BM25Params
 from retrieval.filearray import FileIdentity
 from retrieval.indexing import (
@@ -87,10 +88,15 @@ class Library:
     """Holds the serving :class:`SearchEngine` for one sources directory."""
 
     def __init__(
-        self, sources_dir: Path, engine: SearchEngine, snapshot: Path | None = None
+        self,
+        sources_dir: Path,
+        engine: SearchEngine,
+        snapshot: Path | None = None,
+        analysis: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.sources_dir = sources_dir
         self.snapshot = snapshot
+        self.analysis = analysis
         self._engine = engine
         self._previous: SearchEngine | None = None
         self._lock = threading.Lock()
@@ -99,13 +105,19 @@ class Library:
 
     @classmethod
     def open(
-        cls, sources_dir: Path, snapshot: Path | None = None, progress: Progress | None = None
+        cls,
+        sources_dir: Path,
+        snapshot: Path | None = None,
+        progress: Progress | None = None,
+        analysis: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> Library:
-        """Load ``sources_dir`` (from ``snapshot`` when it matches the sources).
+        """Load ``sources_dir`` (from ``snapshot`` when it matches the sources and the
+        analysis ``settings``: which steps are off, for measurement).
 
         Raises :class:`ReloadError` when nothing can be served.
         """
-        return cls(sources_dir, _open_engine(sources_dir, snapshot, progress), snapshot)
+        engine = _open_engine(sources_dir, snapshot, progress, analysis=analysis)
+        return cls(sources_dir, engine, snapshot, analysis)
 
     @property
     def engine(self) -> SearchEngine:
@@ -125,7 +137,7 @@ class Library:
             raise ReloadError("another reload is in progress")
         try:
             started = time.perf_counter()
-            return self._swap(_reindex(self.sources_dir, self.snapshot), started)
+            return self._swap(_reindex(self.sources_dir, self.snapshot, self.analysis), started)
         finally:
             self._lock.release()
 
@@ -196,13 +208,13 @@ class Library:
         try:
             if change.in_place:  # the normal load path: load the file, or rebuild it
                 _wait_until_written(change.path)
-                new = _open_engine(self.sources_dir, change.path)
+                new = _open_engine(self.sources_dir, change.path, analysis=self.analysis)
             else:
                 # Loaded only if it fits the sources: rebuilding would rename a snapshot of
                 # ours over it, and a replica of another version sharing the directory would
                 # answer in kind, forever (a rolling upgrade does exactly that).
-                source_print = _fingerprint(self.sources_dir, DEFAULT_PARAMS)
-                new = load_snapshot(change.path, source_print, DEFAULT_PARAMS)
+                source_print = _fingerprint(self.sources_dir, DEFAULT_PARAMS, self.analysis)
+                new = load_snapshot(change.path, source_print, DEFAULT_PARAMS, self.analysis)
             self._swap(new, started)
             outcome = f"reloaded in {time.perf_counter() - started:.1f} s"
         except Exception as exc:  # in this thread, an exception would only reach stderr
@@ -250,7 +262,10 @@ def default_snapshot(sources_dir: Path) -> Path:
 
 
 def build_snapshot(
-    sources_dir: Path, snapshot: Path, progress: Progress | None = None
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None = None,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index the sources and save the snapshot, whatever is saved now (``sanad index``).
 
@@ -262,7 +277,7 @@ def build_snapshot(
     remove_dead_temp_files(snapshot)
     large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
     try:
-        return _index_and_save(sources_dir, snapshot, progress, DEFAULT_PARAMS, large)
+        return _index_and_save(sources_dir, snapshot, progress, DEFAULT_PARAMS, large, analysis)
     except SnapshotWriteError as exc:
         raise ReloadError(str(exc)) from exc
 
@@ -272,20 +287,22 @@ def _open_engine(
     snapshot: Path | None,
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
     _check_sources(sources_dir)
     if snapshot is None:
-        return _index(sources_dir, params, progress)
+        return _index(sources_dir, params, progress, analysis=analysis)
     remove_dead_temp_files(snapshot)
     try:
-        return load_snapshot(snapshot, _fingerprint(sources_dir, params), params)
+        source_print = _fingerprint(sources_dir, params, analysis)
+        return load_snapshot(snapshot, source_print, params, analysis)
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
     if _unsaveable(snapshot):
-        return _index(sources_dir, params, progress)
+        return _index(sources_dir, params, progress, analysis=analysis)
     large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
-    return _index_saving(sources_dir, snapshot, progress, params, large)
+    return _index_saving(sources_dir, snapshot, progress, params, large, analysis)
 
 
 def _unsaveable(snapshot: Path) -> bool:
@@ -297,14 +314,16 @@ def _unsaveable(snapshot: Path) -> bool:
     return reason is not None
 
 
-def _reindex(sources_dir: Path, snapshot: Path | None) -> SearchEngine:
+def _reindex(
+    sources_dir: Path, snapshot: Path | None, analysis: AnalysisSettings = DEFAULT_SETTINGS
+) -> SearchEngine:
     """Index the sources again (a reload), in a child process when there is a snapshot to hand
     the index over through."""
     _check_sources(sources_dir)
     if snapshot is None or _unsaveable(snapshot):
-        return _index(sources_dir, DEFAULT_PARAMS, None)
+        return _index(sources_dir, DEFAULT_PARAMS, None, analysis=analysis)
     remove_dead_temp_files(snapshot)
-    return _index_saving(sources_dir, snapshot, None, DEFAULT_PARAMS, in_subprocess=True)
+    return _index_saving(sources_dir, snapshot, None, DEFAULT_PARAMS, True, analysis)
 
 
 def _index_saving(
@@ -313,13 +332,14 @@ def _index_saving(
     progress: Progress | None,
     params: BM25Params,
     in_subprocess: bool,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index and save; when the snapshot cannot be written, index once more, in memory."""
     try:
-        return _index_and_save(sources_dir, snapshot, progress, params, in_subprocess)
+        return _index_and_save(sources_dir, snapshot, progress, params, in_subprocess, analysis)
     except SnapshotWriteError as exc:
         log.warning("%s; serving an index held in memory", exc)
-    return _index(sources_dir, params, progress)
+    return _index(sources_dir, params, progress, analysis=analysis)
 
 
 def _index_and_save(
@@ -328,17 +348,19 @@ def _index_and_save(
     progress: Progress | None,
     params: BM25Params,
     in_subprocess: bool,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index the sources and save the snapshot; :class:`SnapshotWriteError` when it cannot be
     written (the temporary file is gone by then, and nothing was indexed twice)."""
     if in_subprocess:
-        source_print = _index_in_subprocess(sources_dir, snapshot, progress, params)
+        source_print = _index_in_subprocess(sources_dir, snapshot, progress, params, analysis)
         if source_print is not None:
             try:
-                return load_snapshot(snapshot, source_print, params)
+                return load_snapshot(snapshot, source_print, params, analysis)
             except SnapshotError as exc:
                 log.warning("indexing in this process: %s", exc)
-    return _save_index(sources_dir, snapshot, _fingerprint(sources_dir, params), params, progress)
+    source_print = _fingerprint(sources_dir, params, analysis)
+    return _save_index(sources_dir, snapshot, source_print, params, progress, analysis)
 
 
 def _save_index(
@@ -347,11 +369,12 @@ def _save_index(
     source_print: str,
     params: BM25Params,
     progress: Progress | None,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index in this process, paragraph text streaming into the new snapshot as it is read."""
     writer = SnapshotWriter(snapshot)
     try:
-        engine = _index(sources_dir, params, progress, writer)
+        engine = _index(sources_dir, params, progress, writer, analysis)
         writer.finish(engine, source_print)
     except BaseException:
         writer.discard()
@@ -360,7 +383,11 @@ def _save_index(
 
 
 def _index_in_subprocess(
-    sources_dir: Path, snapshot: Path, progress: Progress | None, params: BM25Params
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None,
+    params: BM25Params,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> str | None:
     """Build and save the snapshot in another process, so this one keeps answering quickly.
 
@@ -379,7 +406,8 @@ def _index_in_subprocess(
         initargs=(os.getpid(),),
     ) as pool:
         try:
-            return pool.submit(_build_and_save, sources_dir, snapshot, progress, params).result()
+            job = pool.submit(_build_and_save, sources_dir, snapshot, progress, params, analysis)
+            return job.result()
         except (ReloadError, SnapshotWriteError):
             raise
         except Exception as exc:  # the child died or could not start: build here instead
@@ -388,12 +416,16 @@ def _index_in_subprocess(
 
 
 def _build_and_save(
-    sources_dir: Path, snapshot: Path, progress: Progress | None, params: BM25Params
+    sources_dir: Path,
+    snapshot: Path,
+    progress: Progress | None,
+    params: BM25Params,
+    analysis: AnalysisSettings,
 ) -> str:
     """The indexing child's job; returns the fingerprint the snapshot was saved under."""
     retain_freed_memory()
-    source_print = _fingerprint(sources_dir, params)
-    _save_index(sources_dir, snapshot, source_print, params, progress)
+    source_print = _fingerprint(sources_dir, params, analysis)
+    _save_index(sources_dir, snapshot, source_print, params, progress, analysis)
     return source_print
 
 
@@ -411,9 +443,11 @@ def _check_sources(sources_dir: Path) -> None:
         ) from exc
 
 
-def _fingerprint(sources_dir: Path, params: BM25Params) -> str:
+def _fingerprint(
+    sources_dir: Path, params: BM25Params, analysis: AnalysisSettings = DEFAULT_SETTINGS
+) -> str:
     try:
-        return fingerprint(sources_dir, params)
+        return fingerprint(sources_dir, params, analysis)
     except OSError as exc:
         raise ReloadError(
             f"cannot read the sources directory {sources_dir}: {exc.strerror or exc}"
@@ -425,9 +459,10 @@ def _index(
     params: BM25Params,
     progress: Progress | None,
     text: SnapshotWriter | None = None,
+    analysis: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> SearchEngine:
     """Index the sources; :class:`ReloadError` when no article could be loaded."""
-    engine = SearchEngine.from_sources(sources_dir, params, progress, text)
+    engine = SearchEngine.from_sources(sources_dir, params, progress, text, analysis)
     corpus = engine.corpus
     if not corpus.paragraphs:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in corpus.skipped) or "no .txt/.md files"

@@ -195,6 +195,11 @@ _HAMZA_SEATS = (
 )
 
 
+# Arabic letters without marks or tatweel (U+0640): NFKC, lowercasing and the mark and
+# separator steps leave a word of them as it is.
+_PLAIN_ARABIC = re.compile("[\u0621-\u063f\u0641-\u064a]+")
+
+
 def strip_diacritics(text: str) -> str:
     """Remove tashkeel and tatweel.
 
@@ -222,6 +227,16 @@ def normalize_arabic(text: str) -> str:
 
     Idempotent: ``normalize_arabic(normalize_arabic(t)) == normalize_arabic(t)``.
     """
+    if _PLAIN_ARABIC.fullmatch(text) and "مائ" not in text:
+        # Letters only (most words of an archive): no step but the folds can change them.
+        return fold_hamza(text.translate(_LETTER_FOLDS))
+    if text.isascii() and text.isalnum():
+        return text.lower()
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
+    """Every step of :func:`normalize_arabic`, whatever ``text`` holds."""
     # Lowercase before folding: a capital's lowercase may be a letter the table folds (Ǝ → ǝ),
     # and İ lowercases to i with a combining dot, which the diacritics step removes.
     text = unicodedata.normalize("NFKC", text).lower()

@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 from retrieval.bm25 import BM25Index, BM25Params
+from retrieval.keys import CodePoints
+from retrieval.tables import Array, Map
 
 GRAM = 3
 # How many of BM25's best paragraphs are rescored: 10 measured as good as 50 (each costs
@@ -44,44 +46,96 @@ def gram_counts(terms: Sequence[str]) -> Counter[str]:
     return Counter(itertools.chain.from_iterable(map(letter_grams, terms)))
 
 
+# Code of an Arabic trigram: three letters of U+0621-U+064A, six bits each. Any other gram (a
+# whole Latin term, a number, an Arabic term of one or two letters) is numbered after them by
+# its term: each is a distinct term.
+_ARABIC_FIRST = 0x620
+_TRIGRAM_CODES = 64**GRAM
+
+
+class GramStatistics:
+    """Trigram idf and the mean paragraph length in trigrams, estimated from an index's
+    terms once, at index time, and saved with it (a table of the collection's grams)."""
+
+    def __init__(self, table: Map, mean_length: float) -> None:
+        self._table = table
+        self.mean_length = mean_length
+
+    @classmethod
+    def build(cls, index: BM25Index) -> GramStatistics:
+        """One pass over the index's terms: a paragraph lacks a trigram when it lacks every
+        term containing it, taken as independent events. Sums run in term id order, as a
+        loop over the vocabulary would add them."""
+        terms = list(index.vocabulary)  # in id order
+        df = (index.indptr[1:] - index.indptr[:-1]).astype(np.float64)
+        absent = np.log1p(-np.minimum(df / max(index.doc_count, 1), 1 - 1e-9))
+        points = CodePoints.of(terms)
+        lengths = points.lengths
+        arabic = np.fromiter((bool(_ARABIC.fullmatch(t)) for t in terms), bool, len(terms))
+        windowed = arabic & (lengths > GRAM)
+        per_term = np.where(windowed, lengths - GRAM + 1, 1)
+        owner = np.repeat(np.arange(len(terms), dtype=np.int64), per_term)
+        first = np.repeat(np.cumsum(per_term) - per_term, per_term)
+        position = np.arange(len(owner), dtype=np.int64) - first
+        at = points.starts[owner] + position
+        letter = points.codes - _ARABIC_FIRST
+        trigram = np.zeros(len(owner), dtype=np.int64)
+        is_trigram = windowed[owner] | (arabic & (lengths == GRAM))[owner]
+        where = at[is_trigram]
+        trigram[is_trigram] = (letter[where] << 12) + (letter[where + 1] << 6) + letter[where + 2]
+        gram_id = np.where(is_trigram, trigram, _TRIGRAM_CODES + owner)
+        grams, inverse = np.unique(gram_id, return_inverse=True)
+        log_absent = np.bincount(inverse, weights=absent[owner], minlength=len(grams))
+        n = index.doc_count
+        idf = []
+        for log_p in log_absent.tolist():
+            gram_df = n * -math.expm1(log_p)
+            idf.append(math.log(1 + (n - gram_df + 0.5) / (gram_df + 0.5)))
+        names = [_gram_text(int(code), terms) for code in grams.tolist()]
+        # Trigrams per term occurrence, estimated over postings (term frequencies are gone).
+        total_grams = float(int((per_term * (index.indptr[1:] - index.indptr[:-1])).sum()))
+        postings = float(len(index.doc_ids))
+        mean_length = index.mean_length * total_grams / max(postings, 1)
+        return cls(Map.build(names, {"idf": (idf, np.float64)}), mean_length)
+
+    def idf(self, gram: str) -> float:
+        """A gram's idf (0 for a gram no term of the index has)."""
+        row = self._table.find(gram)
+        return self._table.value("idf", row) if row >= 0 else 0.0
+
+    def arrays(self, name: str) -> dict[str, Array]:
+        return self._table.arrays(name)
+
+    @classmethod
+    def from_arrays(
+        cls, name: str, arrays: dict[str, Array], mean_length: float
+    ) -> GramStatistics:
+        return cls(Map.from_arrays(name, arrays, {"idf": np.float64}), float(mean_length))
+
+
+def _gram_text(code: int, terms: list[str]) -> str:
+    if code >= _TRIGRAM_CODES:
+        return terms[code - _TRIGRAM_CODES]
+    return "".join(chr(_ARABIC_FIRST + (code >> shift & 63)) for shift in (12, 6, 0))
+
+
 class GramScorer:
     """BM25 over letter trigrams for a few paragraphs, with statistics estimated from an index."""
 
-    def __init__(self, index: BM25Index, params: BM25Params) -> None:
+    def __init__(self, statistics: GramStatistics, params: BM25Params) -> None:
         self._params = params
-        self._idf, self._mean_length = self._statistics(index)
-
-    @staticmethod
-    def _statistics(index: BM25Index) -> tuple[dict[str, float], float]:
-        """Trigram idf and the mean paragraph length in trigrams: one pass over the vocabulary
-        (as the spelling index makes)."""
-        df = (index.indptr[1:] - index.indptr[:-1]).astype(np.float64)
-        absent = np.log1p(-np.minimum(df / max(index.doc_count, 1), 1 - 1e-9)).tolist()
-        postings = df.tolist()
-        log_absent: dict[str, float] = {}
-        total_grams = 0.0
-        for term, term_id in index.vocabulary.items():
-            grams = letter_grams(term)
-            total_grams += len(grams) * postings[term_id]
-            for gram in grams:
-                log_absent[gram] = log_absent.get(gram, 0.0) + absent[term_id]
-        n = index.doc_count
-        idf = {}
-        for gram, log_p in log_absent.items():
-            gram_df = n * -math.expm1(log_p)
-            idf[gram] = math.log(1 + (n - gram_df + 0.5) / (gram_df + 0.5))
-        # Trigrams per term occurrence, estimated over postings (term frequencies are gone).
-        return idf, index.mean_length * total_grams / max(sum(postings), 1)
+        self.statistics = statistics
 
     def scores(self, question: Sequence[str], paragraphs: Sequence[Counter[str]]) -> list[float]:
         """Trigram BM25 of each paragraph (given as its :func:`gram_counts`) for the question's
         terms."""
         k1, b = self._params.k1, self._params.b
-        idf = self._idf
-        wanted = [(gram, n * idf.get(gram, 0.0)) for gram, n in gram_counts(question).items()]
+        mean_length = self.statistics.mean_length
+        idf = self.statistics.idf
+        wanted = [(gram, n * idf(gram)) for gram, n in gram_counts(question).items()]
         scores = []
         for counts in paragraphs:
-            norm = k1 * (1 - b + b * counts.total() / max(self._mean_length, 1e-9))
+            norm = k1 * (1 - b + b * counts.total() / max(mean_length, 1e-9))
             score = 0.0
             for gram, weight in wanted:
                 tf = counts.get(gram, 0)

@@ -7,7 +7,6 @@ This is the whole core a platform talks to: ``SearchEngine.build(corpus)`` once,
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -17,15 +16,24 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.analysis import Analyzer, Token
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.answer import Answer, Passage, Source, Span
-from retrieval.answer_types import AnswerType, expected_type, holds
+from retrieval.answer_types import AnswerType, holds
 from retrieval.answerability import Confidence, Evidence, Model, shipped_model
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
 from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
-from retrieval.rerank import RERANK_DEPTH, GramScorer, fuse, gram_counts, letter_grams
-from retrieval.spelling import SpellingIndex
+from retrieval.query.reader import QueryReader, Reading
+from retrieval.query.spelling import SpellingIndex
+from retrieval.rerank import (
+    RERANK_DEPTH,
+    GramScorer,
+    GramStatistics,
+    fuse,
+    gram_counts,
+    letter_grams,
+)
 from retrieval.store import ParagraphStore, TextSink
 
 # How many of the best paragraphs the answerability evidence looks at for its best coverage.
@@ -38,7 +46,6 @@ VARIANT_SHARE = 2 / 3
 ANSWER_TYPE_WEIGHT = 0.3
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
-MAX_QUESTION_CHARS = 500
 # How deep paging can go: enough pages for anyone, bounded work per question.
 MAX_RESULTS = 50
 DEFAULT_PARAMS = BM25Params()
@@ -56,18 +63,6 @@ class Hit:
     @property
     def paragraph(self) -> Paragraph:
         return self.paragraphs[self.doc]
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """A question as the index sees it."""
-
-    terms: list[str]  # index terms, after reading words the corpus lacks
-    weights: dict[str, float]  # idf of each distinct term (an unknown one: the largest idf)
-    absent: frozenset[str]  # written terms the collection lacks, even one edit away
-    corrected: frozenset[str]  # written terms read as a corpus term one edit away
-    answer_type: AnswerType | None  # what the question word asks for
-    written: list[str]  # the terms as written, in order (before any reading)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +85,11 @@ class SearchEngine:
         index: BM25Index,
         params: BM25Params,
         model: Model | None = None,
+        spelling: SpellingIndex | None = None,
+        grams: GramStatistics | None = None,
     ) -> None:
+        """``spelling`` and ``grams`` are the tables a snapshot saved; without them they are
+        built from ``index`` (spelling only when the analyser's ``spelling`` step is on)."""
         if not isinstance(corpus.paragraphs, ParagraphStore):
             raise TypeError("an engine serves a corpus packed in a ParagraphStore")
         self.corpus = corpus
@@ -98,15 +97,15 @@ class SearchEngine:
         self.analyzer = analyzer
         self.index = index
         self.params = params
-        # How many paragraphs use each term: spelling correction prefers the common one.
-        self._frequency = dict(
-            zip(index.vocabulary, (index.indptr[1:] - index.indptr[:-1]).tolist(), strict=True)
-        )
-        self.spelling = SpellingIndex(index.vocabulary, self._frequency)
+        if spelling is None and analyzer.settings.on("spelling"):
+            # How many paragraphs use each term: spelling correction prefers the common one.
+            frequency = np.diff(np.asarray(index.indptr[0 : len(index.indptr)]))
+            spelling = SpellingIndex.build(index.vocabulary, frequency)  # type: ignore[arg-type]
+        self.spelling = spelling
+        self.reader = QueryReader(analyzer, index, spelling)
         self.model = model or shipped_model()
-        # A term the collection has never seen weighs as the rarest possible one.
-        self._unseen_idf = math.log(1 + (index.doc_count + 0.5) / 0.5)
-        self.grams = GramScorer(index, params)
+        self.gram_statistics = grams or GramStatistics.build(index)
+        self.grams = GramScorer(self.gram_statistics, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
         self._context_terms = lru_cache(maxsize=4096)(analyzer.terms)
@@ -117,12 +116,17 @@ class SearchEngine:
 
     @classmethod
     def build(
-        cls, corpus: Corpus, params: BM25Params = DEFAULT_PARAMS, model: Model | None = None
+        cls,
+        corpus: Corpus,
+        params: BM25Params = DEFAULT_PARAMS,
+        model: Model | None = None,
+        settings: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> SearchEngine:
         """Analyse and index every paragraph of ``corpus`` (with its heading as context);
-        ``model`` decides answerability (by default the shipped one)."""
+        ``model`` decides answerability (by default the shipped one); ``settings`` say which
+        analysis steps are off."""
         part = tokenize(list(corpus.articles), corpus.paragraphs)
-        analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params)
+        analyzer, index = index_tokens(Tokens.of(part), corpus.aliases, params, settings=settings)
         return cls(replace(corpus, paragraphs=part.store), analyzer, index, params, model)
 
     @classmethod
@@ -132,13 +136,16 @@ class SearchEngine:
         params: BM25Params = DEFAULT_PARAMS,
         progress: Progress | None = None,
         text: TextSink | None = None,
+        settings: AnalysisSettings = DEFAULT_SETTINGS,
     ) -> SearchEngine:
         """Read and index a sources directory, in parallel processes when it is large.
 
         Paragraph text goes to ``text`` (a snapshot being written), by default to memory.
         """
         corpus, tokens = read_sources(directory, progress or no_progress, text)
-        analyzer, index = index_tokens(tokens, corpus.aliases, params, progress or no_progress)
+        analyzer, index = index_tokens(
+            tokens, corpus.aliases, params, progress or no_progress, settings
+        )
         return cls(corpus, analyzer, index, params)
 
     def query_terms(self, question: str) -> list[str]:
@@ -146,24 +153,8 @@ class SearchEngine:
         return self.read(question).terms
 
     def read(self, question: str) -> Reading:
-        """The question as the index sees it: a word the corpus lacks is read as its nearest
-        corpus term (one edit away, :mod:`retrieval.spelling`), if it has one."""
-        question = question[:MAX_QUESTION_CHARS]
-        written = self.analyzer.terms(question)
-        corrections = {
-            term: self.spelling.correct(term)
-            for term in set(written)
-            if term not in self.index.vocabulary
-        }
-        terms = [corrections.get(term) or term for term in written]
-        return Reading(
-            terms,
-            self._term_weights(terms),
-            frozenset(term for term, found in corrections.items() if found is None),
-            frozenset(term for term, found in corrections.items() if found is not None),
-            expected_type(question),
-            written,
-        )
+        """The question as the index sees it (:class:`retrieval.query.reader.QueryReader`)."""
+        return self.reader.read(question)
 
     def search(self, question: str, limit: int = 10) -> list[Hit]:
         """Relevant paragraphs best first; empty when the collection does not answer."""
@@ -255,15 +246,6 @@ class SearchEngine:
     def _holds(self, doc: int, kind: AnswerType) -> bool:
         """Whether paragraph ``doc`` holds an answer of that kind (a number, a time)."""
         return holds(self.store.text_of(doc), kind)
-
-    def _term_weights(self, terms: list[str]) -> dict[str, float]:
-        weights = {}
-        for term in terms:
-            term_id = self.index.vocabulary.get(term)
-            weights[term] = (
-                self._unseen_idf if term_id is None else max(float(self.index.idf[term_id]), 0.0)
-            )
-        return weights
 
     def answer(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         """The page of passages ``[offset, offset + limit)`` answering ``question``."""

@@ -1,17 +1,23 @@
 """Saved indexes: start in under a second, never from a stale or broken file.
 
-A snapshot holds everything a search engine needs: the BM25 arrays, the analyser's vocabulary,
-and the articles themselves (attribution in the header; paragraph text as one UTF-8 blob with
-offsets). Loading parses nothing per paragraph: small arrays are copied into memory, the
-postings and the text are read slice by slice with ``pread`` (:mod:`retrieval.filearray`), so a
-million paragraphs load as fast as five and stay on disk (in the page cache) until a query
-reads them. Nothing is memory-mapped: touching a map of a file truncated since kills the
-process (SIGBUS), where a short ``pread`` is an exception.
+A snapshot holds everything a search engine needs: the BM25 arrays, the articles themselves
+(attribution in the header; paragraph text as one UTF-8 blob with offsets), and the vocabulary
+tables built at index time (:mod:`retrieval.tables`): the index's terms, the analyser's
+(every corpus word's term, the lexicon, names, acronyms, split-pair bits), the spelling index
+and the trigram statistics. Loading parses nothing per paragraph and runs nothing per word:
+small arrays are copied into memory, the postings, the text, the tables' strings and the
+tables only a question word the collection lacks needs are read slice by slice with ``pread``
+(:mod:`retrieval.filearray`), so a million paragraphs load as fast as five and stay on disk (in
+the page cache) until a query reads them. Nothing is memory-mapped: touching a map of a file
+truncated since kills the process (SIGBUS), where a short ``pread`` is an exception.
 
-The fingerprint covers the format version, the code that decides what text indexes to (a
-digest of those modules' source), the BM25 parameters and every source file's name, size and
-modification time (content hashing would read the whole archive at every start). Any
-difference means rebuild: an upgraded Sanad never serves an index its predecessor analysed.
+The fingerprint covers the format version, the code that builds what the snapshot holds (a
+digest of the indexer's, the spelling index's and the trigram statistics' modules and of every
+``retrieval`` module they import: :func:`retrieval.analysis.steps.source_digest`), which
+analysis steps are on and each one's code, the BM25 parameters and every source file's name,
+size and modification time (content hashing would read the whole archive at every start). Any
+difference means rebuild: an upgraded Sanad never serves an index its predecessor analysed,
+and an index built with a step switched off is never served with it on.
 
 File layout: ``MAGIC``, the raw arrays (64-byte aligned, paragraph text first so that it can be
 streamed in while sources are read), the JSON header, then a trailer: the header's offset,
@@ -37,8 +43,7 @@ import socket
 import struct
 import time
 import zlib
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -46,38 +51,22 @@ from stat import S_ISREG
 
 import numpy as np
 
-from retrieval import (
-    analysis,
-    bm25,
-    corpus,
-    indexing,
-    normalize,
-    stemming,
-    stopwords,
-    store,
-    transliteration,
-)
-from retrieval.analysis import Analyzer
+from retrieval.analysis import Analyzer, Vocabulary
+from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings, source_digest
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
 from retrieval.filearray import FileArray, ReadOnlyFile
+from retrieval.query.spelling import SpellingIndex
+from retrieval.rerank import GramStatistics
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
+from retrieval.tables import TermIds
 
-MAGIC = b"SANADIX\x04"
-FORMAT_VERSION = 4
-# The modules whose code decides what the same text indexes to.
-_INDEXING_MODULES = (
-    normalize,
-    stopwords,
-    stemming,
-    transliteration,
-    analysis,
-    corpus,
-    store,
-    indexing,
-    bm25,
-)
+MAGIC = b"SANADIX\x05"
+FORMAT_VERSION = 5
+# What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
+# is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
+_BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
@@ -85,8 +74,24 @@ _CHUNK = 8 << 20
 ABANDONED_TEMP_SECONDS = 3600
 # Before the closing MAGIC: the header's offset, length and CRC-32, little-endian.
 _TRAILER = "<QQI"
-# Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray).
+# Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray); so
+# are the strings of every vocabulary table (arrays named ….blob).
 _READ_ARRAYS = ("doc_ids", "weights", "text")
+# The analyser's vocabulary tables (retrieval.analysis.vocabulary), by this prefix.
+_ANALYSIS = "analysis."
+# The index's terms, the spelling index and the trigram statistics, by these names.
+_VOCABULARY = "vocabulary"
+_SPELLING = "spelling"
+_GRAMS = "grams"
+# Tables every answer reads (each word of the quoted paragraphs, each question term and gram):
+# their keys and values are held in memory, their strings (only read to check a hit, which is
+# then remembered) are read when needed. Every other table is read a slice at a time, when a
+# question word the collection lacks asks (only its directory is held), like the postings.
+_HOT_TABLES = ("analysis.forms.", "analysis.terms.", "vocabulary.", "grams.")
+_STRINGS = (".blob", ".offsets")
+# Except the words' own strings and their terms': every word of every quoted paragraph is
+# checked and its term read, in memory a few hundred nanoseconds, read from the file a few µs.
+_HOT_STRINGS = ("analysis.forms.", "analysis.terms.")
 
 
 log = logging.getLogger(__name__)
@@ -98,17 +103,20 @@ class SnapshotError(Exception):
 
 @functools.cache
 def code_digest() -> str:
-    """Digest of the indexing code itself: a version number someone must remember to bump
-    once let a changed stemmer load indexes the old one had built."""
-    digest = hashlib.sha256()
-    for module in _INDEXING_MODULES:
-        digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()
+    """Digest of the code that builds an index: a version number someone must remember to
+    bump once let a changed stemmer load indexes the old one had built."""
+    return hashlib.sha256("".join(map(source_digest, _BUILDERS)).encode()).hexdigest()
 
 
-def fingerprint(sources_dir: Path, params: BM25Params) -> str:
-    """Digest of everything an index depends on (source files by name, size and mtime)."""
-    digest = hashlib.sha256(f"{FORMAT_VERSION}|{code_digest()}|{asdict(params)}".encode())
+def fingerprint(
+    sources_dir: Path, params: BM25Params, settings: AnalysisSettings = DEFAULT_SETTINGS
+) -> str:
+    """Digest of everything an index depends on: the code that builds it, which analysis
+    steps are on (and each one's code), BM25's parameters, and the source files by name, size
+    and mtime."""
+    digest = hashlib.sha256(
+        f"{FORMAT_VERSION}|{code_digest()}|{settings.fingerprint()}|{asdict(params)}".encode()
+    )
     paths = article_files(sources_dir)
     if (sources_dir / CATALOG_FILE).is_file():
         paths.append(sources_dir / CATALOG_FILE)
@@ -212,6 +220,12 @@ class SnapshotWriter:
         self._arrays["text"] = ["|u1", [self._text_bytes], self._text_start]
         arrays = {name: getattr(index, name) for name in _INDEX_ARRAYS}
         arrays |= {name: getattr(store, name) for name in _STORE_ARRAYS if name != "text"}
+        vocabulary = engine.analyzer.vocabulary
+        arrays |= {f"{_ANALYSIS}{name}": a for name, a in vocabulary.arrays().items()}
+        arrays |= _term_ids(index.vocabulary).arrays(_VOCABULARY)
+        arrays |= engine.gram_statistics.arrays(_GRAMS)
+        if engine.spelling is not None:
+            arrays |= engine.spelling.arrays(_SPELLING)
         for name, array in arrays.items():
             array = np.ascontiguousarray(array[0 : len(array)])
             self._arrays[name] = [array.dtype.str, list(array.shape), self._align()]
@@ -221,8 +235,8 @@ class SnapshotWriter:
             "fingerprint": source_print,
             "doc_count": index.doc_count,
             "mean_length": index.mean_length,
-            "vocabulary": sorted(index.vocabulary, key=index.vocabulary.__getitem__),
-            "forms": dict(engine.analyzer.forms),
+            "gram_mean_length": engine.gram_statistics.mean_length,
+            "analysis": vocabulary.header() | {"off": sorted(vocabulary.settings.off)},
             "aliases": corpus.aliases,
             "articles": [asdict(a) for a in store.articles],
             "headings": store.headings,
@@ -326,7 +340,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine:
+def load_snapshot(
+    path: Path,
+    expected: str,
+    params: BM25Params,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> SearchEngine:
     """The engine saved at ``path`` for exactly these sources, or :class:`SnapshotError`.
 
     Everything is read from one open file: a snapshot renamed over ``path`` meanwhile cannot
@@ -344,7 +363,7 @@ def load_snapshot(path: Path, expected: str, params: BM25Params) -> SearchEngine
     with ThreadPoolExecutor(max_workers=1) as pool:
         crc = pool.submit(_file_crc, file, len(MAGIC), header_offset - len(MAGIC))
         try:
-            engine = _engine(file, header, params)
+            engine = _engine(file, header, params, settings)
         except OSError as exc:
             raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
         except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -380,15 +399,17 @@ def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
     return header, header_offset
 
 
-def _engine(file: ReadOnlyFile, header: dict, params: BM25Params) -> SearchEngine:
+def _engine(
+    file: ReadOnlyFile, header: dict, params: BM25Params, settings: AnalysisSettings
+) -> SearchEngine:
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
-        if name in _READ_ARRAYS:
+        if _read_in_place(name):
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
         else:  # small, and read by every question: copied into memory, never mapped
             arrays[name] = file.read_array(offset, np.dtype(dtype), tuple(shape))
-    vocabulary = {term: i for i, term in enumerate(header["vocabulary"])}
+    vocabulary = TermIds.from_arrays(_VOCABULARY, arrays)
     doc_count = int(header["doc_count"])
     if len(arrays["indptr"]) != len(vocabulary) + 1 or len(arrays["numbers"]) != doc_count:
         raise ValueError("array sizes do not match the header")
@@ -409,8 +430,38 @@ def _engine(file: ReadOnlyFile, header: dict, params: BM25Params) -> SearchEngin
         skipped=[Skipped(name, reason) for name, reason in header["skipped"]],
         aliases=header["aliases"],
     )
-    analyzer = Analyzer(Counter(header["forms"]), corpus.aliases)
-    return SearchEngine(corpus, analyzer, index, params)
+    tables = {
+        name.removeprefix(_ANALYSIS): array
+        for name, array in arrays.items()
+        if name.startswith(_ANALYSIS)
+    }
+    analyzer = Analyzer(Vocabulary.from_arrays(tables, header["analysis"], settings))
+    frequency = np.diff(np.asarray(index.indptr[0 : len(index.indptr)]))
+    spelling = (
+        SpellingIndex.from_arrays(_SPELLING, arrays, vocabulary, frequency)
+        if settings.on("spelling")
+        else None
+    )
+    grams = GramStatistics.from_arrays(_GRAMS, arrays, header["gram_mean_length"])
+    return SearchEngine(corpus, analyzer, index, params, spelling=spelling, grams=grams)
+
+
+def _read_in_place(name: str) -> bool:
+    """Whether an array is read with pread a slice at a time rather than held in memory."""
+    if name in _READ_ARRAYS:
+        return True
+    if "." not in name or name.endswith(".directory"):
+        return False  # the index's and the store's arrays, and every table's directory
+    if name.startswith(_HOT_STRINGS):
+        return False
+    return name.endswith(_STRINGS) or not name.startswith(_HOT_TABLES)
+
+
+def _term_ids(vocabulary: Mapping[str, int]) -> TermIds:
+    """An index's vocabulary as a table (an index built from term lists has a dict)."""
+    if isinstance(vocabulary, TermIds):
+        return vocabulary
+    return TermIds.build(sorted(vocabulary, key=vocabulary.__getitem__))
 
 
 def _file_crc(file: ReadOnlyFile, start: int, size: int) -> int:

@@ -10,10 +10,13 @@ removes them only when what remains is a stem the corpus itself uses more often.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 
 # Lucene ArabicStemmer order; ة is folded to ه before stemming, so يه covers ية and ه covers ة.
 _LIGHT10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
 _LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+_ARTICLE_STARTS = tuple({prefix[0] for prefix in _LIGHT10_PREFIXES})
 
 # Pronoun suffixes of light10's list: before them a ة is written ت.
 _PRONOUNS = ("ها", "ه")
@@ -38,6 +41,7 @@ _PROCLITICS = tuple(
         reverse=True,
     )
 )
+_LONGEST_STACK = len(_PROCLITICS[0])
 
 
 def strip_article(word: str) -> str:
@@ -45,9 +49,10 @@ def strip_article(word: str) -> str:
 
     The stem left must keep 3 letters (light10 allows 2: والده → ده, الله → له).
     """
-    for prefix in _LIGHT10_PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            return word[len(prefix) :]
+    if word.startswith(_ARTICLE_STARTS):  # a cheap test first: most words have no prefix
+        for prefix in _LIGHT10_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                return word[len(prefix) :]
     return word
 
 
@@ -59,6 +64,46 @@ def strip_suffixes(word: str) -> str:
     (حسين → حس, سكان → سك). A ة written ت before a pronoun is ة again once the pronoun is gone
     (سلطته → سلطه, as سلطة), unless it ends the plural ات. Measured in BENCHMARKS.md.
     """
+    size = len(word)
+    if size < 4 or not word.endswith(_LIGHT10_SUFFIXES):
+        return word  # most calls: no suffix can come off
+    # What comes off depends only on the last letters while at most two come off (the rules
+    # then look at the last four, and a word of seven letters or more never runs short), so
+    # words ending alike share one reading of their ending.
+    key = (word[-_TAIL:], min(size, _TAIL_LENGTH))
+    reading = _TAILS.get(key)
+    if reading is None:
+        if len(_TAILS) >= _TAILS_KEPT:
+            _TAILS.clear()
+        reading = _TAILS[key] = _tail_reading(*key)
+    if reading is False:
+        return _strip_all_suffixes(word)
+    removed, restored = reading
+    stem = word[: size - removed]
+    return stem[:-1] + "ه" if restored else stem
+
+
+# Endings read by :func:`strip_suffixes`: (last letters, length up to 7) → (letters removed,
+# whether the last one left is a restored ة), or False when more than two come off.
+_TAIL = 4
+_TAIL_LENGTH = 7
+_TAILS_KEPT = 1 << 17
+_TAILS: dict[tuple[str, int], tuple[int, bool] | bool] = {}
+
+
+def _tail_reading(tail: str, size: int) -> tuple[int, bool] | bool:
+    """What :func:`strip_suffixes` removes from any word of ``size`` letters ending in
+    ``tail`` (letters before it stand in as a character no rule matches)."""
+    virtual = "\0" * (size - len(tail)) + tail
+    stem = _strip_all_suffixes(virtual)
+    removed = size - len(stem)
+    if removed > 2:
+        return False
+    return removed, stem != virtual[: size - removed]
+
+
+def _strip_all_suffixes(word: str) -> str:
+    """:func:`strip_suffixes` itself, without the shortcut of shared endings."""
     changed = True
     while changed:
         changed = False
@@ -86,19 +131,26 @@ def strip_proclitics(word: str, lexicon: Mapping[str, int]) -> str:
     use) while فرنسا keeps its ف.
     """
     best = strip_article(word)
-    best_count = lexicon.get(strip_suffixes(best), 0)
+    get = lexicon.get
+    best_count = get(strip_suffixes(best), 0)
     # The corpus may also back the word as written (وصفت is a verb, not و + صفت).
-    if lexicon.get(strip_suffixes(word), 0) > best_count:
-        best, best_count = word, lexicon[strip_suffixes(word)]
-    for proclitic in _PROCLITICS:
-        if word.startswith(proclitic) and len(word) - len(proclitic) >= 3:
+    if best != word and (count := get(strip_suffixes(word), 0)) > best_count:
+        best, best_count = word, count
+    for proclitic in _stacks(word[:_LONGEST_STACK]):
+        if len(word) - len(proclitic) >= 3:
             rest = word[len(proclitic) :]
-            if proclitic.endswith("س") and rest[0] not in _IMPERFECT_PREFIXES:
-                continue
-            count = lexicon.get(strip_suffixes(rest), 0)
+            if rest == best or (proclitic.endswith("س") and rest[0] not in _IMPERFECT_PREFIXES):
+                continue  # the same reading cannot count for more than itself
+            count = get(strip_suffixes(rest), 0)
             if count > best_count:
                 best, best_count = rest, count
     return best
+
+
+@lru_cache(maxsize=1 << 16)
+def _stacks(start: str) -> tuple[str, ...]:
+    """The proclitic stacks a word beginning with ``start`` begins with, longest first."""
+    return tuple(proclitic for proclitic in _PROCLITICS if start.startswith(proclitic))
 
 
 def without_proclitics(word: str) -> Iterator[str]:

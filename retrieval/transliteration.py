@@ -162,10 +162,28 @@ def arabic_skeleton(word: str) -> Skeleton | None:
     return skeleton
 
 
+_CLASS_OF = str.maketrans(_ARABIC_CLASSES)
+_NOT_A_CLASS = re.compile(f"[^{''.join(_ARABIC_CLASSES)}]+")
+_VOWEL_LETTER = re.compile(f"[{''.join(_ARABIC_VOWELS)}]")
+
+
 @lru_cache(maxsize=1 << 18)
 def consonant_classes(word: str) -> str:
     """The consonant classes of a normalised Arabic word, in order (vowels and ة dropped)."""
-    return "".join(_ARABIC_CLASSES.get(ch, "") for ch in word)
+    return _NOT_A_CLASS.sub("", word).translate(_CLASS_OF)
+
+
+def arabic_consonants(word: str) -> str | None:
+    """``arabic_skeleton(word).consonants`` without building the skeleton (None when it is
+    None): what the corpus's names are keyed by, for every Arabic word of a collection."""
+    if "ع" in word or not _ARABIC_WORD.fullmatch(word):
+        return None
+    consonants = consonant_classes(word.removesuffix("ه").lstrip("ا"))
+    if len(consonants) < MIN_CONSONANTS:
+        return None
+    if len(consonants) == MIN_CONSONANTS and not _VOWEL_LETTER.search(word):
+        return None
+    return consonants
 
 
 # The Latin vowel letters each Arabic long vowel can stand for. Lenient, for English spelling:
@@ -174,6 +192,45 @@ def consonant_classes(word: str) -> str:
 # transliterations do not write: و for a, e or i; ي for o or w; ا for o (Morse is مورس, not
 # مارس, March). Hamza seats (ء ؤ ئ) stand for any vowel.
 _VOWEL_LETTERS = {"ا": frozenset("aeiuy"), "و": frozenset("ouw"), "ي": frozenset("aeiy")}
+
+
+# A skeleton's written vowels as bits: six a gap (one per vowel letter), gaps 0-9. The mask of
+# a skeleton with a vowel in a later gap is LONG_SKELETON: read the word itself.
+VOWEL_LETTERS = "اويءؤئ"
+MASK_GAPS = 10
+LONG_SKELETON = 1 << 63
+
+
+def vowel_mask(skeleton: Skeleton) -> int:
+    """The written vowels of an Arabic skeleton (its consonants are kept apart)."""
+    mask = 0
+    for gap, letter in skeleton.vowel_letters:
+        if gap >= MASK_GAPS:
+            return LONG_SKELETON
+        mask |= 1 << (gap * len(VOWEL_LETTERS) + VOWEL_LETTERS.index(letter))
+    return mask
+
+
+def from_vowel_mask(consonants: str, mask: int) -> Skeleton:
+    """The skeleton :func:`vowel_mask` encoded (not for LONG_SKELETON)."""
+    size = len(VOWEL_LETTERS)
+    letters = frozenset(
+        (bit // size, VOWEL_LETTERS[bit % size])
+        for bit in range(MASK_GAPS * size)
+        if mask >> bit & 1
+    )
+    return Skeleton(consonants, frozenset(gap for gap, _ in letters), letters)
+
+
+def gaps_outside(latin: Skeleton) -> int:
+    """The vowel-mask bits of gaps where ``latin`` has no vowel: an Arabic spelling with any
+    of them cannot transliterate it (its vowels must face the Latin's)."""
+    size = len(VOWEL_LETTERS)
+    return sum(
+        ((1 << size) - 1) << (gap * size)
+        for gap in range(MASK_GAPS)
+        if gap not in latin.vowel_gaps
+    )
 
 
 def transliterates(arabic: Skeleton, latin: Skeleton) -> bool:

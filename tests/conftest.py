@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.answer import Answer
 from retrieval.corpus import load_corpus
 from retrieval.search import SearchEngine
 
@@ -22,6 +23,28 @@ SEEDS = ROOT / "seeds"
 def seed_engine() -> SearchEngine:
     """The engine over the bundled seed articles."""
     return SearchEngine.build(load_corpus(SEEDS))
+
+
+# Paragraph 2 of 3 is over 4 000 characters: read as parts of whole sentences, and the one
+# sentence about the population lands in its part 2 (retrieval.corpus.split_long_paragraph).
+CITY_FILLER = "هذه جملة عامة عن تاريخ المدينة القديمة وأسواقها. " * 40
+CITY_KEY = "بلغ عدد سكان المدينة مليوني نسمة في آخر إحصاء رسمي. "
+CITY = (
+    "تقع المدينة على ضفة النهر منذ قرون طويلة.\n\n"
+    + (CITY_FILLER + CITY_KEY + CITY_FILLER).strip()
+    + "\n\nوفي المدينة جامعة قديمة مشهورة.\n"
+)
+CITY_PART_LABEL = "الفقرة 2 (الجزء 2) من 3"
+
+
+@pytest.fixture(scope="session")
+def split_answer(tmp_path_factory: pytest.TempPathFactory) -> Answer:
+    """A real answer whose passage is part 2 of paragraph 2 of 3 (``CITY``)."""
+    sources = write_articles(tmp_path_factory.mktemp("city"), {"city.txt": CITY})
+    answer = SearchEngine.from_sources(sources).answer("كم عدد سكان المدينة؟", limit=1)
+    source = answer.passages[0].source
+    assert (source.paragraph, source.part, source.paragraph_total) == (2, 2, 3)
+    return answer
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from botapi import BotApiEmulator
-from conftest import ROOT, SEEDS, write_articles
+from conftest import CITY, CITY_KEY, CITY_PART_LABEL, ROOT, SEEDS, write_articles
 from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.console.render import BOLD, RESET, render_answer
@@ -24,6 +24,7 @@ from retrieval.search import SearchEngine
 BIDI_CONTROLS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 
 SANAD = [sys.executable, "-m", "bot.console.cli"]
+SEED_4 = "004_9d75bff426171bc6.txt"
 
 
 def run(args, stdin="", env=None, cwd=ROOT, prefix=()):
@@ -67,6 +68,39 @@ def test_search_json_reads_one_query_per_stdin_line():
     assert rows[1]["hits"] == [] and rows[1]["decision"] == "none"
 
 
+def test_search_reads_stdin_where_a_dash_stands_and_only_there():
+    stdin = "من هو مؤسس ديبسيك؟\n\nما هي عاصمة اليابان؟\n"
+    first, last = "بكم انخفض مؤشر ناسداك؟", "هل يستخدم الطلاب ديب سيك؟"
+    cases = {
+        (first, "-", last): [first, "من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟", last],
+        ("-",): ["من هو مؤسس ديبسيك؟", "ما هي عاصمة اليابان؟"],
+        (first,): [first],  # an argument without "-": stdin is not read
+    }
+    for queries, expected in cases.items():
+        result = run(["search", "--sources", str(SEEDS), "--json", *queries], stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        assert [json.loads(line)["query"] for line in result.stdout.splitlines()] == expected
+
+
+def test_search_json_decision_tells_an_answer_from_the_nearest_passages_and_none():
+    questions = ["بكم انخفض مؤشر ناسداك؟", "هل يستخدم الطلاب ديب سيك؟", "ما هي عاصمة اليابان؟"]
+    result = run(["search", "--sources", str(SEEDS), "--json", *questions])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["decision"], bool(r["hits"])) for r in rows] == [
+        ("answer", True),
+        ("weak", True),
+        ("none", False),
+    ]
+
+
+def test_search_json_names_the_part_of_a_long_paragraph(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"city.txt": CITY})
+    result = run(["search", "--sources", str(sources), "--json", "--top", "1", "كم عدد السكان؟"])
+    [hit] = json.loads(result.stdout)["hits"]
+    assert (hit["source"], hit["paragraph"], hit["part"]) == ("city.txt", 2, 2)
+    assert CITY_KEY.strip() in hit["text"] and hit["text"] in CITY
+
+
 def test_ask_prints_quoted_passages_with_sources():
     result = run(["ask", "--sources", str(SEEDS), "كم انخفض مؤشر ناسداك؟"])
     assert result.returncode == 0, result.stderr
@@ -103,12 +137,118 @@ def test_eval_reports_the_figures(tmp_path: Path):
     assert figures["hit@1"] == 1.0 and figures["abstained_on_unanswerable"] == "1/1"
 
 
+EVAL = ROOT / "eval"
+
+
+def recorded_figures(name: str) -> dict:
+    """What bench/quality.py last recorded for Sanad on ``name`` (the closed world)."""
+    rows = json.loads((EVAL / "figures.json").read_text(encoding="utf-8"))
+    [row] = [r for r in rows if r["file"] == name and "world" not in r]
+    return {k: v for k, v in row.items() if k not in ("file", "system")}
+
+
+def test_eval_of_arcd_questions_on_the_seeds_stops_with_one_line_naming_the_way():
+    result = run(["eval", "--sources", str(SEEDS), str(EVAL / "arcd-tune.jsonl")])
+    assert result.returncode == 2 and result.stdout == ""
+    line = one_error_line(result)
+    assert "none of the sources" in line and "arcd-000" in line and "50 in all" in line
+    assert "--collection" in line and "eval/arcd-train.json" in line
+
+
+def test_eval_on_the_arcd_collection_gives_the_recorded_figures():
+    result = run(
+        ["eval", "eval/arcd-tune.jsonl", "--collection", "eval/arcd-train.json"], cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert (figures.pop("file"), figures.pop("collection")) == (
+        "arcd-tune.jsonl",
+        "eval/arcd-train.json",
+    )
+    assert figures == recorded_figures("arcd-tune.jsonl")
+
+
+def test_eval_with_some_sources_missing_names_them_in_one_warning(tmp_path: Path):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "بكم انخفض مؤشر ناسداك؟", "relevant": [{"source": SEED_4, "paragraph": 15}]},
+        {"question": "متى افتتح المتحف؟", "relevant": [{"source": "gone.txt", "paragraph": 2}]},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run(["eval", "--sources", str(SEEDS), str(questions)])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hit@1"] == 0.5
+    assert operator_lines(result.stderr) == [
+        f"{questions} names sources that are not in {SEEDS}: gone.txt (1 of 2); questions "
+        "about them count as misses"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--collection", "eval/seeds-dev.jsonl"], "is no collection"),
+        (["--collection", "eval/nope.json"], "question file not found: eval/nope.json"),
+        (["--collection", "eval/arcd-train.json", "--sources", "seeds"], "not both"),
+    ],
+)
+def test_eval_collection_that_cannot_be_one_is_one_line(extra, says):
+    result = run(["eval", "eval/arcd-tune.jsonl", *extra], cwd=ROOT)
+    assert result.returncode == 2 and says in one_error_line(result)
+
+
+def test_make_eval_evaluates_every_question_set_on_its_collection():
+    planned = subprocess.run(
+        ["make", "-n", "eval"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    evals = [line.split("sanad eval ", 1)[1] for line in planned.splitlines() if "sanad eval" in line]
+    sets = sorted(p.name for p in EVAL.glob("*.json*") if p.name != "figures.json")
+    assert sorted(Path(e.split()[0]).name for e in evals) == sets
+    for line in evals:
+        if "arcd-tune" in line or "seeds-" in line:
+            assert "--collection eval/arcd-train.json" in line or "--sources seeds" in line
+
+
 def test_sources_lists_articles_and_skipped_files(tmp_path: Path):
     sources = write_articles(tmp_path / "s", {"a.txt": "فقرة عن القمح والخبز في مصر.\n"})
     (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
     result = run(["sources", "--sources", str(sources)])
     assert result.returncode == 0, result.stderr
     assert "a.txt" in result.stdout and "bad.txt" in result.stdout
+
+
+def mended_sources(directory: Path) -> Path:
+    """An article whose URL is dropped at read time, and a file that is skipped."""
+    sources = write_articles(
+        directory,
+        {"a.txt": '+++\nurl = "www.example.org/a"\n+++\nفقرة عن القمح والخبز في مصر.\n'},
+    )
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    return sources
+
+
+MENDED = "url dropped (not an absolute http(s) address): 'www.example.org/a'"
+
+
+def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path: Path):
+    result = run(["sources", "--sources", str(mended_sources(tmp_path / "s"))])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-4:] == [
+        "ملفات لم تُحمَّل:",
+        "- bad.txt: not UTF-8 text",
+        "مقالات حُمِّلت بعد تصحيح بياناتها:",
+        f"- a.txt: {MENDED}",
+    ]
+    assert result.stderr == ""  # listed, not also logged
+
+
+def test_index_names_skipped_files_and_mended_attribution(tmp_path: Path):
+    result = run(["index", "--sources", str(mended_sources(tmp_path / "s"))])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "skipped bad.txt: not UTF-8 text",
+        f"attribution mended in a.txt: {MENDED}",
+    ]
 
 
 def test_wrong_config_value_stops_with_one_line_naming_the_key(tmp_path: Path):
@@ -156,6 +296,45 @@ def test_piped_answer_quotes_the_source_exactly_and_a_terminal_shows_highlights(
     piped = render_answer(answer, ansi=False)
     assert f"«{quoted}" in "".join(ch for ch in piped if ch not in BIDI_CONTROLS)
     assert f"{BOLD}ناسداك{RESET}" in render_answer(answer, ansi=True)
+
+
+def test_a_part_of_a_long_paragraph_is_cited_with_its_part(split_answer):
+    for ansi in (False, True):
+        source = render_answer(split_answer, ansi=ansi).splitlines()[3]
+        assert f"— {CITY_PART_LABEL} — \u2066city.txt" in source
+
+
+# README, "What is exact, where": questions whose quotes hold Latin runs, digits and «».
+EXACTNESS_QUESTIONS = [
+    "كم انخفض مؤشر ناسداك؟",
+    "ما هو نموذج DeepSeek R1؟",
+    "ما موقف OpenAI من ديب سيك؟",
+    "كم بلغت تكلفة تطوير نموذج R1؟",
+    "لماذا هبطت أسهم إنفيديا؟",
+]
+# What the README tells a reader to remove from a copied quote.
+ADDED_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def test_search_json_text_is_byte_exact_paragraph_text():
+    result = run(["search", "--sources", str(SEEDS), "--json", *EXACTNESS_QUESTIONS])
+    files = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    hits = [hit for line in result.stdout.splitlines() for hit in json.loads(line)["hits"]]
+    assert len(hits) >= 20
+    for hit in hits:
+        assert hit["text"] in files[hit["source"]].splitlines()
+
+
+def test_piped_quotes_are_the_source_once_the_direction_marks_are_removed():
+    engine = SearchEngine.from_sources(SEEDS)
+    for question in EXACTNESS_QUESTIONS:
+        answer = engine.answer(question)
+        piped = render_answer(answer, ansi=False)
+        assert "\x1b" not in piped
+        quotes = re.findall(r"^\d+\. «(.*)»$", ADDED_MARKS.sub("", piped), re.MULTILINE)
+        assert len(quotes) == len(answer.passages) > 0
+        for quote, passage in zip(quotes, answer.passages, strict=True):
+            assert quote.strip("…") in passage.text
 
 
 LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
@@ -271,6 +450,29 @@ def test_rejected_telegram_token_is_one_line_without_the_token(bot_api):
     assert "WRONG-secret-value" not in result.stderr + result.stdout
 
 
+def test_a_bot_api_tried_once_says_one_attempt():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(
+        ["telegram", "--sources", str(SEEDS)],
+        env={
+            "SANAD_TELEGRAM_TOKEN": "123456:TEST-token",
+            "SANAD_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": "1",
+        },
+    )
+    assert result.returncode == 2
+    assert "cannot reach the Bot API after 1 attempt: " in one_error_line(result)
+
+
+def test_index_of_one_article_counts_it_in_the_singular(tmp_path: Path):
+    sources = write_articles(tmp_path / "s", {"a.txt": "فقرة واحدة عن القمح والخبز في مصر.\n"})
+    result = run(["index", "--sources", str(sources)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("indexed 1 article, 1 paragraph in ")
+
+
 def test_unreachable_bot_api_is_retried_then_one_line(tmp_path: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -315,6 +517,32 @@ def test_chat_help_is_shown_not_searched(command):
     assert "لم أجد" not in result.stdout
     for listed in ("/sources", "/exit", "«المزيد»"):
         assert listed in result.stdout.split("سؤالك:", 1)[1]
+
+
+def chat_replies(stdin: str) -> list[str]:
+    """What the console chat printed after each prompt, without its bidi marks."""
+    result = run(["chat", "--sources", str(SEEDS)], stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    shown = "".join(ch for ch in result.stdout if ch not in BIDI_CONTROLS)
+    return [reply.strip() for reply in shown.split("سؤالك: ")[1:-1]]
+
+
+def test_chat_says_an_unknown_command_is_unknown_instead_of_searching_it():
+    [reply] = chat_replies("/stats\n")
+    assert reply == "لا أعرف الأمر /stats. اكتب سؤالك مباشرة، أو اكتب /help لترى ما أستطيع."
+
+
+@pytest.mark.parametrize("more", ["مزيد", "المزيد؟", "أكثر", "المزيد من فضلك", "/more", "more"])
+def test_chat_pages_on_every_way_of_saying_more(more):
+    first, second = chat_replies(f"تأثير ديب سيك على أسهم إنفيديا\n{more}\n")
+    assert first.startswith("هذا ما وجدته في المصادر:\n\n1. «")
+    assert second.startswith("مزيد من الفقرات:\n\n4. «")
+
+
+def test_chat_greets_back_and_more_after_a_greeting_pages_nothing():
+    greeted, more = chat_replies("السلام عليكم\nالمزيد\n")
+    assert greeted.startswith("وعليكم السلام! أنا سند")
+    assert "لم أجد" not in greeted and more == "اكتب سؤالك بالعربية وسأبحث لك عن الفقرات التي تجيب عنه."
 
 
 def test_sources_that_cannot_be_written_cost_one_line_and_answers_still_come(foreign_sources):
@@ -487,9 +715,10 @@ def test_index_command_on_a_really_full_disk(seeds_copy: Path, tmp_path: Path):
     disk.mkdir()
     snapshot = disk / ".sanad-index"
     index = f"{sys.executable} -m bot.console.cli index --sources {seeds_copy}"
-    # 200 KB: room for one snapshot of the seeds (130 KB), not for a second one beside it.
+    # 600 KB: room for one snapshot of the seeds (380 KB with its vocabulary tables), not for a
+    # second one beside it.
     script = (
-        f"mount -t tmpfs -o size=200k tmpfs {disk} && {index} >/dev/null && "
+        f"mount -t tmpfs -o size=600k tmpfs {disk} && {index} >/dev/null && "
         f"cp {snapshot} {tmp_path}/before && echo first-done >&2 && {index}; "
         f"echo status=$? >&2; ls -A {disk} >&2; cmp {snapshot} {tmp_path}/before >&2 && echo same >&2"
     )

@@ -33,6 +33,26 @@ def test_every_seed_loads_with_attribution():
     assert all(a.url is None and a.published is None for a in corpus.articles)
 
 
+def test_seed_attribution_is_what_each_text_states_and_all_it_states():
+    """sources.toml records a seed's publisher and author only as its own text names them
+    (quoted below with the line that names them), and every seed whose text names one has it."""
+    stated = {
+        "000_af81419499bc971b.txt": (None, "شريك مؤسس لشركة VC في هونغ كونغ", 3),
+        "001_e3b9e778cacdbb9d.txt": ("العربية Business نقلًا عن moneycontrol", None, 4),
+        "002_8819a54ada74828c.txt": (None, "Daoshuo Blockchain", 1),
+        "003_23bee67f0e98f1d9.txt": ("موقع الصالح", None, 1),
+        "004_9d75bff426171bc6.txt": ("خَبَرَيْن", None, 2),
+    }
+    articles = {a.file: a for a in load_corpus(SEEDS).articles}
+    assert {f: (a.source, a.author) for f, a in articles.items()} == {
+        f: (source, author) for f, (source, author, _) in stated.items()
+    }
+    for file, (source, author, line) in stated.items():
+        text = (SEEDS / file).read_text(encoding="utf-8").splitlines()[line - 1]
+        for name in (source or author).split(" نقلًا عن "):
+            assert name in text, (file, name)
+
+
 def test_seed_paragraph_numbers_are_line_numbers():
     corpus = load_corpus(SEEDS)
     lines = (SEEDS / "004_9d75bff426171bc6.txt").read_text(encoding="utf-8").splitlines()
@@ -93,6 +113,53 @@ def test_page_debris_is_dropped_and_later_locators_stay(debris: str):
     article, paragraphs = read_article("c.txt", text)
     assert [p.number for p in paragraphs] == [1, 5]
     assert article.paragraph_total == 5
+
+
+@pytest.mark.parametrize(
+    ("byline", "writer"),
+    [
+        ("بقلم: أحمد علي", "أحمد علي"),
+        ("بقلم سارة المصري", "سارة المصري"),
+        (
+            "الكاتب هو شريك مؤسس لشركة استثمار في هونغ كونغ.",
+            "شريك مؤسس لشركة استثمار في هونغ كونغ.",
+        ),
+        ("الكاتبة: ليلى حسن", "ليلى حسن"),
+        ("إعداد: فريق التحرير", "فريق التحرير"),
+        ("By John Smith", "John Smith"),
+        ("Written by Jane Doe", "Jane Doe"),
+    ],
+)
+def test_a_byline_names_the_author_and_is_no_passage(byline: str, writer: str):
+    text = f"{byline}\nتنخفض تكلفة النماذج كل عام بنسبة كبيرة، كما يقول الخبراء في السوق.\n"
+    article, paragraphs = read_article("b.txt", text)
+    assert [p.number for p in paragraphs] == [2]
+    assert article.author == writer
+    # A declared author wins over the byline.
+    declared, _ = read_article("b.md", f'+++\nauthor = "هيئة التحرير"\n+++\n{text}')
+    assert declared.author == "هيئة التحرير"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "كتب محللو Wedbush في رسالة إلى العملاء أن السوق سيتعافى قريبا.",
+        "الكاتب الفلسطيني غسان كنفاني ولد في عكا عام 1936.",
+        "بقلمه الرشيق وصف الكاتب شوارع القاهرة القديمة.",
+        "by then the market had already recovered from the shock.",
+        "بقلم: " + "كلمة " * 20,  # too long for a byline
+    ],
+)
+def test_a_paragraph_that_starts_like_a_byline_stays_a_paragraph(line: str):
+    article, paragraphs = read_article("p.txt", line + "\nفقرة ثانية طويلة بما يكفي لتكون فقرة.\n")
+    assert paragraphs[0].text == line.strip()
+    assert article.author is None
+
+
+def test_a_seed_byline_does_not_answer_who_founded_deepseek(seed_engine):
+    hits = seed_engine.search("من هو مؤسس ديب سيك؟", limit=3)
+    assert not any(h.paragraph.text.startswith("الكاتب هو") for h in hits)
+    assert any("ليانغ وينفينغ" in h.paragraph.text for h in hits)
 
 
 def test_short_heading_becomes_context_of_the_paragraph_below():

@@ -81,7 +81,7 @@ async def test_dm_question_gets_quoted_passages_with_sources(api, bot):
     first = answer.message["embeds"][0]
     assert "**ناسداك**" in first["description"] and "**مؤشر**" in first["description"]
     assert visible_text(first["title"]) == "ديب سيك تغير قواعد الذكاء الاصطناعي للأبد"
-    assert visible_text(first["footer"]["text"]) == "الفقرة 15 من 28"
+    assert visible_text(first["footer"]["text"]) == "خَبَرَيْن — الفقرة 15 من 28"
     assert_quotes_are_exact(answer)
     assert [b["custom_id"] for b in buttons(answer)] == ["fb:1", "fb:0"]  # 2 passages: no more
     assert answer.pings == frozenset() and answer.request.body["allowed_mentions"] == {"parse": []}
@@ -398,6 +398,41 @@ async def test_sources_is_open_to_everyone_in_the_channel(api, bot):
     lines = visible_text(listing.content).splitlines()
     assert not listing.ephemeral and lines[0].startswith("المصادر المحمّلة (المقالات: 5")
     assert len(lines) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        (
+            "/foo",
+            "لا أعرف الأمر /foo. اكتب سؤالك مباشرة، أو استعمل /ask لتسألني أو /sources "
+            "لترى مصادري.",
+        ),
+        ("السلام عليكم", "وعليكم السلام! أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا"),
+        ("المزيد", messages.MORE_AS_TEXT),
+    ],
+)
+async def test_a_dm_that_asks_nothing_gets_the_services_reply(api, bot, text, reply):
+    question = await api.user_message(text, channel_id=api.dm_channel_id(PERSON_ID))
+    [sent] = await reply_to(api, question)
+    assert visible_text(sent.content).startswith(reply)
+    assert "embeds" not in sent.message or not sent.message["embeds"]
+    assert rejected(api) == []
+
+
+async def test_sources_lists_mended_attribution(api, seeds_copy):
+    (seeds_copy / "wheat.md").write_text(
+        '+++\nurl = "ftp://example.org/wheat"\n+++\nارتفعت أسعار القمح في مصر.\n',
+        encoding="utf-8",
+    )
+    async with gateway_bot(api, make_settings(api, seeds_copy)):
+        command = api.slash_command("sources", user=PERSON)
+        await api.send_interaction(command)
+        listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines()[-2:] == [
+        messages.SOURCES_MENDED,
+        "- wheat.md: url dropped (not an absolute http(s) address): 'ftp://example.org/wheat'",
+    ]
 
 
 ARTICLE = '+++\ntitle = "القمح في مصر"\nsource = "جريدة الاختبار"\n+++\nارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف وقلة الأمطار.\n'

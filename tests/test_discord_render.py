@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import CITY_PART_LABEL
 from discordapi import CHANNEL_DEFAULT_PARSE, FormErrors, check_message_fields, pings
 from discordbot import DIRECTION_CONTROLS, visible_text
 from hypothesis import given, settings
@@ -152,3 +153,8 @@ def test_the_question_is_read_back_from_the_answer_exactly():
     assert render.question_of_answer(content) == question
     assert render.question_of_answer("مرحبا") is None
     assert re.match(r"-# ", content)
+
+
+def test_a_part_of_a_long_paragraph_is_cited_with_its_part(split_answer):
+    [embed] = render.answer_payload(AnswerPage(split_answer))["embeds"]
+    assert visible_text(embed["footer"]["text"]) == CITY_PART_LABEL

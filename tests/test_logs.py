@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.logs import REDACTED, configure_logging, install_redaction
+from bot.logs import REDACTED, configure_logging, counted, install_redaction
 from bot.service.settings import Settings
 
 TOKEN = "123456:SECRET-token_value"
@@ -56,3 +56,11 @@ def test_log_level_setting_is_applied(captured):
     logging.getLogger("sanad.test").info("quiet")
     logging.getLogger("sanad.test").warning("loud")
     assert "loud" in captured.getvalue() and "quiet" not in captured.getvalue()
+
+
+def test_operator_counts_agree_with_their_number():
+    assert [counted(n, "attempt") for n in (0, 1, 2)] == ["0 attempts", "1 attempt", "2 attempts"]
+    assert counted(1, "byte") == "1 byte" and counted(1_000, "byte") == "1000 bytes"
+    assert counted(2, "reply", "replies") == "2 replies" and counted(1, "reply", "replies") == (
+        "1 reply"
+    )

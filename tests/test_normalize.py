@@ -47,6 +47,16 @@ def test_normalisation_is_idempotent(text):
     assert normalize_arabic(once) == once
 
 
+@given(
+    st.text(st.sampled_from("ابتةجحدرسعغفقكلمنهويءئؤأإآىٱ")) | st.text(st.sampled_from("aZ09x"))
+)
+def test_words_of_plain_letters_normalise_as_any_text_does(word):
+    from retrieval.normalize import _normalize
+
+    assert normalize_arabic(word) == _normalize(word)
+    assert normalize_arabic("م" + "ائ" + word) == _normalize("م" + "ائ" + word)
+
+
 # Spellings of one word that hamza conventions produce (Cairo, Levant, Gulf, older print, and
 # what people type), each pair in both orders below.
 HAMZA_VARIANTS = [

@@ -152,6 +152,31 @@ def test_typo_in_question_still_finds_the_word(tmp_path: Path):
     assert engine.search("أين تقع بلجيكيا؟")[0].paragraph.number == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("من موسس ديب سيك؟", "من مؤسس ديب سيك؟"),
+        ("ما هو موشر ناسداك؟", "ما هو مؤشر ناسداك؟"),
+        ("من رييس OpenAI؟", "من رئيس OpenAI؟"),
+    ],
+)
+def test_a_hamza_typed_as_its_bare_seat_is_read_as_the_corpus_word(seed_engine, typed, written):
+    def ranked(question: str) -> list[tuple[str, int]]:
+        return [(h.paragraph.article.file, h.paragraph.number) for h in seed_engine.search(question)]
+
+    assert ranked(written)
+    assert ranked(typed) == ranked(written)
+
+
+def test_a_restored_seat_never_replaces_a_word_the_corpus_has(tmp_path: Path):
+    # سوال is in this corpus as written: it is not read as سؤال.
+    engine = engine_over(
+        tmp_path / "s",
+        {"a.txt": "كان سوال اسم قرية صغيرة.\nطرح الصحفي سؤال المستثمرين عن الأسعار.\n"},
+    )
+    assert [h.paragraph.number for h in engine.search("ما هي قرية سوال؟")] == [1]
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

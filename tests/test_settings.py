@@ -60,6 +60,83 @@ def test_bad_value_names_the_key(monkeypatch):
         load_settings()
 
 
+def config_error(monkeypatch, tmp_path, toml: str = "", **env: str) -> str:
+    """The one line load_settings refuses this configuration with."""
+    config = tmp_path / "config.toml"
+    config.write_text(toml, encoding="utf-8")
+    monkeypatch.setenv("SANAD_CONFIG", str(config))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    [line] = str(refused.value).splitlines()
+    return line.replace(str(config), "config.toml")
+
+
+@pytest.mark.parametrize(
+    "key", ["telegram_base_url", "telegram_base_file_url", "discord_api_url", "webhook_url"]
+)
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("not a url", "not a URL: it holds spaces or control characters"),
+        ("api.telegram.org/bot", "not an absolute http:// or https:// URL with a host"),
+        ("ftp://example.org/bot", "not an absolute http:// or https:// URL with a host"),
+        ("https:///bot", "not an absolute http:// or https:// URL with a host"),
+        ("https://example.org:port/bot", "not a URL: its host or port is invalid"),
+    ],
+)
+def test_a_url_setting_that_is_no_url_is_refused_at_load_naming_the_key(
+    monkeypatch, tmp_path, key, value, reason
+):
+    in_file = config_error(monkeypatch, tmp_path, f'{key} = "{value}"\n')
+    assert in_file == f"invalid setting '{key}' (in config.toml): {reason}"
+    env = f"SANAD_{key.upper()}"
+    in_env = config_error(monkeypatch, tmp_path, **{env: value})
+    assert in_env == f"invalid setting '{key}' (env {env}): {reason}"
+
+
+def test_webhook_url_must_be_https_as_telegram_requires(monkeypatch, tmp_path):
+    line = config_error(monkeypatch, tmp_path, SANAD_WEBHOOK_URL="http://bot.example.org/t")
+    assert line == (
+        "invalid setting 'webhook_url' (env SANAD_WEBHOOK_URL): "
+        "Telegram sends webhooks only to an https:// URL"
+    )
+
+
+def test_urls_of_local_servers_are_accepted(monkeypatch):
+    monkeypatch.setenv("SANAD_TELEGRAM_BASE_URL", "http://127.0.0.1:8081/bot")
+    monkeypatch.setenv("SANAD_DISCORD_API_URL", "http://localhost:9/api/v10")
+    monkeypatch.setenv("SANAD_WEBHOOK_URL", "https://[::1]:8443/telegram")
+    settings = load_settings()
+    assert settings.telegram_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.webhook_url == "https://[::1]:8443/telegram"
+
+
+def test_a_bad_list_item_names_the_real_variable_and_the_item(monkeypatch, tmp_path):
+    line = config_error(monkeypatch, tmp_path, SANAD_ADMIN_IDS="7, alice")
+    assert line.startswith("invalid setting 'admin_ids' (env SANAD_ADMIN_IDS), item 2: ")
+    monkeypatch.delenv("SANAD_ADMIN_IDS")
+    line = config_error(monkeypatch, tmp_path, 'discord_admin_ids = ["bob"]\n')
+    assert line.startswith("invalid setting 'discord_admin_ids' (in config.toml), item 1: ")
+
+
+def test_a_misspelled_key_in_the_config_file_gets_a_suggestion(monkeypatch, tmp_path):
+    line = config_error(monkeypatch, tmp_path, 'sources_dirr = "x"\nadmin_ids = ["a"]\n')
+    assert line == (
+        "unknown setting 'sources_dirr' in config.toml; did you mean 'sources_dir'? (and 1 more)"
+    )
+    line = config_error(monkeypatch, tmp_path, "completely_unrelated = 1\n")
+    assert line == "unknown setting 'completely_unrelated' in config.toml"
+
+
+def test_a_misspelled_environment_variable_is_refused_with_a_suggestion(monkeypatch, tmp_path):
+    line = config_error(monkeypatch, tmp_path, SANAD_TELEGRAM_TOKNE="1:abc")
+    assert line == (
+        "unknown environment variable SANAD_TELEGRAM_TOKNE; did you mean SANAD_TELEGRAM_TOKEN?"
+    )
+
+
 def test_health_endpoint_reports_the_serving_index():
     server = start_health_server(Library.open(SEEDS), "127.0.0.1", 0)
     try:

@@ -1,15 +1,21 @@
+import json
 import logging
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, write_articles
 from serving import kill_group, wait_until
 
+from retrieval import snapshot as snapshots
+from retrieval.analysis.steps import AnalysisSettings
 from retrieval.corpus import load_corpus
 from retrieval.library import Library, default_snapshot
 from retrieval.search import DEFAULT_PARAMS
@@ -67,7 +73,7 @@ def test_snapshot_built_by_other_indexing_code_is_rebuilt(seeds_copy: Path, monk
     path = default_snapshot(seeds_copy)
     Library.open(seeds_copy, path)
     built = path.stat().st_mtime_ns
-    monkeypatch.setattr(snapshots, "_INDEXING_MODULES", (snapshots.stemming,))
+    monkeypatch.setattr(snapshots, "_BUILDERS", ("retrieval.stemming",))
     snapshots.code_digest.cache_clear()
     try:
         with pytest.raises(SnapshotError, match="another version"):
@@ -76,6 +82,60 @@ def test_snapshot_built_by_other_indexing_code_is_rebuilt(seeds_copy: Path, monk
         assert path.stat().st_mtime_ns != built
     finally:
         snapshots.code_digest.cache_clear()
+
+
+def test_snapshot_written_with_a_step_off_is_not_served_with_it_on(seeds_copy: Path):
+    path = default_snapshot(seeds_copy)
+    no_names = AnalysisSettings.without("names")
+    Library.open(seeds_copy, path, analysis=no_names)
+    with pytest.raises(SnapshotError, match="another version"):
+        load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+    # Without names, Latin Nvidia and Arabic إنفيديا are two terms; served with every step on
+    # (rebuilt, not the snapshot written without names), they are one.
+    analyzer = Library.open(seeds_copy, path, analysis=no_names).engine.analyzer
+    assert analyzer.terms("Nvidia") != analyzer.terms("إنفيديا")
+    analyzer = Library.open(seeds_copy, path).engine.analyzer
+    assert analyzer.terms("Nvidia") == analyzer.terms("إنفيديا")
+    assert load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+
+
+def test_snapshot_of_a_step_whose_code_changed_is_rebuilt(seeds_copy: Path, monkeypatch):
+    from retrieval.analysis import steps
+
+    path = default_snapshot(seeds_copy)
+    Library.open(seeds_copy, path)
+    expected = fingerprint(seeds_copy, DEFAULT_PARAMS)
+    digest = steps.step_digest
+    monkeypatch.setattr(
+        steps, "step_digest", lambda name: "changed" if name == "stemming" else digest(name)
+    )
+    assert fingerprint(seeds_copy, DEFAULT_PARAMS) != expected
+    with pytest.raises(SnapshotError, match="another version"):
+        load_snapshot(path, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+
+
+def test_indexing_code_digest_covers_every_module_that_decides_indexed_text():
+    from retrieval.analysis.steps import _closure
+
+    names = {
+        path.relative_to(path.parents[1]).as_posix() for path in _closure("retrieval.indexing")
+    }
+    for module in (
+        "retrieval/corpus.py",  # paragraphs, headings, titles
+        "retrieval/metadata.py",  # attribution is checked and shortened when read
+        "retrieval/excerpt.py",  # long paragraphs are cut at its sentence spans
+        "retrieval/normalize.py",
+        "retrieval/stopwords.py",
+        "retrieval/stemming.py",
+        "retrieval/transliteration.py",
+        "retrieval/tables.py",
+        "retrieval/store.py",
+        "retrieval/bm25.py",
+    ):
+        assert module in names
+    assert {"words.py", "phrases.py", "vocabulary.py", "tokenizer.py"} <= {
+        name.rpartition("/")[2] for name in names if name.startswith("analysis/")
+    }
 
 
 @pytest.mark.parametrize(
@@ -182,6 +242,113 @@ def test_abandoned_temp_files_are_removed_and_fresh_ones_kept(seeds_copy: Path):
     snapshot.unlink(missing_ok=True)  # a build writes a snapshot, and cleans up first
     Library.open(seeds_copy, snapshot)
     assert not abandoned.exists() and in_progress.exists()
+
+
+def _rewrite(path: Path, change) -> None:
+    """Let ``change(header, body)`` alter a snapshot, then seal it again with valid checksums
+    (damage a checksum cannot see, as a bug or another version could make)."""
+    data = path.read_bytes()
+    tail = struct.calcsize(snapshots._TRAILER) + len(snapshots.MAGIC)
+    offset, length, _ = struct.unpack(snapshots._TRAILER, data[-tail : -len(snapshots.MAGIC)])
+    header = json.loads(data[offset : offset + length])
+    body = bytearray(data[:offset])
+    change(header, body)
+    header["crc32"] = zlib.crc32(body[len(snapshots.MAGIC) :])
+    encoded = json.dumps(header, ensure_ascii=False).encode()
+    trailer = struct.pack(snapshots._TRAILER, len(body), len(encoded), zlib.crc32(encoded))
+    path.write_bytes(bytes(body) + encoded + trailer + snapshots.MAGIC)
+
+
+def _drop(prefix: str):
+    def change(header: dict, body: bytearray) -> None:
+        header["arrays"] = {k: v for k, v in header["arrays"].items() if not k.startswith(prefix)}
+
+    return change
+
+
+def _fill(name: str, value: int):
+    def change(header: dict, body: bytearray) -> None:
+        dtype, shape, offset = header["arrays"][name]
+        size = np.dtype(dtype).itemsize * int(np.prod(shape))
+        body[offset : offset + size] = np.full(shape, value, dtype=dtype).tobytes()
+
+    return change
+
+
+def _reverse(name: str):
+    def change(header: dict, body: bytearray) -> None:
+        dtype, shape, offset = header["arrays"][name]
+        size = np.dtype(dtype).itemsize * int(np.prod(shape))
+        values = np.frombuffer(bytes(body[offset : offset + size]), dtype=dtype)
+        body[offset : offset + size] = values[::-1].tobytes()
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _drop("analysis."),
+        _drop("analysis.lexicon."),
+        _drop("vocabulary."),
+        _drop("spelling."),
+        _drop("grams."),
+        _fill("analysis.forms.term", 10**6),
+        _fill("analysis.arabic.term", -7),
+        _reverse("analysis.forms.directory"),
+        _reverse("analysis.terms.offsets"),
+        _fill("vocabulary.ids", 10**6),
+        _reverse("spelling.directory"),
+        lambda header, body: header["analysis"].pop("phrases"),
+    ],
+    ids=[
+        "no-analyser-tables",
+        "no-lexicon",
+        "no-vocabulary",
+        "no-spelling-index",
+        "no-gram-statistics",
+        "term-ids-out-of-range",
+        "negative-term-ids",
+        "directory-out-of-order",
+        "offsets-out-of-order",
+        "vocabulary-ids-out-of-range",
+        "spelling-directory-out-of-order",
+        "no-alias-phrases",
+    ],
+)
+def test_snapshot_with_missing_or_damaged_vocabulary_tables_is_rebuilt(
+    seeds_copy: Path, caplog, damage
+):
+    snapshot = default_snapshot(seeds_copy)
+    expected = {q: ranking(Library.open(seeds_copy, snapshot), q) for q in QUESTIONS}
+    _rewrite(snapshot, damage)
+    with pytest.raises(SnapshotError):
+        load_snapshot(snapshot, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+    with caplog.at_level(logging.INFO, logger="retrieval.library"):
+        library = Library.open(seeds_copy, snapshot)
+    assert "indexing from sources" in caplog.text
+    assert {q: ranking(library, q) for q in QUESTIONS} == expected
+    assert load_snapshot(snapshot, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+
+
+def test_snapshot_whose_vocabulary_bytes_changed_is_rebuilt(seeds_copy: Path):
+    snapshot = default_snapshot(seeds_copy)
+    expected = ranking(Library.open(seeds_copy, snapshot), QUESTIONS[1])
+    header = json.loads(_header_bytes(snapshot))
+    _, _, offset = header["arrays"]["analysis.forms.blob"]
+    data = bytearray(snapshot.read_bytes())
+    data[offset + 3] ^= 0x01  # a word of the collection misspelt on disk
+    snapshot.write_bytes(bytes(data))
+    with pytest.raises(SnapshotError, match="checksum"):
+        load_snapshot(snapshot, fingerprint(seeds_copy, DEFAULT_PARAMS), DEFAULT_PARAMS)
+    assert ranking(Library.open(seeds_copy, snapshot), QUESTIONS[1]) == expected
+
+
+def _header_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    tail = struct.calcsize(snapshots._TRAILER) + len(snapshots.MAGIC)
+    offset, length, _ = struct.unpack(snapshots._TRAILER, data[-tail : -len(snapshots.MAGIC)])
+    return data[offset : offset + length]
 
 
 def test_temp_files_of_dead_builds_go_at_once_and_of_live_builds_stay(large_copy: Path):

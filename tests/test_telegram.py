@@ -123,6 +123,31 @@ async def test_group_answers_mentions_and_ask_but_not_chatter(api, bot):
     assert any("ناسداك" in t for t in texts)
 
 
+async def test_private_unknown_command_greeting_and_typed_more_get_the_services_reply(api, bot):
+    username = BOT_USER["username"]
+    for text in ("/foo", f"/foo@{username} بعض النص", "مرحباً يا سند!", "مزيد"):
+        api.user_message(text)
+    calls = await api.wait_for("sendMessage", count=4, chat_id=111)
+    unknown = messages.UNKNOWN_COMMAND.format(command="/foo", hint=messages.COMMANDS_HINT)
+    greeting = messages.GREETING.format(
+        salutation=messages.HELLO_REPLY,
+        example=messages.GREETING_EXAMPLE.format(question="كم كلّف تدريب نموذج R1؟"),
+    )
+    assert sorted(c.params["text"] for c in calls) == sorted(
+        [unknown, unknown, greeting, messages.MORE_AS_TEXT]
+    )
+    assert all("reply_markup" not in c.params for c in calls)
+
+
+async def test_group_leaves_unknown_commands_to_other_bots(api, bot):
+    api.user_message("/foo", chat_id=-100, chat_type="supergroup")
+    api.user_message(f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")
+    await api.wait_for("sendMessage", chat_id=-100)
+    await asyncio.sleep(0.3)
+    [answer] = sent_texts(api, -100)
+    assert "ناسداك" in answer
+
+
 async def test_group_reply_to_the_bot_is_a_question(api, bot):
     api.user_message(f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")
     await api.wait_for("sendMessage", chat_id=-100)

@@ -2,6 +2,7 @@
 
 import regex
 from botapi import parse_telegram_html, utf16_length
+from conftest import CITY_PART_LABEL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +157,23 @@ def test_list_replies_fit_in_a_few_messages(lines):
     parts = listing_messages(Listing(tuple(lines)))
     assert 1 <= len(parts) <= LIST_MESSAGES
     assert all(0 < utf16_length(part) <= 4096 for part in parts)
+
+
+def test_a_part_of_a_long_paragraph_is_cited_with_its_part_in_chat_and_inline(split_answer):
+    chat = parse_telegram_html(answer_html(split_answer))
+    inline = parse_telegram_html(passage_html(split_answer.passages[0]).html)
+    for text in (chat, inline):
+        source = regex.sub("[\u200e\u200f\u2066-\u2069]", "", text.splitlines()[-1])
+        assert source.endswith(f" — {CITY_PART_LABEL}"), source
+
+
+def test_quotes_are_the_source_once_the_direction_marks_are_removed(seed_engine):
+    marks = regex.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+    for question in ("ما هو نموذج DeepSeek R1؟", "ما موقف OpenAI من ديب سيك؟"):
+        answer = seed_engine.answer(question)
+        markup = answer_html(answer)
+        quotes = regex.findall(r"<blockquote[^>]*>(.*?)</blockquote>", markup, regex.DOTALL)
+        assert len(quotes) == len(answer.passages) > 0
+        for quote, passage in zip(quotes, answer.passages, strict=True):
+            text = marks.sub("", parse_telegram_html(quote))
+            assert text.strip("…") in passage.text

@@ -1,7 +1,18 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from retrieval.normalize import normalize_arabic
-from retrieval.transliteration import arabic_skeleton, latin_skeleton, transliterates
+from retrieval.transliteration import (
+    LONG_SKELETON,
+    MASK_GAPS,
+    arabic_skeleton,
+    from_vowel_mask,
+    gaps_outside,
+    latin_skeleton,
+    transliterates,
+    vowel_mask,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,3 +94,27 @@ def test_acronyms_and_short_words_are_no_evidence():
 def test_three_consonants_without_a_long_vowel_are_an_arabic_word(latin, arabic):
     assert latin_skeleton(latin) is not None
     assert arabic_skeleton(normalize_arabic(arabic)) is None
+
+
+@given(st.text(st.sampled_from("ابتجدرسفقكلمنهويءؤئ"), min_size=1, max_size=14))
+def test_written_vowels_survive_their_mask(word):
+    skeleton = arabic_skeleton(word)
+    if skeleton is None:
+        return
+    mask = vowel_mask(skeleton)
+    if mask == LONG_SKELETON:
+        assert max(skeleton.vowel_gaps) >= MASK_GAPS
+    else:
+        assert from_vowel_mask(skeleton.consonants, mask) == skeleton
+
+
+@given(
+    st.text(st.sampled_from("ابتجدرسفقكلمنهوي"), min_size=3, max_size=10),
+    st.text(st.sampled_from("abdefgiklmnorstuvy"), min_size=3, max_size=10),
+)
+def test_a_vowel_where_the_latin_has_none_rules_a_spelling_out(arabic, latin):
+    written, name = arabic_skeleton(arabic), latin_skeleton(latin)
+    if written is None or name is None or vowel_mask(written) == LONG_SKELETON:
+        return
+    if vowel_mask(written) & gaps_outside(name):
+        assert not transliterates(written, name)

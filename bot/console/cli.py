@@ -10,20 +10,22 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
 from bot.health import Unhealthy, check_health
-from bot.logs import configure_logging
+from bot.logs import configure_logging, counted
 from bot.service import messages
 from bot.service.errors import SanadError
+from bot.service.phrases import is_more
 from bot.service.policy import CONSOLE, OPERATOR
-from bot.service.sanad import Sanad
+from bot.service.sanad import Sanad, load_notes, sources_listing
 from bot.service.settings import ConfigError, Settings, load_settings
 from bot.service.storage import storage_warning
-from retrieval.evaluation import evaluate, load_questions
+from retrieval.corpus import Corpus
+from retrieval.evaluation import Question, evaluate, load_questions
 from retrieval.library import Library, ReloadError, build_snapshot
 from retrieval.search import Ranking, SearchEngine
 
@@ -77,13 +79,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def run_chat(service: Sanad) -> int:
-    """Read questions until EOF; «المزيد» pages through the last answer."""
+    """Read questions until EOF; «المزيد» (or another way to say it) pages through the last
+    answer."""
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
     ansi = sys.stdout.isatty()
     print(messages.CHAT_WELCOME)
-    last_question: str | None = None
-    offset = 0
+    last: tuple[str, int] | None = None  # the last question answered, and its page's offset
     with asyncio.Runner() as runner:
         while True:
             try:
@@ -103,38 +105,46 @@ def run_chat(service: Sanad) -> int:
             if line == "/sources":
                 print("\n".join(service.sources().lines))
                 continue
-            if line in messages.MORE_WORDS:
-                if last_question is None:
+            if is_more(line):
+                if last is None:
                     print(messages.EMPTY_QUESTION)
                     continue
-                offset += service.settings.answer_passages
+                question, offset = last[0], last[1] + service.settings.answer_passages
             else:
-                last_question, offset = line, 0
+                question, offset = line, 0
             try:
-                page = runner.run(service.ask(last_question, OPERATOR, CONSOLE, offset=offset))
-            except SanadError as exc:
+                page = runner.run(service.ask(question, OPERATOR, CONSOLE, offset=offset))
+            except SanadError as exc:  # also a greeting or an unknown /command: not searched
                 print(exc.text)
                 continue
+            last = question, offset
             print(render_answer(page.answer, ansi=ansi))
             print()
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """The machine contract: one JSON object per query, each argument a query (stdin lines
-    when no QUERY is given)."""
+    """The machine contract: one JSON object per query (README, "Using it")."""
     settings = _settings(args)
     engine = _library(settings).engine
-    queries: Sequence[str] = args.query or sys.stdin
-    for raw in queries:
-        query = raw.rstrip("\n")
-        if not args.query and not query.strip():
-            continue
+    for query in search_queries(args.query, sys.stdin):
         if args.json:
             ranking = engine.rank(query, limit=args.top)
             print(json.dumps(_search_result(query, ranking), ensure_ascii=False), flush=True)
         else:
             print(render_answer(engine.answer(query, limit=args.top), ansi=sys.stdout.isatty()))
     return 0
+
+
+def search_queries(arguments: Sequence[str], stdin: Iterable[str]) -> Iterator[str]:
+    """The queries of ``sanad search``, in order: each argument, and for an argument ``-`` (or
+    when there is none) each non-blank line of stdin, as ``cat`` reads its operands."""
+    for argument in arguments or ["-"]:
+        if argument != "-":
+            yield argument
+            continue
+        for line in stdin:
+            if line.strip():
+                yield line.rstrip("\r\n")
 
 
 def _search_result(query: str, ranking: Ranking) -> dict:
@@ -157,32 +167,90 @@ def _search_result(query: str, ranking: Ranking) -> dict:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """hit@1, hit@3, MRR@10, answer@3 and abstentions for a question file."""
+    """hit@1, hit@3, MRR@10, answer@3 and abstentions for a question file, on the collection
+    its questions are about: ``--collection`` (a SQuAD/ARCD file's paragraphs), else a SQuAD
+    file's own paragraphs, else the sources directory."""
     path = Path(args.file)
-    if not path.is_file():
-        raise CliError(f"question file not found: {path}")
-    try:
-        questions, corpus = load_questions(path)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
-        # other shape fails inside it as one of these.
-        raise CliError(
-            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON ({type(exc).__name__}: {exc})"
-        ) from exc
+    questions, own = _question_file(path)
     if not questions:
         raise CliError(f"no questions in {path}")
-    engine = SearchEngine.build(corpus) if corpus else _library(_settings(args)).engine
+    if args.collection is not None:
+        if args.sources is not None:
+            raise CliError("give --collection or --sources, not both")
+        corpus = _question_file(args.collection)[1]
+        if corpus is None:
+            raise CliError(
+                f"--collection {args.collection} is no collection: it must be a SQuAD/ARCD "
+                "JSON file, whose paragraphs are indexed"
+            )
+        engine, collection = SearchEngine.build(corpus), str(args.collection)
+    elif own is not None and args.sources is None:
+        engine, collection = SearchEngine.build(own), str(path)
+    else:
+        settings = _settings(args)
+        engine, collection = _library(settings).engine, str(settings.sources_dir)
+    _check_sources_named(path, questions, engine.corpus, collection)
     report = evaluate(engine, questions)
-    print(json.dumps({"file": path.name, **report.as_dict()}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"file": path.name, "collection": collection, **report.as_dict()}, ensure_ascii=False
+        )
+    )
     if args.misses:
         for miss in report.misses:
             print(f"miss: {miss}", file=sys.stderr)
     return 0
 
 
+def _question_file(path: Path) -> tuple[list[Question], Corpus | None]:
+    """:func:`load_questions`, with every way it fails as one :class:`CliError` line."""
+    if not path.is_file():
+        raise CliError(f"question file not found: {path}")
+    try:
+        return load_questions(path)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # The reader expects rows of objects (JSONL) or SQuAD's {"data": [articles]}; any
+        # other shape fails inside it as one of these.
+        raise CliError(
+            f"cannot read {path} as seeds-dev JSONL or SQuAD JSON ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _check_sources_named(
+    path: Path, questions: list[Question], corpus: Corpus, collection: str
+) -> None:
+    """Say when the sources the questions name are not in the collection: every question
+    about one is a miss, which measures the wrong collection, not the retrieval.
+
+    Raises:
+        CliError: none of them is there (the figures would all be 0).
+    """
+    named = sorted({source for question in questions for source, _ in question.relevant})
+    loaded = {article.file for article in corpus.articles}
+    missing = [source for source in named if source not in loaded]
+    if not missing:
+        return
+    shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+    if len(missing) == len(named):
+        raise CliError(
+            f"none of the sources {path} names is in {collection} ({shown}; {len(named)} in "
+            "all): evaluate it on its own collection, with --collection FILE (a SQuAD/ARCD "
+            "file, e.g. eval/arcd-train.json for arcd-NNN) or --sources DIR"
+        )
+    log.warning(
+        "%s names sources that are not in %s: %s (%d of %d); questions about them count as "
+        "misses",
+        path,
+        collection,
+        shown,
+        len(missing),
+        len(named),
+    )
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
-    """List what is loaded and what was skipped."""
-    print("\n".join(_service(_settings(args)).sources().lines))
+    """List what is loaded, what was skipped and what attribution was mended."""
+    print("\n".join(sources_listing(_library(_settings(args)).engine).lines))
     return 0
 
 
@@ -196,10 +264,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     except ReloadError as exc:
         raise CliError(str(exc)) from exc
     print(
-        f"indexed {len(engine.corpus.articles)} articles, {len(engine.corpus.paragraphs)} "
-        f"paragraphs in {time.perf_counter() - started:.1f} s -> {snapshot} "
+        f"indexed {counted(len(engine.corpus.articles), 'article')}, "
+        f"{counted(len(engine.corpus.paragraphs), 'paragraph')} "
+        f"in {time.perf_counter() - started:.1f} s -> {snapshot} "
         f"({snapshot.stat().st_size / 1e6:.1f} MB)"
     )
+    for line in load_notes(engine.corpus):
+        print(line)
     return 0
 
 
@@ -298,8 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanad", description="Arabic QA with quoted sources.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        command = sub.add_parser(name, help=help_text)
+    def add(name: str, func, help_text: str, **extra: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, **extra)
         command.add_argument("--sources", type=Path, help="sources directory (default: config)")
         command.set_defaults(func=func)
         return command
@@ -309,13 +380,38 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top", type=positive_int, default=None, help="passages to show")
     add("chat", cmd_chat, "interactive console chat")
     search = add("search", cmd_search, "ranked passages (JSON lines with --json)")
-    search.add_argument("query", nargs="*")
-    search.add_argument("--top", type=positive_int, default=10)
-    search.add_argument("--json", action="store_true")
-    evaluate_cmd = add("eval", cmd_eval, "retrieval quality on a question file")
-    evaluate_cmd.add_argument("file")
+    search.add_argument(
+        "query",
+        nargs="*",
+        help="a question; '-' (or no QUERY at all) reads one question per line of stdin",
+    )
+    search.add_argument("--top", type=positive_int, default=10, help="hits per query")
+    search.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per query: {"query", "decision": answer|weak|none, "hits": '
+        '[{"source", "paragraph", "part", "title", "text", "score"}]}',
+    )
+    evaluate_cmd = add(
+        "eval",
+        cmd_eval,
+        "retrieval quality on a question file",
+        description="hit@1, hit@3, MRR@10, answer@k and abstentions of a question file (JSONL "
+        "as eval/seeds-dev.jsonl, or SQuAD/ARCD JSON) on the collection its questions are "
+        "about: --collection or --sources, else a SQuAD file's own paragraphs, else the "
+        "configured sources directory. "
+        "Example: sanad eval eval/arcd-tune.jsonl --collection eval/arcd-train.json",
+    )
+    evaluate_cmd.add_argument("file", help="the question file")
+    evaluate_cmd.add_argument(
+        "--collection",
+        type=Path,
+        metavar="FILE",
+        help="a SQuAD/ARCD JSON file whose paragraphs are the collection (its articles are "
+        "named arcd-000, arcd-001, … in order, as in JSONL question files about it)",
+    )
     evaluate_cmd.add_argument("--misses", action="store_true", help="list misses on stderr")
-    add("sources", cmd_sources, "loaded articles and skipped files")
+    add("sources", cmd_sources, "loaded articles, skipped files and mended attribution")
     add("index", cmd_index, "build and save the index snapshot")
     add("telegram", cmd_telegram, "run the Telegram bot")
     add("discord", cmd_discord, "run the Discord bot")

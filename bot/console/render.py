@@ -38,7 +38,7 @@ def source_line(source: Source) -> str:
         parts.append(display_field(source.publisher))
     if source.author:
         parts.append(f"{messages.AUTHOR}: {display_field(source.author)}")
-    parts.append(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total))
+    parts.append(messages.paragraph_label(source))
     parts.append(display_field(source.file))
     if source.url:
         parts.append(display_field(source.url))

@@ -223,7 +223,7 @@ def _source_embed(source: Source, color: int) -> Payload:
 def footer_text(source: Source) -> str:
     """Publisher (or author) — paragraph n of m. A footer shows no markdown, so it is plain."""
     parts = [p for p in (source.publisher or source.author,) if p]
-    parts.append(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total))
+    parts.append(messages.paragraph_label(source))
     return " — ".join(one_line(p) for p in parts)
 
 

@@ -25,6 +25,11 @@ class EmptyQuestion(SanadError):
     default = messages.EMPTY_QUESTION
 
 
+class NotAQuestion(SanadError):
+    """Chat text that asks no question (a greeting, «المزيد» typed out, an unknown command):
+    ``text`` is the reply in place of an answer, and nothing is searched or counted."""
+
+
 class RateLimited(SanadError):
     """The sender asked more questions in a minute than the configured limit allows."""
 

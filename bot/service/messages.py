@@ -6,7 +6,7 @@ noun's form (3 فقرات، 11 فقرة، فقرتان), so "{n} فقرات" is 
 
 from __future__ import annotations
 
-from retrieval.answer import Answer
+from retrieval.answer import Answer, Source
 
 NO_ANSWER = (
     "لم أجد في مصادري ما يجيب عن هذا السؤال. "
@@ -23,6 +23,9 @@ WEAK_INTRO = "أقرب ما وجدته في المصادر، وقد لا يجي�
 MORE_INTRO = "مزيد من الفقرات:"
 NO_MORE = "لا توجد فقرات أخرى لهذا السؤال."
 PARAGRAPH = "الفقرة {n} من {m}"
+# A paragraph too long to quote whole is cited by its part (Source.part): paragraph n of the
+# article's m, part k of that paragraph.
+PARAGRAPH_PART = "الفقرة {n} (الجزء {part}) من {m}"
 PUBLISHER = "الناشر"
 AUTHOR = "الكاتب"
 
@@ -42,10 +45,86 @@ EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit", "خروج"})
 CHAT_PROMPT = "سؤالك: "
 CHAT_BYE = "إلى اللقاء!"
 MORE_LEFT = "(فقرات أخرى: {count}. اكتب «المزيد» لعرضها)"
-MORE_WORDS = frozenset({"المزيد", "مزيد", "more", "/more"})
+# Messages that ask for the next page (bot.service.phrases.is_more): whole messages, compared
+# after spelling folds and without punctuation («المزيد؟», «مزيـــد» and "/more" match).
+MORE_WORDS = frozenset(
+    {
+        "المزيد",
+        "مزيد",
+        "أكثر",
+        "المزيد من فضلك",
+        "المزيد لو سمحت",
+        "مزيد من فضلك",
+        "هات المزيد",
+        "أعطني المزيد",
+        "اعرض المزيد",
+        "أريد المزيد",
+        "مزيد من الفقرات",
+        "فقرات أخرى",
+        "التالي",
+        "more",
+        "more please",
+        "show more",
+        "next",
+    }
+)
+# On Telegram and Discord the next page is a button: it reads the question back from the answer
+# message, since no replica remembers a chat's last question.
+MORE_AS_TEXT = "لعرض فقرات أخرى اضغط زر «المزيد» تحت الإجابة، أو اكتب سؤالًا جديدًا."
+
+# A message that is only a greeting (bot.service.phrases.greeting), optionally addressed to the
+# bot («مرحبا يا سند»); the reply greets back and says how to ask.
+GREETING_WORDS = frozenset(
+    {
+        "مرحبا",
+        "مرحبا بك",
+        "مرحبتين",
+        "أهلا",
+        "أهلين",
+        "أهلا وسهلا",
+        "أهلا بك",
+        "هلا",
+        "هلا والله",
+        "السلام عليكم",
+        "سلام عليكم",
+        "السلام عليكم ورحمة الله",
+        "السلام عليكم ورحمة الله وبركاته",
+        "سلام",
+        "صباح الخير",
+        "مساء الخير",
+        "صباح النور",
+        "مساء النور",
+        "hi",
+        "hello",
+        "hey",
+        "salam",
+        "salam alaikum",
+        "assalamu alaikum",
+        "marhaba",
+        "good morning",
+        "good evening",
+    }
+)
+ADDRESSING_WORDS = frozenset({"يا", "سند", "sanad", "there"})
+SALAM_REPLY = "وعليكم السلام!"
+HELLO_REPLY = "أهلًا بك!"
+GREETING = (
+    "{salutation} أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
+    "اكتب سؤالك بالعربية{example}"
+)
+GREETING_EXAMPLE = "، مثل: {question}"
+
+# A slash command Sanad does not have ({command}), and where its commands are listed.
+UNKNOWN_COMMAND = "لا أعرف الأمر {command}. اكتب سؤالك مباشرة، أو {hint}."
+COMMANDS_HINT = "اكتب /help لترى ما أستطيع"
+# Discord has no /help command: name the commands it has.
+DISCORD_COMMANDS_HINT = "استعمل /ask لتسألني أو /sources لترى مصادري"
 
 SOURCES_HEADER = "المصادر المحمّلة (المقالات: {articles}، الفقرات: {paragraphs}):"
 SOURCES_SKIPPED = "ملفات لم تُحمَّل:"
+# Articles that loaded after their declared attribution was mended (a URL dropped, a title
+# shortened): Corpus.warnings, one line each.
+SOURCES_MENDED = "مقالات حُمِّلت بعد تصحيح بياناتها:"
 
 NAME = "سند"
 # {name} is the bot's name as the platform shows it emphasised (bold on Telegram).
@@ -113,6 +192,8 @@ UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} با
 UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
 UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
 UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+# After UPLOAD_SAVED, one "- reason" line per mend of the file's attribution (Article.warnings).
+UPLOAD_MENDED = "وصحّحت بياناته:"
 # The sources directory cannot be written (a read-only or foreign-owned volume): the operator
 # has the start-up line saying why; the admin learns that nothing was saved and who can fix it.
 UPLOAD_NOT_WRITABLE = (
@@ -152,3 +233,12 @@ def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:
     if answer.offset:
         return MORE_INTRO
     return WEAK_INTRO if answer.weak else ANSWER_INTRO
+
+
+def paragraph_label(source: Source) -> str:
+    """Where a passage is in its article: «الفقرة n من m», and the part when the paragraph was
+    cut into parts at read time (``Source.part`` > 0)."""
+    if source.part:
+        n, part, m = source.paragraph, source.part, source.paragraph_total
+        return PARAGRAPH_PART.format(n=n, part=part, m=m)
+    return PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)

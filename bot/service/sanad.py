@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache, TTLCache
 
-from bot.service import messages, paging, uploads
+from bot.logs import counted
+from bot.service import messages, paging, phrases, uploads
 from bot.service.errors import (
     AlreadyVoted,
     EmptyQuestion,
     NotAdmin,
+    NotAQuestion,
     PageExpired,
     PrivateOnly,
     RateLimited,
@@ -34,6 +36,7 @@ from bot.service.reloads import Coalescer
 from bot.service.settings import Settings
 from bot.service.stats import BotStats
 from retrieval.answer import Answer
+from retrieval.corpus import Corpus
 from retrieval.library import Library, ReloadError, ReloadReport
 from retrieval.search import SearchEngine
 from retrieval.writable import why_unwritable
@@ -160,6 +163,7 @@ class Sanad:
         # Threads start on the first search that needs one.
         self._searches = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
         self._answers = AnswerCache()
+        log_load_notes(library.engine.corpus)
 
     @property
     def engine(self) -> SearchEngine:
@@ -197,9 +201,12 @@ class Sanad:
 
         Raises:
             EmptyQuestion: nothing to search for.
+            NotAQuestion: a greeting, «المزيد» typed out or an unknown command; its text is
+                the reply.
             RateLimited: the sender asked too often this minute.
         """
         text, trimmed = self.read_question(question)
+        self._reply_to_chatter(text, sender.platform)
         if offset == 0 and not self.policy.may_ask(sender):
             raise RateLimited()
         started = time.perf_counter()
@@ -211,6 +218,24 @@ class Sanad:
             else:
                 self.stats.record_answer(text, answer.found, seconds)
         return AnswerPage(answer, trimmed)
+
+    def _reply_to_chatter(self, text: str, platform: str) -> None:
+        """Answer chat text that asks no question (:mod:`bot.service.phrases`) with a sentence
+        rather than a search, the same on every platform.
+
+        Raises:
+            NotAQuestion: with the reply.
+        """
+        if phrases.is_more(text):
+            raise NotAQuestion(messages.MORE_AS_TEXT)
+        if (name := phrases.command(text)) is not None:
+            discord = platform == "discord"
+            hint = messages.DISCORD_COMMANDS_HINT if discord else messages.COMMANDS_HINT
+            raise NotAQuestion(messages.UNKNOWN_COMMAND.format(command=name, hint=hint))
+        if (salutation := phrases.greeting(text)) is not None:
+            examples = self.settings.example_questions
+            example = messages.GREETING_EXAMPLE.format(question=examples[0]) if examples else "."
+            raise NotAQuestion(messages.GREETING.format(salutation=salutation, example=example))
 
     async def more(
         self,
@@ -276,22 +301,8 @@ class Sanad:
         )
 
     def sources(self) -> Listing:
-        """Loaded articles with paragraph counts, and skipped files with their reasons."""
-        engine = self.engine
-        corpus = engine.corpus
-        lines = [
-            messages.SOURCES_HEADER.format(
-                articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
-            )
-        ]
-        counts = engine.store.paragraph_counts()
-        for article, count in zip(corpus.articles, counts, strict=True):
-            publisher = f" — {article.source}" if article.source else ""
-            lines.append(f"- {article.file}: {article.title}{publisher} ({count})")
-        if corpus.skipped:
-            lines.append(messages.SOURCES_SKIPPED)
-            lines.extend(f"- {s.file}: {s.reason}" for s in corpus.skipped)
-        return Listing(tuple(lines))
+        """Loaded articles with paragraph counts, skipped files and mended attribution."""
+        return sources_listing(self.engine)
 
     # ----- admin ------------------------------------------------------------------------------
 
@@ -328,7 +339,10 @@ class Sanad:
                 return None
             log.warning("reload failed, previous index still serving: %s", exc)
             raise ReloadFailed(messages.RELOAD_FAILED.format(reason=exc)) from exc
-        return reload_text(report) if started else None
+        if not started:
+            return None
+        log_load_notes(self.engine.corpus)
+        return reload_text(report)
 
     def rollback(self, sender: Sender) -> str:
         """Serve the index from before the latest reload again."""
@@ -358,15 +372,18 @@ class Sanad:
             NotAdmin, UploadRejected: nothing was written.
         """
         self.require_admin(sender, f"store {name[:80]}")
-        uploads.check_article(name, data, self.settings.upload_max_bytes)
+        mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
         self._check_sources_writable(name)
         try:
             uploads.write_atomically(self.settings.sources_dir / name, data)
         except OSError as exc:  # the disk filled up, or the volume changed under us
             log.warning("could not store the uploaded %s: %s", name[:80], exc)
             raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
-        log.info("admin %s stored %s (%d bytes)", sender.key, name, len(data))
-        return messages.UPLOAD_SAVED.format(name=name)
+        log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
+        saved = messages.UPLOAD_SAVED.format(name=name)
+        if mended:  # the article loads, but its uploader should hear what was changed
+            saved += "\n" + "\n".join([messages.UPLOAD_MENDED, *(f"- {m}" for m in mended)])
+        return saved
 
     def _check_sources_writable(self, name: str) -> None:
         """Refuse an upload the sources directory cannot take, before downloading it.
@@ -426,6 +443,42 @@ class Sanad:
             for g in gaps
         ]
         return Listing(tuple(lines))
+
+
+def sources_listing(engine: SearchEngine) -> Listing:
+    """What ``engine`` serves: articles with paragraph counts and publisher, then the files
+    that were skipped and the articles whose attribution was mended, one line each."""
+    corpus = engine.corpus
+    lines = [
+        messages.SOURCES_HEADER.format(
+            articles=len(corpus.articles), paragraphs=len(corpus.paragraphs)
+        )
+    ]
+    counts = engine.store.paragraph_counts()
+    for article, count in zip(corpus.articles, counts, strict=True):
+        publisher = f" — {article.source}" if article.source else ""
+        lines.append(f"- {article.file}: {article.title}{publisher} ({count})")
+    for header, notes in (
+        (messages.SOURCES_SKIPPED, corpus.skipped),
+        (messages.SOURCES_MENDED, corpus.warnings),
+    ):
+        if notes:
+            lines.append(header)
+            lines.extend(f"- {note.file}: {note.reason}" for note in notes)
+    return Listing(tuple(lines))
+
+
+def load_notes(corpus: Corpus) -> list[str]:
+    """The operator's lines about a load: each skipped file and each mended attribution."""
+    return [f"skipped {s.file}: {s.reason}" for s in corpus.skipped] + [
+        f"attribution mended in {w.file}: {w.reason}" for w in corpus.warnings
+    ]
+
+
+def log_load_notes(corpus: Corpus) -> None:
+    """Log each of :func:`load_notes` once, when an index starts serving."""
+    for line in load_notes(corpus):
+        log.warning("%s", line)
 
 
 def _names(names: list[str]) -> str:

@@ -7,9 +7,12 @@ URLs, admin ids and sources directory are a stable contract for Docker users.
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -21,10 +24,29 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
+ENV_PREFIX = "SANAD_"
+# Read from the environment but no setting: the configuration file's own path.
+CONFIG_ENV = "SANAD_CONFIG"
 
 
 class ConfigError(Exception):
     """A configuration problem, phrased as one line an operator can act on."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL a client sends requests to (None: it can): it must be
+    an absolute http(s) URL with a host, without spaces. Loopback hosts and addresses are
+    fine (a local Bot API server, an emulator)."""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return "not a URL: it holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    except ValueError:
+        return "not a URL: its host or port is invalid"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "not an absolute http:// or https:// URL with a host"
+    return None
 
 
 def _comma_separated(value: Any) -> Any:
@@ -38,7 +60,9 @@ def _comma_separated(value: Any) -> Any:
 class Settings(BaseSettings):
     """Everything an operator can set. Field names are the TOML keys; env adds ``SANAD_``."""
 
-    model_config = SettingsConfigDict(env_prefix="SANAD_", extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True
+    )
 
     sources_dir: Path = Path("seeds")
     # Saved index (rebuilt when the sources change); default: .sanad-index in sources_dir.
@@ -106,6 +130,26 @@ class Settings(BaseSettings):
         values = (getattr(self, name) for name in type(self).model_fields)
         return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
+    @field_validator("telegram_base_url", "telegram_base_file_url", "discord_api_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        """A URL that would only fail at the first request, without naming the setting."""
+        if (problem := url_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        """Telegram delivers webhooks only to an https:// URL (setWebhook refuses others)."""
+        if value is None:
+            return value
+        if (problem := url_problem(value)) is not None:
+            raise ValueError(problem)
+        if urlsplit(value).scheme.lower() != "https":
+            raise ValueError("Telegram sends webhooks only to an https:// URL")
+        return value
+
     @field_validator(
         "admin_ids",
         "allowed_chat_ids",
@@ -134,18 +178,63 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read and validate the configuration, or raise :class:`ConfigError` with one line."""
-    config_file = Path(os.environ.get("SANAD_CONFIG", DEFAULT_CONFIG_FILE))
-    if "SANAD_CONFIG" in os.environ and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file} (from SANAD_CONFIG)")
+    """Read and validate the configuration, or raise :class:`ConfigError` with one line that
+    names the setting and where it came from (an environment variable or the file)."""
+    config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
+    if CONFIG_ENV in os.environ and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file} (from {CONFIG_ENV})")
+    _check_environment_names()
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"]) or "config"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(
-            f"invalid setting '{key}' (env SANAD_{key.upper()}): {error['msg']}{more}"
-        ) from exc
+        # An unknown key first: a misspelled name usually explains the rest.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(_error_line(errors[0], config_file) + more) from exc
     except ValueError as exc:  # a TOML syntax error
         raise ConfigError(f"unreadable config file {config_file}: {exc}") from exc
+
+
+def _suggestion(name: str, known: list[str], quote: str = "") -> str:
+    """'; did you mean X?' for the known name nearest ``name``, or ''."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {quote}{close[0]}{quote}?" if close else ""
+
+
+def _check_environment_names() -> None:
+    """Refuse a ``SANAD_`` variable that names no setting: it would be ignored without a word
+    (pydantic-settings reads only the names it knows), and a misspelled token is no token."""
+    known = [ENV_PREFIX + name.upper() for name in Settings.model_fields] + [CONFIG_ENV]
+    for name in sorted(os.environ):
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
+            raise ConfigError(
+                f"unknown environment variable {name}{_suggestion(name.upper(), known)}"
+            )
+
+
+def _error_line(error: Any, config_file: Path) -> str:
+    """One line for pydantic's first error: the setting, where it was set, what is wrong."""
+    loc = error["loc"]
+    key = str(loc[0]) if loc else "config"
+    if error["type"] == "extra_forbidden":
+        known = list(Settings.model_fields)
+        suggestion = _suggestion(key, known, quote="'")
+        return f"unknown setting '{key}' in {config_file}{suggestion}"
+    item = f", item {loc[1] + 1}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+    reason = error["msg"]
+    if error["type"] == "value_error":  # our own validators' sentence, without pydantic's prefix
+        reason = str(error["ctx"]["error"])
+    return f"invalid setting '{key}'{_origin(key, config_file)}{item}: {reason}"
+
+
+def _origin(key: str, config_file: Path) -> str:
+    """' (env SANAD_KEY)' or ' (in config.toml)': where the bad value came from ('' for a
+    command-line override)."""
+    env = ENV_PREFIX + key.upper()
+    if any(name.upper() == env for name in os.environ):
+        return f" (env {env})"
+    try:
+        in_file = key in tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        in_file = False
+    return f" (in {config_file})" if in_file else ""

@@ -27,15 +27,17 @@ def check_name_and_size(name: str, size: int | None, max_bytes: int) -> None:
         raise UploadRejected(messages.UPLOAD_TOO_BIG.format(limit=max_bytes))
 
 
-def check_article(name: str, data: bytes, max_bytes: int) -> None:
-    """Refuse content that is too big, not UTF-8, or not readable as an article."""
+def check_article(name: str, data: bytes, max_bytes: int) -> list[str]:
+    """Refuse content that is too big, not UTF-8, or not readable as an article; return what
+    was mended in its attribution (``Article.warnings``, one line each; empty: nothing)."""
     check_name_and_size(name, len(data), max_bytes)
     try:
-        read_article(name, data.decode("utf-8"))
+        article, _ = read_article(name, data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise UploadRejected(messages.UPLOAD_NOT_UTF8) from exc
     except ArticleError as exc:
         raise UploadRejected(messages.UPLOAD_INVALID.format(reason=exc)) from exc
+    return article.warnings.splitlines()
 
 
 def write_atomically(path: Path, data: bytes) -> None:

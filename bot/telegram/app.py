@@ -31,6 +31,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.health import start_health_server
+from bot.logs import counted
 from bot.platforms import StartError
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
@@ -176,6 +177,10 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
             CommandHandler("stats", admin.on_stats),
             CommandHandler("gaps", admin.on_gaps),
             MessageHandler(
+                filters.UpdateType.MESSAGES & filters.COMMAND & filters.ChatType.PRIVATE,
+                handlers.on_unknown_command,
+            ),
+            MessageHandler(
                 filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND,
                 handlers.on_text,
             ),
@@ -290,7 +295,7 @@ async def connect(application: Application, attempts: int, first_delay: float = 
         except NetworkError as exc:
             if attempt == attempts:
                 raise TelegramStartError(
-                    f"cannot reach the Bot API after {attempts} attempts: {exc}"
+                    f"cannot reach the Bot API after {counted(attempts, 'attempt')}: {exc}"
                 ) from None
             log.warning(
                 "Bot API unreachable (attempt %d of %d: %s); retrying in %.0f s",

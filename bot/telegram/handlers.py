@@ -51,6 +51,14 @@ async def on_text(update: Update, context: Context) -> None:
     await ask(update, message, question_of(message, context.bot.username), context)
 
 
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command Sanad does not have, in a private chat: the service says so and where the
+    commands are (in a group it may be another bot's, so groups are left alone)."""
+    message = update.effective_message
+    if message is not None and message.text:
+        await ask(update, message, message.text, context)
+
+
 async def on_ask_command(update: Update, context: Context) -> None:
     """Answer /ask <question> (the way to ask in groups with privacy mode on)."""
     message = update.effective_message

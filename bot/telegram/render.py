@@ -120,7 +120,7 @@ def source_html(source: Source) -> str:
         parts.append(_fitted(source.publisher, PUBLISHER_UNITS))
     elif source.author:
         parts.append(_fitted(source.author, PUBLISHER_UNITS))
-    parts.append(escape(messages.PARAGRAPH.format(n=source.paragraph, m=source.paragraph_total)))
+    parts.append(escape(messages.paragraph_label(source)))
     return RLM + "📄 " + " — ".join(parts)
 
 

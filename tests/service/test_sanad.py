@@ -12,6 +12,7 @@ from bot.service.errors import (
     AlreadyVoted,
     EmptyQuestion,
     NotAdmin,
+    NotAQuestion,
     PageExpired,
     PrivateOnly,
     RateLimited,
@@ -66,6 +67,62 @@ async def test_question_without_letters_is_refused_with_its_sentence(seeds_servi
     with pytest.raises(EmptyQuestion) as refused:
         await seeds_service.ask("؟؟!!...", USER, PRIVATE)
     assert refused.value.text == messages.EMPTY_QUESTION
+
+
+GREETING = (
+    "{} أنا سند، أجيب عن أسئلتك بفقرات مقتبسة حرفيًا من مقالاتي مع ذكر مصدر كل فقرة.\n"
+    "اكتب سؤالك بالعربية، مثل: كم كلّف تدريب نموذج R1؟"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "reply"),
+    [
+        ("مرحبا", "telegram", GREETING.format("أهلًا بك!")),
+        ("hi!", "discord", GREETING.format("أهلًا بك!")),
+        ("السلام عليكم ورحمة الله", "console", GREETING.format("وعليكم السلام!")),
+        ("مزيد", "telegram", messages.MORE_AS_TEXT),
+        ("المزيد من فضلك", "discord", messages.MORE_AS_TEXT),
+        (
+            "/foo",
+            "telegram",
+            "لا أعرف الأمر /foo. اكتب سؤالك مباشرة، أو اكتب /help لترى ما أستطيع.",
+        ),
+        (
+            "/help",
+            "discord",
+            "لا أعرف الأمر /help. اكتب سؤالك مباشرة، أو استعمل /ask لتسألني أو /sources "
+            "لترى مصادري.",
+        ),
+    ],
+)
+async def test_chat_text_that_asks_nothing_gets_its_reply_and_is_not_searched(
+    text, platform, reply
+):
+    service = make_service(SEEDS, user_questions_per_minute=1)
+    sender = Sender(platform, f"{platform}:111", 111)
+    for _ in range(2):  # neither rate-limited nor counted
+        with pytest.raises(NotAQuestion) as replied:
+            await service.ask(text, sender, Chat(platform, 111, private=True))
+        assert replied.value.text == reply
+    assert (service.stats.answered, service.stats.unanswered, list(service.stats.gaps)) == (
+        0,
+        0,
+        [],
+    )
+    await service.ask(QUESTION, sender, PRIVATE)  # the one question of the minute
+
+
+async def test_greeting_without_example_questions_still_says_how_to_ask(tmp_path):
+    service = make_service(SEEDS, example_questions=[])
+    with pytest.raises(NotAQuestion) as replied:
+        await service.ask("أهلا", USER, PRIVATE)
+    assert replied.value.text.endswith("\nاكتب سؤالك بالعربية.")
+
+
+async def test_a_greeting_with_a_question_is_answered(seeds_service):
+    page = await seeds_service.ask("مرحبا، بكم انخفض مؤشر ناسداك؟", USER, PRIVATE)
+    assert "ناسداك" in page.answer.passages[0].text
 
 
 async def test_long_question_is_cut_and_flagged(seeds_service):
@@ -264,6 +321,18 @@ def test_upload_validation_refuses_and_writes_nothing(seeds_copy, name, data, re
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
 
 
+def test_stored_upload_is_logged_with_its_size_in_words(seeds_copy, caplog):
+    service = make_service(seeds_copy)
+    with caplog.at_level("INFO", logger="bot.service.sanad"):
+        service.add_article(ADMIN, "a.txt", b"a")
+        service.add_article(ADMIN, "b.txt", WHEAT.encode())
+    stored = [r.getMessage() for r in caplog.records if " stored " in r.getMessage()]
+    assert stored == [
+        "admin telegram:999 stored a.txt (1 byte)",
+        f"admin telegram:999 stored b.txt ({len(WHEAT.encode())} bytes)",
+    ]
+
+
 def test_declared_size_is_refused_before_download(seeds_copy):
     service = make_service(seeds_copy, upload_max_bytes=1_000)
     with pytest.raises(UploadRejected, match="أكبر"):
@@ -315,6 +384,65 @@ def test_sources_lists_articles_and_skipped_files(tmp_path):
     assert "المقالات: 1" in lines[0]
     assert any(line.startswith("- a.txt:") for line in lines)
     assert lines[-2] == messages.SOURCES_SKIPPED and lines[-1].startswith("- bad.txt:")
+
+
+BAD_URL = '+++\ntitle = "القمح"\nurl = "javascript:alert(1)"\n+++\n' + WHEAT
+LONG_TITLE = "عنوان " * 60  # 359 characters once stripped: shortened to 200
+
+
+def mended_sources(directory: Path) -> Path:
+    sources = write_articles(
+        directory,
+        {"a.txt": BAD_URL, "b.md": f'+++\ntitle = "{LONG_TITLE}"\n+++\n{WHEAT}'},
+    )
+    (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
+    return sources
+
+
+def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path):
+    lines = make_service(mended_sources(tmp_path / "s")).sources().lines
+    assert lines[-5:] == (
+        messages.SOURCES_SKIPPED,
+        "- bad.txt: not UTF-8 text",
+        messages.SOURCES_MENDED,
+        "- a.txt: url dropped (not an absolute http(s) address): 'javascript:alert(1)'",
+        "- b.md: title shortened from 359 to 200 characters",
+    )
+
+
+async def test_skipped_files_and_mended_attribution_are_logged_once_per_load(
+    tmp_path, caplog
+):
+    sources = mended_sources(tmp_path / "s")
+    expected = [
+        "skipped bad.txt: not UTF-8 text",
+        "attribution mended in a.txt: url dropped (not an absolute http(s) address): "
+        "'javascript:alert(1)'",
+        "attribution mended in b.md: title shortened from 359 to 200 characters",
+    ]
+    with caplog.at_level("WARNING", logger="bot.service.sanad"):
+        service = make_service(sources)
+        await service.ask("أسعار القمح في مصر", USER, PRIVATE)
+        service.sources()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", line) for line in expected
+    ]
+    caplog.clear()
+    (sources / "bad.txt").unlink()
+    with caplog.at_level("WARNING", logger="bot.service.sanad"):
+        await service.reload(ADMIN)
+    assert [r.getMessage() for r in caplog.records] == expected[1:]
+
+
+def test_uploaded_article_with_mended_attribution_says_what_was_mended(seeds_copy):
+    saved = make_service(seeds_copy).add_article(ADMIN, "wheat.txt", BAD_URL.encode())
+    assert saved.splitlines() == [
+        messages.UPLOAD_SAVED.format(name="wheat.txt"),
+        messages.UPLOAD_MENDED,
+        "- url dropped (not an absolute http(s) address): 'javascript:alert(1)'",
+    ]
+    clean = make_service(seeds_copy).add_article(ADMIN, "rice.txt", WHEAT.encode())
+    assert clean == messages.UPLOAD_SAVED.format(name="rice.txt")
 
 
 def test_welcome_summarises_the_collection(seeds_service):
