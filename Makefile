@@ -41,14 +41,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/scale.py 10000 100000 1000000
 	$(BIN)/python bench/scale.py --vocabulary small --systems build,serve 1000000
 
-# Whole-stack Telegram throughput vs an echo bot (flood control off, then at Telegram's 30/s).
+# Whole-stack Telegram throughput vs an echo bot, flood control off: the seeds in a loop and a
+# burst, then the generated 1M index in a burst; the dev questions repeated, then all distinct.
 bench-telegram: $(STAMP)
-	$(BIN)/python bench/telegram_throughput.py 1000 0
+	$(BIN)/python bench/telegram_throughput.py --questions dev distinct
+	$(BIN)/python bench/telegram_throughput.py --index synthetic --mode burst --questions dev distinct
 
 # Whole-stack Discord throughput vs an echo bot on the same hikari stack: DMs and /ask, plus an
 # echo that sends a canned answer's embeds (what the answer's shape costs the stack).
 bench-discord: $(STAMP)
-	$(BIN)/python bench/discord_throughput.py 1000 16
+	$(BIN)/python bench/discord_throughput.py 1000 16 --questions dev distinct
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -7,18 +7,23 @@ intents, same HTTP and cache settings) in the same run. Two paths: questions sen
 the interaction callback). A third bot, "echo-embeds", answers every question with one canned
 Sanad answer (three embeds, rendered once, no search): what the answer's shape costs the stack.
 
-    python bench/discord_throughput.py [questions per run] [concurrency]
+    python bench/discord_throughput.py [questions per run] [concurrency] [--questions dev distinct]
 
 Runs alternate (echo, echo-embeds, Sanad), three rounds per path, and the ratio reported is
 the median of the rounds' Sanad/echo ratios (the speed of a shared machine drifts from one
-minute to the next). The emulator runs in the same process and event loop, as Telegram's does
-in bench/telegram_throughput.py. Each question comes from its own person and DM channel, so no
-rate-limit bucket of the emulator (per route and channel, as Discord's) is shared; "rejected"
-counts every request the emulator refused (429 or any 4xx/5xx) during the run.
+minute to the next). Questions: the dev set repeated, or every question distinct
+(bench/workload.py); every Sanad run opens its own library, so no run warms the next one's
+caches. A row also reports the process's CPU time per answer and the load average at its end.
+The emulator runs in the same process and event loop, as Telegram's does in
+bench/telegram_throughput.py, so its work counts in both bots' figures. Each question comes
+from its own person and DM channel, so no rate-limit bucket of the emulator (per route and
+channel, as Discord's) is shared; "rejected" counts every request the emulator refused (429 or
+any 4xx/5xx) during the run.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -31,9 +36,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import hikari  # noqa: E402
 from discordapi import TOKEN, DiscordApiEmulator, user_object  # noqa: E402
+from workload import QUESTION_SETS, load, questions, texts  # noqa: E402
 
 from bot.discord.app import http_settings, running_gateway  # noqa: E402
 from bot.discord.handlers import ask  # noqa: E402
@@ -41,10 +48,8 @@ from bot.discord.respond import message_kwargs  # noqa: E402
 from bot.service.policy import CONSOLE, OPERATOR  # noqa: E402
 from bot.service.sanad import Sanad  # noqa: E402
 from bot.service.settings import Settings  # noqa: E402
-from retrieval.evaluation import load_questions  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 
-QUESTIONS = ROOT / "eval" / "seeds-dev.jsonl"
 PAIRS = 3
 
 
@@ -134,7 +139,9 @@ async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIter
             sources_dir=ROOT / "seeds",
             user_questions_per_minute=1_000_000,
         )
-        async with running_gateway(Sanad(settings, Library.open(settings.sources_dir))):
+        # Opened as the bot opens it: from the snapshot beside the sources.
+        library = Library.open(settings.sources_dir, settings.snapshot_path)
+        async with running_gateway(Sanad(settings, library)):
             yield
         return
     bot = await start_echo(api, canned=canned if kind == "echo-embeds" else None)
@@ -145,11 +152,12 @@ async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIter
 
 
 async def drive(
-    kind: str, path: str, count: int, questions: list[str], concurrency: int, canned: dict
+    kind: str, path: str, asked: list[str], concurrency: int, canned: dict
 ) -> dict[str, float | str | int]:
     """``count`` questions asked by ``concurrency`` people at a time, each asking again as soon
     as they have their answer; one person and DM channel per question, as when many people ask,
     so no rate-limit bucket (per route and channel, as Discord's) is shared between questions."""
+    count = len(asked)
     api = DiscordApiEmulator()
     await api.start()
     people = [user_object(str(2_000_000_000_000_000 + i), f"p{i}", None) for i in range(count)]
@@ -160,14 +168,14 @@ async def drive(
     next_question = iter(range(count))
 
     async def by_dm(index: int) -> str:
-        question = questions[index % len(questions)]
+        question = asked[index]
         message = await api.user_message(
             question, author=people[index], channel_id=channels[index]
         )
         return message["id"]
 
     async def by_slash(index: int) -> str:
-        question = questions[index % len(questions)]
+        question = asked[index]
         interaction = api.slash_command(
             "ask", {"question": question}, user=people[index], channel_id=channels[index]
         )
@@ -186,9 +194,11 @@ async def drive(
     try:
         async with started(kind, api, canned):
             before = len(api.requests)
+            cpu = time.process_time()
             begun = time.monotonic()
             await asyncio.gather(*(person() for _ in range(concurrency)))
             elapsed = time.monotonic() - begun
+            cpu = time.process_time() - cpu
             rejected = sum(1 for r in api.requests[before:] if r.status >= 400)
     finally:
         await api.stop()
@@ -202,40 +212,56 @@ async def drive(
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "rejected": rejected,
+        "cpu_ms_per_answer": round(cpu * 1000 / count, 2),
+        "load": load(),
     }
 
 
-async def main(count: int, concurrency: int) -> None:
-    questions = [q.text for q in load_questions(QUESTIONS)[0]]
+async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
     settings = Settings(sources_dir=ROOT / "seeds")
-    service = Sanad(settings, Library.open(settings.sources_dir))
+    service = Sanad(settings, Library.open(settings.sources_dir, settings.snapshot_path))
     # What "echo-embeds" sends: a typical answer (three passages), rendered once, no search.
     canned = await ask(service, "تأثير ديب سيك على أسهم إنفيديا", OPERATOR, CONSOLE)
-    for path in ("dm", "slash"):
-        ratios, rejected = [], 0
-        for _ in range(PAIRS):
-            rows = {
-                kind: await drive(kind, path, count, questions, concurrency, canned)
-                for kind in ("echo", "echo-embeds", "sanad")
+    summaries = []
+    for question_set in question_sets:
+        asked = questions(
+            question_set,
+            min(count, len(texts(question_set))) if question_set == "distinct" else count,
+        )
+        for path in ("dm", "slash"):
+            ratios, rejected = [], 0
+            for _ in range(PAIRS):
+                rows = {
+                    kind: await drive(kind, path, asked, concurrency, canned)
+                    for kind in ("echo", "echo-embeds", "sanad")
+                }
+                for row in rows.values():
+                    print(
+                        json.dumps({**row, "questions_set": question_set}, ensure_ascii=False),
+                        flush=True,
+                    )
+                rejected += int(rows["sanad"]["rejected"])
+                speeds = {kind: float(row["answers_per_s"]) for kind, row in rows.items()}
+                ratios.append(round(speeds["sanad"] / speeds["echo"], 3))
+            summary = {
+                "path": path,
+                "questions": question_set,
+                "count": len(asked),
+                "sanad_vs_echo_throughput": statistics.median(ratios),
+                "pair_ratios": ratios,
+                "sanad_rejected_requests": rejected,
             }
-            for row in rows.values():
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-            rejected += int(rows["sanad"]["rejected"])
-            speeds = {kind: float(row["answers_per_s"]) for kind, row in rows.items()}
-            ratios.append(round(speeds["sanad"] / speeds["echo"], 3))
-        summary = {
-            "path": path,
-            "sanad_vs_echo_throughput": statistics.median(ratios),
-            "pair_ratios": ratios,
-            "sanad_rejected_requests": rejected,
-        }
+            print(json.dumps(summary), flush=True)
+            summaries.append(summary)
+    print("summary", flush=True)
+    for summary in summaries:
         print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(
-        main(
-            int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
-            int(sys.argv[2]) if len(sys.argv) > 2 else 16,
-        )
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", type=int, nargs="?", default=1000, help="questions per run")
+    parser.add_argument("concurrency", type=int, nargs="?", default=16)
+    parser.add_argument("--questions", nargs="+", choices=QUESTION_SETS, default=["dev"])
+    args = parser.parse_args()
+    asyncio.run(main(args.count, args.concurrency, args.questions))

@@ -61,10 +61,12 @@ business inside their field, never outside it (no spoofed source lines):
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 RLM = "\u200f"
@@ -88,7 +90,11 @@ DIRECTION_CONTROLS = frozenset(
 _EMBEDDINGS = {LRE: "L", LRO: "L", RLE: "R", RLO: "R"}  # opener: the direction it acts with
 _ISOLATES = frozenset(LRI + RLI + FSI)
 _MAX_DEPTH = 50
-_PARAGRAPH_SEPARATORS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")  # bidi class B
+_PARAGRAPH_SEPARATOR = re.compile("[\n\r\x1c\x1d\x1e\x85\u2029]")  # bidi class B
+# The characters that open or close an embedding, override or isolate.
+_NESTING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Control characters (Cc), line and paragraph separators (Zl, Zp): fixed sets in Unicode.
+_FIELD_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ANSI = re.compile(r"(\x1b\[[0-9;]*m)")
 # Neutral by class but written by Arabic sentences: a run never reaches across them.
 _ARABIC_PUNCTUATION = frozenset("\u060c\u066a«»")
@@ -104,11 +110,28 @@ T = TypeVar("T")
 
 @dataclass(slots=True)
 class _Plan:
-    """Edits by character index: marks to put before and after it, and whether it stays."""
+    """Edits by character index: marks to put before and after it, and the characters
+    dropped. Sparse: a quote gets a handful of edits, so the text between them is copied in
+    slices rather than character by character."""
 
-    keep: list[bool]
-    before: list[str]
-    after: list[str]
+    dropped: set[int] = field(default_factory=set)
+    before: dict[int, str] = field(default_factory=dict)
+    after: dict[int, str] = field(default_factory=dict)
+    _edited: list[int] | None = None
+
+    def add_before(self, index: int, marks: str) -> None:
+        if marks:
+            self.before[index] = self.before.get(index, "") + marks
+
+    def add_after(self, index: int, marks: str) -> None:
+        if marks:
+            self.after[index] = self.after.get(index, "") + marks
+
+    def edited(self) -> list[int]:
+        """Every index with an edit, in order (asked once the plan is complete)."""
+        if self._edited is None:
+            self._edited = sorted(self.dropped | self.before.keys() | self.after.keys())
+        return self._edited
 
 
 @dataclass(slots=True)
@@ -137,22 +160,21 @@ def _balance(text: str, lo: int, hi: int, plan: _Plan) -> str:
     stack: list[tuple[str, bool]] = []  # (the closer it needs, kept)
     kept_depth = 0
     isolates = 0
-    for i in range(lo, hi):
-        char = text[i]
+    for match in _NESTING.finditer(text, lo, hi):
+        i, char = match.start(), match.group()
         if char in _EMBEDDINGS or char in _ISOLATES:
             kept = kept_depth < _MAX_DEPTH
             closer = PDF if char in _EMBEDDINGS else PDI
             stack.append((closer, kept))
             kept_depth += kept
             isolates += closer == PDI
-            plan.keep[i] = kept
         elif char == PDF:
             # UAX #9 X7: a PDF never closes anything outside the innermost isolate.
-            plan.keep[i] = bool(stack) and stack[-1][0] == PDF and stack[-1][1]
+            kept = bool(stack) and stack[-1][0] == PDF and stack[-1][1]
             if stack and stack[-1][0] == PDF:
                 kept_depth -= stack.pop()[1]
-        elif char == PDI:
-            plan.keep[i] = False
+        else:  # PDI
+            kept = False
             if isolates:
                 # X6a: a PDI also closes the embeddings opened inside its isolate.
                 while True:
@@ -161,17 +183,24 @@ def _balance(text: str, lo: int, hi: int, plan: _Plan) -> str:
                     if closer == PDI:
                         break
                 isolates -= 1
-                plan.keep[i] = kept
+        if not kept:
+            plan.dropped.add(i)
     return "".join(closer for closer, kept in reversed(stack) if kept)
 
 
 def _items(text: str, lo: int, hi: int, plan: _Plan) -> list[_Item]:
-    """The kept characters of one line as its surroundings see them."""
+    """The kept characters of one line as its surroundings see them.
+
+    Without embeddings or isolates in the line, stretches that act as one character are one
+    item (:func:`_tokens`); with them, every character is one.
+    """
+    if not _NESTING.search(text, lo, hi):
+        return _tokens(text, lo, hi)
     items: list[_Item] = []
     stack: list[str] = []
     span_start, span_cls = lo, "ON"
     for i in range(lo, hi):
-        if not plan.keep[i]:
+        if i in plan.dropped:
             continue
         char = text[i]
         if char in _EMBEDDINGS or char in _ISOLATES:
@@ -193,6 +222,78 @@ def _items(text: str, lo: int, hi: int, plan: _Plan) -> list[_Item]:
     if stack:
         items.append(_Item(span_start, hi - 1, span_cls))
     return items
+
+
+def _tokens(text: str, lo: int, hi: int) -> list[_Item]:
+    """The items of a line without embeddings or isolates, a stretch at a time.
+
+    Three kinds of stretch act as one character of their class wherever the rules look:
+    - right-to-left text: from a right-to-left letter (class R or AL) to the last one before
+      the next left-to-right letter, with whatever lies between (spaces, punctuation, digits,
+      marks). A run can reach into it from neither side, since it stops at a right-to-left
+      letter; rules 3 and 4 look only at its first and last letters, and treat R as AL;
+    - a word of left-to-right letters (class L, not LRM), which no rule looks inside: none
+      of them is a bracket or a leading or trailing sign;
+    - a number's European digits (class EN).
+    Every other character is an item of its own, with its own class.
+    """
+    items: list[_Item] = []
+    for match in _stretches().finditer(text, lo, hi):
+        start, end = match.span()
+        kind = match.lastgroup
+        char = text[start]
+        cls = unicodedata.bidirectional(char) if kind == "one" else _STRETCH_CLASS[kind]
+        items.append(_Item(start, end - 1, cls, char))
+    return items
+
+
+_STRETCH_CLASS = {"rtl": "AL", "ltr": "L", "digits": "EN"}
+
+
+@functools.cache
+def _stretches() -> re.Pattern[str]:
+    """The pattern of :func:`_tokens`' stretches, from the Basic Multilingual Plane's bidi
+    classes (built once, on first use: about 20 ms). Characters beyond it are never part of
+    a stretch, each one stays an item, classified on its own."""
+    by_class: dict[str, list[int]] = {}
+    for code in range(0x10000):
+        by_class.setdefault(unicodedata.bidirectional(chr(code)), []).append(code)
+    right_to_left = _char_class(by_class["R"] + by_class["AL"])
+    letters = _char_class([c for c in by_class["L"] if chr(c) != LRM])
+    digits = _char_class(by_class["EN"])
+    # Between right-to-left letters: anything but a left-to-right letter, a paragraph
+    # separator, or a character that opens or closes an embedding or isolate.
+    between = _char_class(
+        [
+            code
+            for cls, codes in by_class.items()
+            if cls not in ("L", "B", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI")
+            for code in codes
+        ]
+    )
+    return re.compile(
+        f"(?P<rtl>{right_to_left}(?:{between}*{right_to_left})?)"
+        f"|(?P<ltr>{letters}+)|(?P<digits>{digits}+)|(?P<one>.)",
+        re.DOTALL,
+    )
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regular-expression character class of ``codes`` (sorted), as ranges."""
+    ranges: list[tuple[int, int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return (
+        "["
+        + "".join(
+            re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+            for a, b in ranges
+        )
+        + "]"
+    )
 
 
 def _is_core(item: _Item) -> bool:
@@ -335,20 +436,20 @@ def _plan(text: str, mode: Mode) -> _Plan:
     says. ``mode``: "rtl" for text that follows a right-to-left mark on its first line, "none"
     for text whose lines start where it does, "fields" for balancing only, "ltr" for layouts
     without right-to-left paragraphs."""
-    plan = _Plan([True] * len(text), [""] * len(text), [""] * len(text))
+    plan = _Plan()
     lo = 0
-    while lo < len(text):
-        hi = lo
-        while hi < len(text) and text[hi] not in _PARAGRAPH_SEPARATORS:
-            hi += 1
+    for separator in _PARAGRAPH_SEPARATOR.finditer(text):
+        hi = separator.start()
         if hi > lo:
             _plan_line(text, lo, hi, plan, mode, first_line=lo == 0)
         lo = hi + 1
+    if len(text) > lo:
+        _plan_line(text, lo, len(text), plan, mode, first_line=lo == 0)
     return plan
 
 
 def _plan_line(text: str, lo: int, hi: int, plan: _Plan, mode: Mode, first_line: bool) -> None:
-    closers = _balance(text, lo, hi, plan)
+    closers = _balance(text, lo, hi, plan) if _NESTING.search(text, lo, hi) else ""
     items = _items(text, lo, hi, plan)
     runs = _runs(items)
     right_to_left = any(item.cls in ("R", "AL") for item in items)
@@ -363,20 +464,31 @@ def _plan_line(text: str, lo: int, hi: int, plan: _Plan, mode: Mode, first_line:
         _decide(items, runs, led=True)
     elif mode == "none":
         _decide(items, runs, led=False)
-    plan.before[lo] += lead
+    plan.add_before(lo, lead)
     for run in runs:
         if run.isolate:
-            plan.before[items[run.first].start] += LRI
-            plan.after[items[run.last].end] += PDI
-    plan.after[hi - 1] += closers + (RLM if mode == "ltr" and right_to_left else "")
+            plan.add_before(items[run.first].start, LRI)
+            plan.add_after(items[run.last].end, PDI)
+    plan.add_after(hi - 1, closers + (RLM if mode == "ltr" and right_to_left else ""))
 
 
 def _apply(text: str, plan: _Plan, lo: int = 0, hi: int | None = None) -> str:
     """``text[lo:hi]`` with the plan's edits."""
-    return "".join(
-        plan.before[i] + (text[i] if plan.keep[i] else "") + plan.after[i]
-        for i in range(lo, len(text) if hi is None else hi)
-    )
+    hi = len(text) if hi is None else hi
+    edited = plan.edited()
+    first, last = bisect.bisect_left(edited, lo), bisect.bisect_left(edited, hi)
+    if first == last:
+        return text[lo:hi]
+    out: list[str] = []
+    copied = lo
+    for i in edited[first:last]:
+        out += (text[copied:i], plan.before.get(i, ""))
+        if i not in plan.dropped:
+            out.append(text[i])
+        out.append(plan.after.get(i, ""))
+        copied = i + 1
+    out.append(text[copied:hi])
+    return "".join(out)
 
 
 def _keeping_styling(text: str, mode: Mode) -> str:
@@ -441,12 +553,10 @@ def display_field(text: str) -> str:
     letter (runs inside are then isolated as in a right-to-left line), else in a left-to-right
     one. An empty field stays empty.
     """
-    flat = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
-    )
+    flat = _FIELD_BREAKS.sub(" ", text)
     if not flat:
         return ""
-    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in flat):
+    if any(item.cls in ("R", "AL") for item in _tokens(flat, 0, len(flat))):
         return RLI + display_quote(flat) + PDI
     return LRI + _apply(flat, _plan(flat, "fields")) + PDI
 

@@ -11,7 +11,7 @@ from discordbot import DIRECTION_CONTROLS, visible_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bidi import LRI, PDI, RLM, rtl_lines_in_ltr_layout
+from bot.bidi import LRI, PDI, RLM
 from bot.discord import render
 from bot.service import messages
 from bot.service.sanad import AnswerPage
@@ -115,20 +115,6 @@ def test_every_arabic_line_is_held_right_to_left_and_latin_lines_are_left_alone(
 def test_the_texts_own_overrides_are_closed_before_the_lines_last_mark():
     shown = render.rtl_lines("\u202eمؤشر ناسداك\u2066")
     assert shown == f"{RLM}\u202eمؤشر ناسداك{LRI}{PDI}\u202c{RLM}"
-
-
-ARABIC_AND_PUNCTUATION = st.lists(
-    st.sampled_from(
-        [chr(c) for c in range(0x0600, 0x0700)] + list(" \n!\"#%&'()*+,-./:;?@[]_«»…")
-    ),
-    max_size=60,
-).map("".join)
-
-
-@settings(max_examples=500, deadline=None)
-@given(text=ARABIC_AND_PUNCTUATION)
-def test_the_shortcut_for_text_without_left_to_right_characters_lays_out_as_bidi_does(text):
-    assert render.rtl_lines(text) == rtl_lines_in_ltr_layout(text)
 
 
 @given(text=TEXT)

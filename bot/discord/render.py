@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import regex
 
-from bot.bidi import RLM, rtl_lines_in_ltr_layout
+from bot.bidi import rtl_lines_in_ltr_layout
 from bot.service import messages, paging
-from bot.service.sanad import AnswerPage
+from bot.service.sanad import ANSWERS_REMEMBERED, AnswerPage
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 Payload = dict[str, Any]
@@ -68,11 +67,6 @@ SOURCE_BUDGET = 256
 # A feedback row, once rated, becomes one disabled button thanking the person.
 RATED_ID = f"{paging.FEEDBACK_PREFIX}done"
 
-# Arabic (without the Extended Arabic-Indic digits, which are European numbers to UAX #9),
-# spaces, line breaks and punctuation: text made only of these holds nothing to isolate.
-_NOTHING_TO_ISOLATE = re.compile(
-    r"[\u0600-\u06EF\u06FA-\u06FF \n!-/:-@\[-`{-~\u00AB\u00BB\u2013\u2014\u2026]*"
-)
 _DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 # Discord markdown: inline styles, spoilers, code, masked links, and <@…>/<#…>/<t:…> tokens.
 _INLINE = re.compile(r"([\\*_~`|<\[\]])")
@@ -95,25 +89,12 @@ def rtl_lines(text: str) -> str:
     mark the layout puts between a backslash and the character it escapes (an isolate before
     an escaped «#tag») is moved before the backslash, or Discord would show the backslash.
     """
-    if _NOTHING_TO_ISOLATE.fullmatch(text):
-        # No left-to-right letter, no digit, no direction control: the layout would only add
-        # the marks around each line that holds a right-to-left character (the tests hold the
-        # two equal).
-        return "\n".join(
-            f"{RLM}{line}{RLM}" if _right_to_left(line) else line for line in text.split("\n")
-        )
     return _escapes_first(rtl_lines_in_ltr_layout(text))
 
 
-# Titles, footers and the service's sentences recur in answer after answer, and laying a line
-# out costs about 0.1 ms (bot.bidi classifies every character): they are laid out once.
-# Quotes and questions are not cached: each answer has its own.
+# Titles, footers and the service's sentences recur in answer after answer: they are laid out
+# once. Quotes and questions are not cached: each answer has its own.
 _recurring_rtl_lines = functools.lru_cache(maxsize=4096)(rtl_lines)
-
-
-def _right_to_left(line: str) -> bool:
-    """Whether ``line`` holds a right-to-left character (UAX #9 classes R and AL)."""
-    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in line)
 
 
 def _escapes_first(text: str) -> str:
@@ -194,7 +175,16 @@ def question_of_answer(content: str) -> str | None:
 
 def answer_payload(page: AnswerPage, *, trimmed: bool = False, ephemeral: bool = False) -> Payload:
     """One page of an answer: question and intro in the content, one embed per passage, and
-    the «المزيد» and 👍/👎 buttons."""
+    the «المزيد» and 👍/👎 buttons.
+
+    A question asked again gets the service's remembered answer, rendered once: the payload's
+    parts are shared between the replies that send it, and none of them changes it.
+    """
+    return dict(_answer_payload(page, trimmed, ephemeral))
+
+
+@functools.lru_cache(maxsize=ANSWERS_REMEMBERED)
+def _answer_payload(page: AnswerPage, trimmed: bool, ephemeral: bool) -> Payload:
     answer = page.answer
     lines = [question_line(answer.question)]
     if trimmed:

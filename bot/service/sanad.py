@@ -13,9 +13,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 
 from bot.logs import counted
 from bot.service import messages, paging, phrases, uploads
@@ -45,6 +46,14 @@ log = logging.getLogger(__name__)
 # Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
 # handing it to a worker thread and back costs the event loop.
 INLINE_MAX_PARAGRAPHS = 100_000
+# Larger collections search in this many threads beside the event loop. One takes the second
+# core; more only fight over the interpreter lock and the memory bus: over 1M paragraphs, six
+# threads (asyncio's default executor on two cores) spent 6.5-8 ms of CPU an answer where one
+# spends 4.4-4.8, and answered no sooner.
+SEARCH_THREADS = 1
+# Answers remembered for questions asked again (people repeat questions, and a «المزيد» press
+# asks the same question for its next page): a few MB of passages.
+ANSWERS_REMEMBERED = 1024
 # Answers whose vote is remembered, and for how long: a week covers nearly every press of a
 # rating button; past it the oldest answers could be rated again, which costs one extra vote.
 VOTE_MEMORY = 20_000
@@ -111,6 +120,31 @@ class Votes:
         return True
 
 
+class AnswerCache:
+    """The answers of the serving engine, by question, page size and offset: the
+    :data:`ANSWERS_REMEMBERED` most recently used. Answers are immutable, so one can be handed
+    out any number of times. An answer is only ever given by the engine that found it: a
+    reload, a rollback or a replaced snapshot serves another engine, and everything
+    remembered is forgotten at its first question."""
+
+    def __init__(self, size: int = ANSWERS_REMEMBERED) -> None:
+        self._engine: SearchEngine | None = None
+        self._answers: LRUCache[tuple[str, int, int], Answer] = LRUCache(maxsize=size)
+
+    def get(self, engine: SearchEngine, key: tuple[str, int, int]) -> Answer | None:
+        """What ``engine`` answered to ``key``, if remembered."""
+        if engine is not self._engine:
+            self._engine = engine
+            self._answers.clear()
+            return None
+        return self._answers.get(key)
+
+    def put(self, engine: SearchEngine, key: tuple[str, int, int], answer: Answer) -> None:
+        """Remember ``answer``, unless another engine started serving while it was found."""
+        if engine is self._engine:
+            self._answers[key] = answer
+
+
 class Sanad:
     """The chat service over one :class:`Library`, configured by :class:`Settings`."""
 
@@ -126,6 +160,9 @@ class Sanad:
         self._reloads: Coalescer[ReloadReport] = Coalescer(
             lambda: asyncio.to_thread(self.library.reload)
         )
+        # Threads start on the first search that needs one.
+        self._searches = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
+        self._answers = AnswerCache()
         log_load_notes(library.engine.corpus)
 
     @property
@@ -220,12 +257,23 @@ class Sanad:
         return await self.ask(question, sender, chat, offset=offset, limit=limit)
 
     async def _answer(self, question: str, limit: int, offset: int) -> Answer:
-        """Search on the loop for small collections; for large ones in a worker thread, so the
-        loop keeps serving (and can show "typing…") meanwhile."""
+        """The remembered answer, else a search: on the loop for small collections; for large
+        ones in the search thread, so the loop keeps serving (and can show "typing…")
+        meanwhile."""
         engine = self.engine
+        key = (question, limit, offset)
+        answer = self._answers.get(engine, key)
+        if answer is not None:
+            return answer
         if len(engine.store) <= INLINE_MAX_PARAGRAPHS:
-            return engine.answer(question, limit, offset)
-        return await asyncio.to_thread(engine.answer, question, limit, offset)
+            answer = engine.answer(question, limit, offset)
+        else:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(
+                self._searches, engine.answer, question, limit, offset
+            )
+        self._answers.put(engine, key, answer)
+        return answer
 
     def feedback(self, answer_id: str, question: str | None, helpful: bool) -> str:
         """Count a 👍/👎 once per answer; an unhelpful answer's question becomes a gap.

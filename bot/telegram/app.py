@@ -12,11 +12,13 @@ import logging
 import os
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
@@ -26,6 +28,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.health import start_health_server
 from bot.logs import counted
@@ -42,6 +45,16 @@ log = logging.getLogger(__name__)
 # Opt in to python-telegram-bot's coming timedelta durations (RetryAfter.retry_after) instead of
 # a deprecation warning on every flood-control retry.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+# Updates handled at once; the others wait their turn in python-telegram-bot's queue. Each
+# handler holds at most two Bot API requests at a time (its reply, and "typing…" if the answer
+# is slow), so the connection pool never runs out: with python-telegram-bot's defaults (256
+# updates at once, 256 connections, a second's wait for one), a backlog of 300 questions over
+# a 1M-paragraph index started 256 handlers whose "typing…" requests took the connections the
+# answers needed, and half the answers failed with "Pool timeout" (BENCHMARKS.md). 32 handlers
+# keep up with Telegram's 30 messages a second at a second's latency each.
+CONCURRENT_UPDATES = 32
+CONNECTIONS = 2 * CONCURRENT_UPDATES
 
 USER_COMMANDS = [BotCommand(name, text) for name, text in messages.USER_COMMANDS]
 ADMIN_COMMANDS = [BotCommand(name, text) for name, text in messages.ADMIN_COMMANDS]
@@ -111,19 +124,39 @@ def _rate_limiter(settings: Settings) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
 
 
+def configure(builder: ApplicationBuilder) -> ApplicationBuilder:
+    """How the bot talks to the Bot API and runs its handlers (the benchmark's echo bot is
+    configured the same way, so that the two differ only in what they answer).
+
+    Every connection stays open between requests (httpx keeps 20 by default and would close
+    and reopen the rest, a TCP and TLS handshake each, whenever more are busy), and a request
+    waits for a free connection instead of failing after a second: with the handlers bounded
+    the wait is short, and a late answer beats none.
+    """
+    request = HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        pool_timeout=None,
+        httpx_kwargs={
+            "limits": httpx.Limits(
+                max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS
+            )
+        },
+    )
+    return builder.concurrent_updates(CONCURRENT_UPDATES).request(request)
+
+
 def build_application(service: Sanad, **builder_options: Any) -> Application:
     """The whole bot over ``service``: handlers, typed state, rate limiter, command menu."""
     settings = service.settings
     if settings.telegram_token is None:
         raise ValueError("a Telegram token is required")
     builder = (
-        Application.builder()
+        configure(Application.builder())
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(bot_data=BotState))
         .rate_limiter(_rate_limiter(settings))
-        .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

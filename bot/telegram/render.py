@@ -11,6 +11,7 @@ page a "more" button continues from must be the page that was shown.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from bot import fitting
 from bot.bidi import RLM, display_field, display_quote_pieces, isolate_ltr_runs
 from bot.fitting import utf16_length
 from bot.service import messages, paging
-from bot.service.sanad import AnswerPage, Listing, Welcome
+from bot.service.sanad import ANSWERS_REMEMBERED, AnswerPage, Listing, Welcome
 from retrieval.answer import ELLIPSIS, Answer, Passage, Source
 
 MESSAGE_LIMIT = 4096
@@ -137,6 +138,9 @@ def passage_html(passage: Passage, room: int = MESSAGE_LIMIT) -> Rendered:
         budget -= visible - room  # ellipses and isolates took the difference
 
 
+# A question asked again gets the service's remembered answer, rendered once (answers and pages
+# are immutable values, and so are the HTML and the keyboard made of them).
+@functools.lru_cache(maxsize=ANSWERS_REMEMBERED)
 def answer_html(answer: Answer, trimmed_question: bool = False) -> str:
     """The whole reply to a question: every passage of the page, within 4096 units."""
     intro = messages.reply_intro(answer)
@@ -187,6 +191,7 @@ def callback_text(text: str) -> str:
     return fitting.shorten(text, CALLBACK_ANSWER_LIMIT)
 
 
+@functools.lru_cache(maxsize=ANSWERS_REMEMBERED)
 def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
     """المزيد (next page) and the source link, then the two feedback buttons."""
     answer = page.answer

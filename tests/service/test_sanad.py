@@ -259,6 +259,22 @@ async def test_reload_reports_changes_and_serves_new_articles(seeds_copy):
     assert "القمح" in page.answer.passages[0].text
 
 
+async def test_a_question_asked_again_is_answered_by_the_index_serving_now(seeds_copy):
+    service = make_service(seeds_copy)
+    wheat = "لماذا ارتفعت أسعار القمح في مصر؟"
+    before = await service.ask(wheat, USER, PRIVATE)
+    assert all("القمح" not in p.text for p in before.answer.passages)
+    write_articles(seeds_copy, {"wheat.txt": WHEAT})
+    await service.reload(ADMIN)
+    after = await service.ask(wheat, USER, PRIVATE)
+    assert "القمح" in after.answer.passages[0].text
+    service.rollback(ADMIN)
+    rolled_back = await service.ask(wheat, USER, PRIVATE)
+    assert rolled_back.answer == before.answer
+    # Each asking counts, whether the answer was found again or remembered.
+    assert service.stats.answered + service.stats.unanswered == 3
+
+
 async def test_failed_reload_keeps_the_old_index_serving(seeds_copy):
     service = make_service(seeds_copy)
     before = service.engine
