@@ -128,7 +128,7 @@ def test_wheel_carries_every_module_and_the_answerability_model(wheel: Path):
     assert "retrieval/answerability.json" in names
     assert not [n for n in names if n.startswith(("tests/", "seeds/", "build/")) or ".pyc" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "sanad = bot.console.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "sanad = bot.console.entry:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_installed_wheel_answers_from_outside_the_source_tree(wheel: Path, tmp_path: Path):

@@ -377,6 +377,27 @@ async def test_uploaded_article_is_stored_atomically_and_served_after_reload(see
     assert (await service.ask("إنتاج الأرز في آسيا", USER, PRIVATE)).answer.found
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\u2028"])
+async def test_an_upload_saved_with_other_line_breaks_reads_as_its_lf_copy(seeds_copy, newline):
+    lf = (
+        '+++\ntitle = "أسعار الأرز"\nsource = "وكالة الأنباء"\n+++\n'
+        "انخفض إنتاج الأرز في آسيا بعد الفيضانات.\n\nارتفعت أسعار الأرز في الأسواق المحلية.\n"
+    )
+    service = make_service(seeds_copy)
+    service.add_article(ADMIN, "rice.md", lf.replace("\n", newline).encode())
+    await service.reload(ADMIN)
+    listed = [line for line in service.sources().lines if line.startswith("- rice.md")]
+    assert len(listed) == 1 and "أسعار الأرز" in listed[0] and "+++" not in listed[0]
+    page = await service.ask("ارتفعت أسعار الأرز في الأسواق", USER, PRIVATE)
+    best = page.answer.passages[0]
+    assert best.text == "ارتفعت أسعار الأرز في الأسواق المحلية."
+    assert (best.source.title, best.source.publisher, best.source.paragraph) == (
+        "أسعار الأرز",
+        "وكالة الأنباء",
+        2,
+    )
+
+
 def test_sources_lists_articles_and_skipped_files(tmp_path):
     sources = write_articles(tmp_path / "s", {"a.txt": WHEAT})
     (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")
