@@ -32,8 +32,12 @@ COPY retrieval /src/retrieval
 RUN /opt/sanad/bin/pip wheel --no-deps --wheel-dir /wheels /src
 
 FROM ${PYTHON_IMAGE}
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena, and every
+# reload's engine left memory behind in them (bench/soak.py on the seeds: RSS 60 -> 146 MB in
+# three minutes of reloads and snapshot replacements, 90 MB with two arenas; BENCHMARKS.md).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/sanad/bin:$PATH \
-    SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080 SANAD_DISCORD_INTERACTIONS_PORT=8090
+    SANAD_SOURCES_DIR=/data SANAD_HEALTH_PORT=8080 SANAD_DISCORD_INTERACTIONS_PORT=8090 \
+    MALLOC_ARENA_MAX=2
 RUN groupadd --gid 10001 sanad && useradd --uid 10001 --gid 10001 --create-home sanad \
  && install -d -o sanad -g sanad /data
 COPY --from=deps /opt/sanad /opt/sanad
