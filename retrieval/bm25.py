@@ -59,7 +59,6 @@ class BM25Index:
         self.doc_count = doc_count
         # Mean paragraph length in term occurrences (BM25's avgdl), for scores computed elsewhere.
         self.mean_length = mean_length
-        self._idf32 = np.asarray(idf, dtype=np.float32)
         self._local = threading.local()
 
     @classmethod
@@ -204,7 +203,7 @@ class BM25Index:
         postings = [self.postings(t) for t in ids]
         try:
             for (docs, weights), term_id in zip(postings, ids, strict=True):
-                contribution = weights * self._idf32[term_id]
+                contribution = weights * np.float32(self.idf[term_id])
                 contribution += accumulator[docs]
                 accumulator[docs] = contribution
         except BaseException:

@@ -33,7 +33,7 @@ GRAM_WEIGHT = 1.0
 _ARABIC = re.compile("[\u0621-\u064a]+")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)  # about 500 bytes an entry
 def letter_grams(term: str) -> tuple[str, ...]:
     """Letter trigrams of an Arabic term; any other term (Latin, digits, short) stays whole."""
     if len(term) <= GRAM or not _ARABIC.fullmatch(term):

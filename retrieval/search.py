@@ -98,19 +98,20 @@ class SearchEngine:
         self.index = index
         self.params = params
         if spelling is None and analyzer.settings.on("spelling"):
-            # How many paragraphs use each term: spelling correction prefers the common one.
-            frequency = np.diff(np.asarray(index.indptr[0 : len(index.indptr)]))
-            spelling = SpellingIndex.build(index.vocabulary, frequency)  # type: ignore[arg-type]
+            # Spelling correction prefers the term more paragraphs use (the index's indptr).
+            spelling = SpellingIndex.build(index.vocabulary, index.indptr)  # type: ignore[arg-type]
         self.spelling = spelling
         self.reader = QueryReader(analyzer, index, spelling)
         self.model = model or shipped_model()
         self.gram_statistics = grams or GramStatistics.build(index)
         self.grams = GramScorer(self.gram_statistics, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
-        self._paragraph_tokens = lru_cache(maxsize=4096)(analyzer.analyze)
+        # Bounded for a server that runs for months: a paragraph's tokens are about 5 KB, its
+        # trigram counts about 15 KB.
+        self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
         self._context_terms = lru_cache(maxsize=4096)(analyzer.terms)
         # Not a bound method: the cache would hold the engine in a cycle past its replacement.
-        self._paragraph_grams = lru_cache(maxsize=1024)(
+        self._paragraph_grams = lru_cache(maxsize=512)(
             partial(_indexed_grams, self.store, analyzer, self._context_terms)
         )
 

@@ -92,6 +92,9 @@ _STRINGS = (".blob", ".offsets")
 # Except the words' own strings and their terms': every word of every quoted paragraph is
 # checked and its term read, in memory a few hundred nanoseconds, read from the file a few µs.
 _HOT_STRINGS = ("analysis.forms.", "analysis.terms.")
+# Arrays smaller than this are held in memory whatever they are: a read costs more than they
+# do, and a small table (the Latin names' keys) is asked about for every pair of paragraph words.
+_SMALL_BYTES = 1 << 20
 
 
 log = logging.getLogger(__name__)
@@ -404,7 +407,7 @@ def _engine(
 ) -> SearchEngine:
     arrays: dict = {}
     for name, (dtype, shape, offset) in header["arrays"].items():
-        if _read_in_place(name):
+        if _read_in_place(name, int(np.prod(shape)) * np.dtype(dtype).itemsize):
             (length,) = shape
             arrays[name] = FileArray(file, offset, np.dtype(dtype), length)
         else:  # small, and read by every question: copied into memory, never mapped
@@ -436,9 +439,8 @@ def _engine(
         if name.startswith(_ANALYSIS)
     }
     analyzer = Analyzer(Vocabulary.from_arrays(tables, header["analysis"], settings))
-    frequency = np.diff(np.asarray(index.indptr[0 : len(index.indptr)]))
     spelling = (
-        SpellingIndex.from_arrays(_SPELLING, arrays, vocabulary, frequency)
+        SpellingIndex.from_arrays(_SPELLING, arrays, vocabulary, index.indptr)
         if settings.on("spelling")
         else None
     )
@@ -446,14 +448,17 @@ def _engine(
     return SearchEngine(corpus, analyzer, index, params, spelling=spelling, grams=grams)
 
 
-def _read_in_place(name: str) -> bool:
-    """Whether an array is read with pread a slice at a time rather than held in memory."""
+def _read_in_place(name: str, size: int) -> bool:
+    """Whether an array (of ``size`` bytes) is read with pread a slice at a time rather than
+    held in memory."""
     if name in _READ_ARRAYS:
         return True
-    if "." not in name or name.endswith(".directory"):
-        return False  # the index's and the store's arrays, and every table's directory
+    if "." not in name or size < _SMALL_BYTES:
+        return False  # the index's and the store's arrays, and every small array
     if name.startswith(_HOT_STRINGS):
         return False
+    if name.endswith(".directory"):  # the spelling index's is 17 MB at a million paragraphs
+        return not name.startswith(_HOT_TABLES)
     return name.endswith(_STRINGS) or not name.startswith(_HOT_TABLES)
 
 

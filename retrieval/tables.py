@@ -12,6 +12,7 @@ two strings that share a key can never answer for each other.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -22,8 +23,11 @@ from retrieval.keys import key_of, keys_of
 
 # Keys per directory bucket, on average.
 _BUCKET = 4
-# Strings whose hits are remembered per table (looked up again and again: paragraph words).
-LOOKUP_CACHE_SIZE = 1 << 16
+# Strings whose hits are remembered per table (looked up again and again: paragraph words),
+# about 150 bytes each.
+LOOKUP_CACHE_SIZE = 1 << 14
+# Directory entries checked at a time when a table is loaded.
+_CHECK_SLICE = 1 << 16
 
 Array = npt.NDArray | FileArray
 
@@ -66,10 +70,19 @@ class StringList(Sequence[str]):
         return str(self._blob[start:stop], "utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
-        offsets = self.offsets[0 : len(self.offsets)]
-        text = self.blob[0 : len(self.blob)].tobytes()
-        for start, stop in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
-            yield text[start:stop].decode("utf-8", "surrogatepass")
+        return iter(self.between(0, len(self)))
+
+    def between(self, first: int, last: int) -> list[str]:
+        """Strings ``first`` to ``last - 1``, read in two slices (not two per string)."""
+        offsets = self._offsets[first : last + 1].tolist()
+        if len(offsets) < 2:
+            return []
+        text = bytes(self._blob[offsets[0] : offsets[-1]])
+        base = offsets[0]
+        return [
+            text[start - base : stop - base].decode("utf-8", "surrogatepass")
+            for start, stop in itertools.pairwise(offsets)
+        ]
 
     def arrays(self, name: str) -> dict[str, Array]:
         return {f"{name}.blob": self.blob, f"{name}.offsets": self.offsets}
@@ -96,12 +109,20 @@ def directory_of(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     return directory
 
 
-def check_directory(name: str, directory: npt.NDArray[np.int64], keys: int) -> None:
-    """Raise ValueError unless ``directory`` can be the directory of ``keys`` sorted keys."""
+def check_directory(name: str, directory: Array, keys: int) -> None:
+    """Raise ValueError unless ``directory`` can be the directory of ``keys`` sorted keys.
+
+    Read a slice at a time: a directory kept in the file is never held whole for the check."""
     size = len(directory) - 1
     if size < 2 or size & (size - 1) or directory.dtype != np.int64:
         raise ValueError(f"{name}: no directory of a power of two buckets")
-    if directory[0] != 0 or directory[-1] != keys or np.any(np.diff(directory) < 0):
+    last = 0
+    for start in range(0, len(directory), _CHECK_SLICE):
+        part = directory[start : start + _CHECK_SLICE + 1]
+        if part[0] < last or np.any(part[1:] < part[:-1]):
+            raise ValueError(f"{name}: directory out of order")
+        last = part[-1]
+    if directory[0:1][0] != 0 or last != keys:
         raise ValueError(f"{name}: directory out of order")
 
 
@@ -112,9 +133,7 @@ class KeyTable:
     key's string: an absent string is never found, whatever it hashes to.
     """
 
-    def __init__(
-        self, keys: Array, directory: npt.NDArray[np.int64], strings: Sequence[str]
-    ) -> None:
+    def __init__(self, keys: Array, directory: Array, strings: Sequence[str]) -> None:
         self.keys = keys
         self.directory = directory
         self.strings = strings
@@ -184,7 +203,6 @@ class KeyTable:
         keys, directory = arrays[f"{name}.keys"], arrays[f"{name}.directory"]
         if strings is None:
             strings = StringList.from_arrays(name, arrays)
-        directory = np.asarray(directory)
         check_directory(name, directory, len(keys))
         if len(strings) != len(keys):
             raise ValueError(f"{name}: strings do not fit the keys")
@@ -317,7 +335,7 @@ class Lists:
         """The values of one column over a range of records (from :meth:`find`)."""
         values = self._values[column]
         if isinstance(values, StringList):
-            return [values[i] for i in rows]
+            return values.between(rows.start, rows.stop)
         return values[rows.start : rows.stop].tolist()
 
     @classmethod

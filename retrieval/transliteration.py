@@ -167,7 +167,7 @@ _NOT_A_CLASS = re.compile(f"[^{''.join(_ARABIC_CLASSES)}]+")
 _VOWEL_LETTER = re.compile(f"[{''.join(_ARABIC_VOWELS)}]")
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)  # about 250 bytes an entry
 def consonant_classes(word: str) -> str:
     """The consonant classes of a normalised Arabic word, in order (vowels and ة dropped)."""
     return _NOT_A_CLASS.sub("", word).translate(_CLASS_OF)

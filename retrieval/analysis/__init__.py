@@ -60,8 +60,8 @@ __all__ = [
     "word_forms",
 ]
 
-# Distinct words whose terms are remembered (about 60 MB at most).
-TERM_CACHE_SIZE = 1 << 18
+# Distinct words whose terms are remembered (an entry is about 600 bytes: 40 MB at most).
+TERM_CACHE_SIZE = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,9 @@ RAW_WORD = re.compile(f"(?:[^\\W_]|[{IN_WORD}]|{NUMBER_SEPARATOR})+")
 SCRIPT_RUN = re.compile("[a-z0-9]+(?:\\.[0-9]+)*|[\u0621-\u064a]+|[^\\W_a-z0-9\u0621-\u064a]+")
 ARABIC = re.compile("[\u0621-\u064a]+")
 LATIN = re.compile("[a-z]+")
-# Distinct raw words whose runs are remembered.
-RUN_CACHE_SIZE = 1 << 18
+# Distinct raw words whose runs are remembered (about 20 MB at most: a server re-reads the
+# paragraphs it quotes, and their words are new for ever).
+RUN_CACHE_SIZE = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)

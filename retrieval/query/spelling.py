@@ -14,7 +14,6 @@ then checked to be one edit away, so two variants sharing a key by chance change
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from retrieval.keys import CodePoints, deletion_keys, key_of, keys_of
 from retrieval.tables import Array, TermIds, check_directory, directory_of, fast
@@ -55,30 +54,30 @@ def _one_edit(a: str, b: str) -> bool:
 class SpellingIndex:
     """One-edit neighbours of an index's terms, keyed by their single-deletion variants.
 
-    ``frequency`` gives each term id's paragraph count (the most frequent candidate wins).
+    ``indptr`` is the index's: term id i is in ``indptr[i + 1] - indptr[i]`` paragraphs (the
+    most frequent candidate wins).
     """
 
     def __init__(
         self,
         vocabulary: TermIds,
-        frequency: npt.NDArray[np.int64],
+        indptr: Array,
         variants: Array,  # sorted keys of every term and of its one-letter deletions
-        directory: npt.NDArray[np.int64],
+        directory: Array,
         owners: Array,  # the term id each variant key came from
     ) -> None:
         self.vocabulary = vocabulary
-        self.frequency = frequency
         self.variants = variants
         self.directory = directory
         self.owners = owners
         self._variants = fast(variants)
         self._directory = fast(directory)
         self._owners = fast(owners)
-        self._frequency = fast(frequency)
+        self._indptr = fast(indptr)
         self._shift = 64 - (len(directory) - 1).bit_length() + 1
 
     @classmethod
-    def build(cls, vocabulary: TermIds, frequency: npt.NDArray[np.int64]) -> SpellingIndex:
+    def build(cls, vocabulary: TermIds, indptr: Array) -> SpellingIndex:
         """Key the neighbourhood of every term of ``vocabulary`` (ids in its order)."""
         terms = list(vocabulary.terms)
         chosen = [i for i, term in enumerate(terms) if len(term) >= MIN_LENGTH]
@@ -94,7 +93,7 @@ class SpellingIndex:
         first = np.ones(len(keys), dtype=bool)
         first[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
         keys, owners = keys[first], owners[first].astype(np.int32)
-        return cls(vocabulary, frequency, keys, directory_of(keys), owners)
+        return cls(vocabulary, indptr, keys, directory_of(keys), owners)
 
     def correct(self, word: str) -> str | None:
         """The corpus term ``word`` is with a hamza seat restored, else the most frequent
@@ -129,7 +128,9 @@ class SpellingIndex:
         return [self.vocabulary.term(owner) for owner in owners]
 
     def _frequency_of(self, term: str) -> int:
-        return self._frequency[self.vocabulary[term]]
+        term_id = self.vocabulary[term]
+        start, stop = self._indptr[term_id : term_id + 2].tolist()
+        return stop - start
 
     def arrays(self, name: str) -> dict[str, Array]:
         return {
@@ -144,11 +145,13 @@ class SpellingIndex:
         name: str,
         arrays: dict[str, Array],
         vocabulary: TermIds,
-        frequency: npt.NDArray[np.int64],
+        indptr: Array,
     ) -> SpellingIndex:
         keys, owners = arrays[f"{name}.keys"], arrays[f"{name}.owners"]
-        directory = np.asarray(arrays[f"{name}.directory"])
+        directory = arrays[f"{name}.directory"]
         check_directory(name, directory, len(keys))
         if len(owners) != len(keys) or owners.dtype != np.int32:
             raise ValueError(f"{name}: owners do not fit the keys")
-        return cls(vocabulary, frequency, keys, directory, owners)
+        if len(indptr) != len(vocabulary) + 1:
+            raise ValueError(f"{name}: frequencies do not fit the vocabulary")
+        return cls(vocabulary, indptr, keys, directory, owners)
