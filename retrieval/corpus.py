@@ -37,15 +37,21 @@ _RELATED_LINK = re.compile(
     re.IGNORECASE,
 )
 RELATED_LINK_MAX_CHARS = 24  # the colon of "اقرأ المزيد:" comes within this many characters
-# A byline ("بقلم: …", "الكاتب هو …", "By …") says who wrote the article, which its source line
-# already shows; as a passage it answered "who founded …?" with the writer's job. Only its
-# formulas count, in a short line: "كتب محللو Wedbush في رسالة …" is a paragraph.
+# A byline ("بقلم: أحمد علي", "By Jane Doe") says who wrote the article, which its source line
+# already shows; as a passage it answered "who founded …?" with the writer's job. A line counts
+# only when it opens with a byline formula and the rest is a name: a few words, no digits, no
+# punctuation of a sentence ("بقلم الرصاص رسم الفنان لوحة.", "By 2030, Jordan will …",
+# "الكاتب: هو العنصر الأهم …" are paragraphs). A line that states the author the article
+# declares ("الكاتب هو <author> …") is its byline whatever follows the name.
 _BYLINE = re.compile(
-    r"^\s*(?:(?:بقلم|كتبه|كتبته)(?=[\s:：])\s*[:：]?|(?:الكاتبة?|المؤلفة?|كتبت?|تأليف|[إا]عداد|author)"
-    r"\s*[:：]|written\s+by\s|الكاتبة?\s+(?:هو|هي)\s|(?-i:By\s+(?=[A-Z])))\s*",
+    r"^(?:(?:بقلم|كتبه|كتبته)(?=[\s:：])\s*[:：]?|(?:الكاتبة?|المؤلفة?|كتبت?|تأليف|[إا]عداد|author)"
+    r"\s*[:：]|(?-i:(?:Written\s+by|By)\s+(?=[A-Z])))\s*",
     re.IGNORECASE,
 )
+_STATED_WRITER = re.compile(r"^(?:الكاتبة?|المؤلفة?)\s+(?:هو|هي)\s")
+_NOT_A_NAME = re.compile(r"[\d.,،؛;:!?؟()«»\"“”]|^(?:هو|هي|تم|لقد|قد)\s")
 BYLINE_MAX_WORDS = 12
+NAME_MAX_WORDS = 5
 # Questions are left out on purpose: short question lines are sub-headings in news articles.
 _SENTENCE_END = re.compile(r"[.!…»\"”)]\s*$")
 # A line this short that does not end a sentence is a heading or a byline, not an answer.
@@ -142,12 +148,25 @@ def _is_heading(line: str) -> bool:
     return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
-def _byline(line: str) -> str | None:
-    """Who a byline line names ("أحمد علي" of "بقلم: أحمد علي"), or None for any other line."""
-    if len(line) > HEADING_MAX_CHARS or len(line.split()) > BYLINE_MAX_WORDS:
+def _byline(line: str, author: str | None) -> str | None:
+    """Who a byline line names ("أحمد علي" of "بقلم: أحمد علي"), or None for any other line.
+
+    ``author`` is the author the article declares, if any: a short line that opens with a
+    byline formula and states it is the byline.
+    """
+    if "\n" in line or len(line) > HEADING_MAX_CHARS or len(line.split()) > BYLINE_MAX_WORDS:
         return None
+    if author and author in line and (_BYLINE.match(line) or _STATED_WRITER.match(line)):
+        return author
     match = _BYLINE.match(line)
-    return line[match.end() :].strip() or None if match else None
+    if match is None:
+        return None
+    name = line[match.end() :].strip()
+    if not name or len(name.split()) > NAME_MAX_WORDS or _NOT_A_NAME.search(name):
+        return None
+    if line[0] in "BW" and not all(word[0].isupper() for word in name.split()):
+        return None
+    return name
 
 
 def _byline_author(bylines: list[str]) -> str | None:
@@ -239,7 +258,7 @@ def read_article(
     for number, paragraph in raw:
         if paragraph in seen or _is_noise(paragraph):
             continue
-        if (writer := _byline(paragraph)) is not None:
+        if (writer := _byline(paragraph, meta.author)) is not None:
             bylines.append(writer)
             continue
         seen.add(paragraph)
@@ -306,10 +325,10 @@ def _derive_title(paragraphs: list[tuple[int, str]]) -> tuple[str, bool]:
     paragraph; and whether the title is those opening words."""
     for _, paragraph in paragraphs[:3]:
         if _is_heading(paragraph) and len(paragraph.split()) >= 3:
-            return paragraph.rstrip(" :"), False
+            return " ".join(paragraph.split()).rstrip(" :"), False
     words = paragraphs[0][1].split()
     if len(words) <= TITLE_MAX_WORDS:
-        return paragraphs[0][1], True
+        return " ".join(words), True
     return " ".join(words[:TITLE_MAX_WORDS]) + " …", True
 
 

@@ -72,7 +72,9 @@ def shorten(text: str, limit: int) -> str:
 
 
 def checked(meta: ArticleMeta) -> tuple[ArticleMeta, list[str]]:
-    """``meta`` with a bad URL dropped and long fields shortened, and one line on each change."""
+    """``meta`` with a bad URL dropped, every text field on one line (runs of whitespace, line
+    breaks included, read as one space) and long fields shortened; one warning line for each
+    URL dropped or field shortened."""
     changes: dict[str, str | None] = {}
     warnings: list[str] = []
     if meta.url is not None and (problem := url_problem(meta.url)):
@@ -80,6 +82,10 @@ def checked(meta: ArticleMeta) -> tuple[ArticleMeta, list[str]]:
         warnings.append(f"url dropped ({problem}): {shorten(meta.url, 80)!r}")
     for name, limit in FIELD_MAX_CHARS.items():
         value = getattr(meta, name)
+        if value is not None and value != (one_line := " ".join(value.split())):
+            # A field is shown on one line (source lines, listings): a line break in it would
+            # start a new line of the listing that names no article.
+            value = changes[name] = one_line
         if value is not None and len(value) > limit:
             changes[name] = shorten(value, limit)
             warnings.append(f"{name} shortened from {len(value)} to {limit} characters")

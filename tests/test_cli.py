@@ -416,6 +416,8 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path, cpu_before_
         env=environment,
         cwd=ROOT,
         start_new_session=True,
+        # As a terminal starts it: Ctrl-C not ignored, whatever the test runner inherited.
+        preexec_fn=_default_ctrl_c,
     )
     # Wait until it has used that much CPU time, then press Ctrl-C: the terminal sends SIGINT
     # to the whole foreground process group.
@@ -428,6 +430,10 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path, cpu_before_
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -120,10 +120,7 @@ def test_page_debris_is_dropped_and_later_locators_stay(debris: str):
     [
         ("بقلم: أحمد علي", "أحمد علي"),
         ("بقلم سارة المصري", "سارة المصري"),
-        (
-            "الكاتب هو شريك مؤسس لشركة استثمار في هونغ كونغ.",
-            "شريك مؤسس لشركة استثمار في هونغ كونغ.",
-        ),
+        ("المؤلف: خالد بن سعيد الأحمد", "خالد بن سعيد الأحمد"),
         ("الكاتبة: ليلى حسن", "ليلى حسن"),
         ("إعداد: فريق التحرير", "فريق التحرير"),
         ("By John Smith", "John Smith"),
@@ -148,12 +145,55 @@ def test_a_byline_names_the_author_and_is_no_passage(byline: str, writer: str):
         "بقلمه الرشيق وصف الكاتب شوارع القاهرة القديمة.",
         "by then the market had already recovered from the shock.",
         "بقلم: " + "كلمة " * 20,  # too long for a byline
+        # A formula followed by a sentence, not a name.
+        "الكاتب هو الذي يصنع الحكاية في النهاية.",
+        "الكاتب: محمود درويش شاعر فلسطيني كبير ولد في البروة.",
+        "الكاتب: هو العنصر الأهم في صناعة الرواية الحديثة.",
+        "إعداد: تم إعداد الخطة في ثلاثة أيام فقط.",
+        "بقلم الرصاص رسم الفنان لوحة للسوق القديم.",
+        "Written by the river, the poem won first prize.",
+        "By 2030, Jordan will double solar power capacity.",
+        "By Monday, shares of the Salt market company fell 17%.",
+        "By design the system fails safe when the power is lost.",
     ],
 )
 def test_a_paragraph_that_starts_like_a_byline_stays_a_paragraph(line: str):
     article, paragraphs = read_article("p.txt", line + "\nفقرة ثانية طويلة بما يكفي لتكون فقرة.\n")
     assert paragraphs[0].text == line.strip()
     assert article.author is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "أهلا\nوسهلا\n\nتنخفض تكلفة النماذج كل عام بنسبة كبيرة، كما يقول الخبراء.\n",
+        '+++\ntitle = "أهلا\\nوسهلا"\nsource = "وكالة\\r\\nالأنباء"\n+++\nنص المقال هنا.\n',
+    ],
+)
+def test_a_title_or_publisher_with_a_line_break_is_shown_on_one_line(text: str):
+    article, _ = read_article("t.md", text)
+    assert article.title == "أهلا وسهلا"
+    assert article.source in (None, "وكالة الأنباء")
+
+
+def test_a_credits_block_is_no_byline():
+    text = "إعداد: سارة محمود\nتصوير: علي حسن\n\nتنخفض تكلفة النماذج كل عام بنسبة كبيرة.\n"
+    article, paragraphs = read_article("c.txt", text)
+    assert article.author is None
+    assert len(paragraphs) == 1 and paragraphs[0].heading == "إعداد: سارة محمود\nتصوير: علي حسن"
+
+
+def test_a_line_stating_the_declared_author_is_the_byline():
+    body = (
+        "الكاتب هو شريك مؤسس لشركة استثمار في هونغ كونغ.\n"
+        "تنخفض تكلفة النماذج كل عام بنسبة كبيرة، كما يقول الخبراء في السوق.\n"
+    )
+    article, paragraphs = read_article("d.md", f'+++\nauthor = "شريك مؤسس لشركة استثمار"\n+++\n{body}')
+    assert [p.number for p in paragraphs] == [2]
+    assert article.author == "شريك مؤسس لشركة استثمار"
+    # Without the declared author the same line is a paragraph: what follows is no name.
+    _, undeclared = read_article("u.txt", body)
+    assert [p.number for p in undeclared] == [1, 2]
 
 
 def test_a_seed_byline_does_not_answer_who_founded_deepseek(seed_engine):

@@ -137,6 +137,30 @@ def test_a_misspelled_environment_variable_is_refused_with_a_suggestion(monkeypa
     )
 
 
+@pytest.mark.parametrize("name", ["SANAD_FOO", "SANAD_TOP", "SANAD_X"])
+def test_an_unrelated_environment_variable_gets_no_meaningless_suggestion(
+    monkeypatch, tmp_path, name
+):
+    assert config_error(monkeypatch, tmp_path, **{name: "1"}) == (
+        f"unknown environment variable {name}"
+    )
+
+
+@pytest.mark.parametrize(("name", "key"), [("SANAD_SOURCES_DIR", "sources_dir"),
+                                           ("SANAD_INDEX_FILE", "index_file")])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_path_is_refused_not_read_as_the_current_directory(
+    monkeypatch, tmp_path, name, key, empty
+):
+    line = config_error(monkeypatch, tmp_path, **{name: empty})
+    assert line == f"invalid setting '{key}' (env {name}): must name a path, not be empty"
+
+
+def test_the_log_level_is_read_in_any_case(monkeypatch):
+    monkeypatch.setenv("SANAD_LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
+
+
 def test_health_endpoint_reports_the_serving_index():
     server = start_health_server(Library.open(SEEDS), "127.0.0.1", 0)
     try:

@@ -150,6 +150,19 @@ class Settings(BaseSettings):
             raise ValueError("Telegram sends webhooks only to an https:// URL")
         return value
 
+    @field_validator("sources_dir", "index_file", mode="before")
+    @classmethod
+    def _named_path(cls, value: Any) -> Any:
+        """An empty path would be the current directory (or no file name at all)."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a path, not be empty")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator(
         "admin_ids",
         "allowed_chat_ids",
@@ -207,9 +220,11 @@ def _check_environment_names() -> None:
     known = [ENV_PREFIX + name.upper() for name in Settings.model_fields] + [CONFIG_ENV]
     for name in sorted(os.environ):
         if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
-            raise ConfigError(
-                f"unknown environment variable {name}{_suggestion(name.upper(), known)}"
-            )
+            # Compared without the prefix every name shares (SANAD_FOO is not SANAD_CONFIG).
+            bare = [k.removeprefix(ENV_PREFIX) for k in known]
+            near = _suggestion(name.upper().removeprefix(ENV_PREFIX), bare)
+            near = near.replace("mean ", f"mean {ENV_PREFIX}", 1)
+            raise ConfigError(f"unknown environment variable {name}{near}")
 
 
 def _error_line(error: Any, config_file: Path) -> str:
