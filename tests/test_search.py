@@ -1,3 +1,4 @@
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 from retrieval.answer import ELLIPSIS
 from retrieval.corpus import load_corpus
 from retrieval.library import Library, default_snapshot
+from retrieval.rerank import gram_counts
 from retrieval.search import SearchEngine
 
 # Questions written for these tests (not from the development set), each with the paragraph
@@ -394,3 +396,22 @@ def test_answer_from_a_page_saved_as_one_line_cites_the_part_that_holds_it(tmp_p
     source = answer.passages[0].source
     assert (source.paragraph, source.paragraph_total) == (1, 1) and source.part > 1
     assert key.strip() in answer.passages[0].text and answer.passages[0].text in line
+
+
+@pytest.mark.parametrize("source", ["built", "snapshot"])
+def test_reordering_counts_the_trigrams_of_each_paragraphs_title_heading_and_text(
+    seeds_copy: Path, source
+):
+    library = Library.open(seeds_copy, default_snapshot(seeds_copy))  # builds and saves
+    if source == "snapshot":
+        library = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    engine = library.engine
+    analyse, row = engine.analyzer.terms, engine.gram_statistics.row
+    for doc in range(len(engine.store)):
+        paragraph = engine.store[doc]
+        context = analyse(f"{paragraph.article.context_title}\n{paragraph.heading}")
+        grams = gram_counts([*context, *analyse(paragraph.text)])
+        expected = Counter({row(gram): n for gram, n in grams.items()})
+        assert -1 not in expected
+        # What the reordering and the answerability evidence read for this paragraph.
+        assert engine._paragraph_grams(doc) == expected
