@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.forward import ForwardIndex
 from retrieval.tables import TermIds
 
 # Postings weighed per slice at build time: float64 temporaries of a few MB.
@@ -49,7 +50,8 @@ class BM25Index:
         weights: npt.NDArray[np.float32],
         idf: npt.NDArray[np.float64],
         doc_count: int,
-        mean_length: float = 0.0,
+        mean_length: float,
+        forward: ForwardIndex,
     ) -> None:
         self.vocabulary = vocabulary
         self.indptr = indptr
@@ -59,6 +61,8 @@ class BM25Index:
         self.doc_count = doc_count
         # Mean paragraph length in term occurrences (BM25's avgdl), for scores computed elsewhere.
         self.mean_length = mean_length
+        # Each paragraph's terms and their frequencies, for scores computed elsewhere.
+        self.forward = forward
         self._local = threading.local()
 
     @classmethod
@@ -92,7 +96,8 @@ class BM25Index:
         term_of, doc_ids, tf = group_occurrences(keys, doc_count)
         df = np.bincount(term_of, minlength=len(terms))
         doc_len = np.bincount(doc_ids, weights=tf, minlength=doc_count)
-        return cls.from_postings(terms, df, doc_ids, tf, doc_len, params)
+        forward = ForwardIndex.of(term_of, doc_ids, tf, doc_count)
+        return cls.from_postings(terms, df, doc_ids, tf, doc_len, forward, params)
 
     @classmethod
     def from_postings(
@@ -102,9 +107,11 @@ class BM25Index:
         doc_ids: npt.NDArray[np.int32],
         tf: npt.NDArray[np.integer],
         doc_len: npt.NDArray[np.float64],
+        forward: ForwardIndex,
         params: BM25Params | None = None,
     ) -> BM25Index:
-        """Index postings grouped by term in ``terms`` order, documents ascending in each.
+        """Index postings grouped by term in ``terms`` order, documents ascending in each;
+        ``forward`` is the same postings by paragraph (term ids of ``terms``).
 
         Terms without postings (read only inside a joined phrase) are left out.
         """
@@ -113,6 +120,10 @@ class BM25Index:
         used = np.flatnonzero(df)
         vocabulary = TermIds.build([terms[i] for i in used.tolist()])
         df = df[used]
+        if len(used) < len(terms):
+            new_ids = np.full(len(terms), -1, dtype=np.int32)
+            new_ids[used] = np.arange(len(used), dtype=np.int32)
+            forward.renumber(new_ids)
         indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         avgdl = doc_len.sum() / doc_count if doc_count else 0.0
@@ -128,9 +139,8 @@ class BM25Index:
         # releases the GIL for the arithmetic.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(weigh, range(0, len(doc_ids), _SLICE)))
-        return cls(
-            vocabulary, indptr, doc_ids, weights, lucene_idf(df, doc_count), doc_count, avgdl
-        )
+        idf = lucene_idf(df, doc_count)
+        return cls(vocabulary, indptr, doc_ids, weights, idf, doc_count, avgdl, forward)
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the terms the index knows, repeated as often as the query repeats them."""

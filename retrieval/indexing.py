@@ -46,6 +46,7 @@ from retrieval.corpus import (
     read_source_file,
     source_files,
 )
+from retrieval.forward import ForwardIndex
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
 
 # Below this many bytes of sources, starting worker processes costs more than it saves.
@@ -511,10 +512,12 @@ def _letter_keys(forms: list[str]) -> list[str | None]:
 
 @dataclass
 class _BlockPostings:
-    """One block's postings, sorted by term then paragraph, and its paragraphs' lengths.
+    """One block's postings, sorted by term then paragraph, the same by paragraph (its
+    paragraphs numbered from 0), and its paragraphs' lengths.
 
     Kept compact, since every block waits in memory for the merge: the terms as runs, and
-    term frequencies as uint16 (capped at 65535, where BM25 has long saturated).
+    term frequencies as uint16 (capped at 65535, where BM25 has long saturated; a paragraph
+    part has at most 3000 characters, :data:`retrieval.corpus.SPLIT_PARAGRAPH_CHARS`).
     """
 
     run_terms: npt.NDArray[np.int64]  # distinct terms of the block, ascending
@@ -522,6 +525,7 @@ class _BlockPostings:
     docs: npt.NDArray[np.int32]
     tf: npt.NDArray[np.uint16]
     doc_len: npt.NDArray[np.int32]
+    forward: ForwardIndex
 
     @classmethod
     def of(
@@ -530,12 +534,14 @@ class _BlockPostings:
         """From ``term * len(doc_len) + paragraph`` keys of every occurrence in the block."""
         terms, docs, tf = group_occurrences(keys, len(doc_len))
         run_starts = np.flatnonzero(np.diff(terms, prepend=-1))
+        forward = ForwardIndex.of(terms, docs, tf, len(doc_len))
         return cls(
             terms[run_starts],
             np.diff(run_starts, append=len(terms)),
             docs + np.int32(first_doc),
             np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16),
             doc_len.astype(np.int32),
+            forward,
         )
 
     @staticmethod
@@ -557,9 +563,25 @@ class _BlockPostings:
         np.cumsum(df[:-1], out=cursor[1:])
         doc_ids = np.empty(int(df.sum()), dtype=np.int32)
         tf = np.empty(len(doc_ids), dtype=np.uint16)
+        # The blocks' paragraphs follow one another, and so do their forward postings.
+        forward = ForwardIndex(
+            np.zeros(doc_count + 1, dtype=np.int64),
+            np.empty(len(doc_ids), dtype=np.int32),
+            np.empty(len(doc_ids), dtype=np.uint16),
+        )
+        first_doc = placed = 0
         blocks.reverse()
         while blocks:  # popped, so each block is freed once placed
             block = blocks.pop()
+            part = block.forward
+            end = placed + len(part.terms)
+            forward.terms[placed:end] = part.terms
+            forward.counts[placed:end] = part.counts
+            forward.indptr[first_doc + 1 : first_doc + 1 + part.doc_count] = (
+                part.indptr[1:] + placed
+            )
+            first_doc += part.doc_count
+            placed = end
             run_starts = np.cumsum(block.run_lengths) - block.run_lengths
             where = np.repeat(cursor[block.run_terms] - run_starts, block.run_lengths)
             where += np.arange(len(where))
@@ -567,4 +589,4 @@ class _BlockPostings:
             tf[where] = block.tf
             cursor[block.run_terms] += block.run_lengths
             del block
-        return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, params)
+        return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, forward, params)

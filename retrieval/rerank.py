@@ -6,7 +6,9 @@ scoring trigrams as BM25 terms credits a paragraph that uses a variant of the qu
 (measured in BENCHMARKS.md: ARCD hit@1 +0.02). Indexing trigrams would multiply the postings
 four times over (gigabytes at a million paragraphs), so only the best candidates are rescored,
 and a trigram's document frequency is estimated from the index's terms: a paragraph lacks the
-trigram when it lacks every term containing it, taken as independent events.
+trigram when it lacks every term containing it, taken as independent events. A candidate's
+trigrams are counted from its indexed terms as the index saved them
+(:class:`retrieval.forward.ForwardIndex`) and each term's trigrams, listed at index time.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.keys import CodePoints
-from retrieval.tables import Array, Map
+from retrieval.tables import Array, Map, check_indptr
 
 GRAM = 3
-# How many of BM25's best paragraphs are rescored: 10 measured as good as 50 (each costs
-# re-analysing a paragraph, about 0.1-0.2 ms).
+# How many of BM25's best paragraphs are rescored: 10 measured as good as 50.
 RERANK_DEPTH = 10
 # Weight of the trigram score beside BM25's, each relative to the best candidate's.
 GRAM_WEIGHT = 1.0
@@ -55,11 +57,17 @@ _TRIGRAM_CODES = 64**GRAM
 
 class GramStatistics:
     """Trigram idf and the mean paragraph length in trigrams, estimated from an index's
-    terms once, at index time, and saved with it (a table of the collection's grams)."""
+    terms once, at index time, and saved with it (a table of the collection's grams), and
+    each index term's grams as rows of that table (CSR by term id, in :func:`letter_grams`
+    order)."""
 
-    def __init__(self, table: Map, mean_length: float) -> None:
+    def __init__(
+        self, table: Map, mean_length: float, term_indptr: Array, term_grams: Array
+    ) -> None:
         self._table = table
         self.mean_length = mean_length
+        self.term_indptr = term_indptr
+        self.term_grams = term_grams
 
     @classmethod
     def build(cls, index: BM25Index) -> GramStatistics:
@@ -96,21 +104,58 @@ class GramStatistics:
         total_grams = float(int((per_term * (index.indptr[1:] - index.indptr[:-1])).sum()))
         postings = float(len(index.doc_ids))
         mean_length = index.mean_length * total_grams / max(postings, 1)
-        return cls(Map.build(names, {"idf": (idf, np.float64)}), mean_length)
+        table = Map.build(names, {"idf": (idf, np.float64)})
+        order = table.keys.built_from
+        assert order is not None  # a table just built knows it
+        row_of = np.empty(len(grams), dtype=np.int32)
+        row_of[order] = np.arange(len(grams), dtype=np.int32)
+        term_indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(per_term, out=term_indptr[1:])
+        return cls(table, mean_length, term_indptr, row_of[inverse.reshape(-1)])
+
+    def row(self, gram: str) -> int:
+        """A gram's row, or -1 for a gram no term of the index has."""
+        return self._table.find(gram)
 
     def idf(self, gram: str) -> float:
         """A gram's idf (0 for a gram no term of the index has)."""
         row = self._table.find(gram)
         return self._table.value("idf", row) if row >= 0 else 0.0
 
+    def paragraph_grams(
+        self, term_ids: npt.NDArray[np.integer], counts: npt.NDArray[np.integer]
+    ) -> Counter[int]:
+        """How often each gram (by row) occurs in a paragraph that uses term ``term_ids[i]``
+        ``counts[i]`` times: :func:`gram_counts` of its terms, without their strings."""
+        starts = self.term_indptr[term_ids]
+        lengths = self.term_indptr[term_ids + 1] - starts
+        firsts = np.cumsum(lengths) - lengths
+        at = np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))
+        rows, inverse = np.unique(self.term_grams[at], return_inverse=True)
+        found = np.bincount(inverse, weights=np.repeat(counts.astype(np.int64), lengths))
+        return Counter(dict(zip(rows.tolist(), found.astype(np.int64).tolist(), strict=True)))
+
     def arrays(self, name: str) -> dict[str, Array]:
-        return self._table.arrays(name)
+        return self._table.arrays(name) | {
+            f"{name}.term_indptr": self.term_indptr,
+            f"{name}.term_grams": self.term_grams,
+        }
 
     @classmethod
     def from_arrays(
-        cls, name: str, arrays: dict[str, Array], mean_length: float
+        cls, name: str, arrays: dict[str, Array], mean_length: float, term_count: int
     ) -> GramStatistics:
-        return cls(Map.from_arrays(name, arrays, {"idf": np.float64}), float(mean_length))
+        """Checked against an index of ``term_count`` terms: ValueError (KeyError when an
+        array is missing) unless every term's grams are rows of the table."""
+        table = Map.from_arrays(name, arrays, {"idf": np.float64})
+        term_indptr = np.asarray(arrays[f"{name}.term_indptr"])
+        term_grams = np.asarray(arrays[f"{name}.term_grams"])
+        if term_indptr.dtype != np.int64 or term_grams.dtype != np.int32:
+            raise ValueError(f"{name}: term grams of the wrong type")
+        check_indptr(f"{name}.term_indptr", term_indptr, term_count, len(term_grams))
+        if len(term_grams) and (term_grams.min() < 0 or term_grams.max() >= len(table)):
+            raise ValueError(f"{name}: term grams out of range")
+        return cls(table, float(mean_length), term_indptr, term_grams)
 
 
 def _gram_text(code: int, terms: list[str]) -> str:
@@ -126,13 +171,16 @@ class GramScorer:
         self._params = params
         self.statistics = statistics
 
-    def scores(self, question: Sequence[str], paragraphs: Sequence[Counter[str]]) -> list[float]:
-        """Trigram BM25 of each paragraph (given as its :func:`gram_counts`) for the question's
-        terms."""
+    def scores(self, question: Sequence[str], paragraphs: Sequence[Counter[int]]) -> list[float]:
+        """Trigram BM25 of each paragraph (given as its
+        :meth:`GramStatistics.paragraph_grams`) for the question's terms."""
         k1, b = self._params.k1, self._params.b
-        mean_length = self.statistics.mean_length
-        idf = self.statistics.idf
-        wanted = [(gram, n * idf(gram)) for gram, n in gram_counts(question).items()]
+        statistics = self.statistics
+        mean_length = statistics.mean_length
+        wanted = [
+            (statistics.row(gram), n * statistics.idf(gram))
+            for gram, n in gram_counts(question).items()
+        ]
         scores = []
         for counts in paragraphs:
             norm = k1 * (1 - b + b * counts.total() / max(mean_length, 1e-9))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
@@ -31,7 +31,6 @@ from retrieval.rerank import (
     GramScorer,
     GramStatistics,
     fuse,
-    gram_counts,
     letter_grams,
 )
 from retrieval.store import ParagraphStore, TextSink
@@ -109,10 +108,9 @@ class SearchEngine:
         # Bounded for a server that runs for months: a paragraph's tokens are about 5 KB, its
         # trigram counts about 15 KB.
         self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
-        self._context_terms = lru_cache(maxsize=4096)(analyzer.terms)
         # Not a bound method: the cache would hold the engine in a cycle past its replacement.
         self._paragraph_grams = lru_cache(maxsize=512)(
-            partial(_indexed_grams, self.store, analyzer, self._context_terms)
+            partial(_indexed_grams, index, self.gram_statistics)
         )
 
     @classmethod
@@ -219,10 +217,11 @@ class SearchEngine:
         paragraph = self.store[first]
         tokens = self._paragraph_tokens(paragraph.text)
         grams = self._paragraph_grams(first)
+        row = self.gram_statistics.row
         by_grams = {
             term
             for term in reading.weights
-            if len(set(letter_grams(term)) & grams.keys())
+            if sum(row(gram) in grams for gram in set(letter_grams(term)))
             >= VARIANT_SHARE * len(set(letter_grams(term)))
         }
         derived = (reading.absent | reading.corrected) & by_grams
@@ -288,16 +287,10 @@ class SearchEngine:
         )
 
 
-def _indexed_grams(
-    store: ParagraphStore,
-    analyzer: Analyzer,
-    context_terms: Callable[[str], list[str]],
-    doc: int,
-) -> Counter[str]:
-    """Letter trigrams of the terms a paragraph is indexed by (title, heading and text)."""
-    paragraph = store[doc]
-    context = context_terms(f"{paragraph.article.context_title}\n{paragraph.heading}")
-    return gram_counts([*context, *analyzer.terms(paragraph.text)])
+def _indexed_grams(index: BM25Index, statistics: GramStatistics, doc: int) -> Counter[int]:
+    """Letter trigrams (rows of ``statistics``) of the terms a paragraph is indexed by (title,
+    heading and text), as the index saved them."""
+    return statistics.paragraph_grams(*index.forward.terms_of(doc))
 
 
 def _adjacent_pair_share(question: Sequence[str], paragraph: Sequence[str]) -> float:

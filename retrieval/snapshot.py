@@ -3,10 +3,11 @@
 A snapshot holds everything a search engine needs: the BM25 arrays, the articles themselves
 (attribution in the header; paragraph text as one UTF-8 blob with offsets), and the vocabulary
 tables built at index time (:mod:`retrieval.tables`): the index's terms, the analyser's
-(every corpus word's term, the lexicon, names, acronyms, split-pair bits), the spelling index
-and the trigram statistics. Loading parses nothing per paragraph and runs nothing per word:
-small arrays are copied into memory, the postings, the text, the tables' strings and the
-tables only a question word the collection lacks needs are read slice by slice with ``pread``
+(every corpus word's term, the lexicon, names, acronyms, split-pair bits), the spelling index,
+the trigram statistics and each paragraph's terms (:mod:`retrieval.forward`). Loading parses
+nothing per paragraph and runs nothing per word: small arrays are copied into memory, the
+postings, the paragraphs' terms, the text, the tables' strings and the tables only a question
+word the collection lacks needs are read slice by slice with ``pread``
 (:mod:`retrieval.filearray`), so a million paragraphs load as fast as five and stay on disk (in
 the page cache) until a query reads them. Nothing is memory-mapped: touching a map of a file
 truncated since kills the process (SIGBUS), where a short ``pread`` is an exception.
@@ -56,14 +57,15 @@ from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings, source_
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
 from retrieval.filearray import FileArray, ReadOnlyFile
+from retrieval.forward import ForwardIndex
 from retrieval.query.spelling import SpellingIndex
 from retrieval.rerank import GramStatistics
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 from retrieval.tables import TermIds
 
-MAGIC = b"SANADIX\x05"
-FORMAT_VERSION = 5
+MAGIC = b"SANADIX\x06"
+FORMAT_VERSION = 6
 # What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
 # is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
 _BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
@@ -79,10 +81,12 @@ _TRAILER = "<QQI"
 _READ_ARRAYS = ("doc_ids", "weights", "text")
 # The analyser's vocabulary tables (retrieval.analysis.vocabulary), by this prefix.
 _ANALYSIS = "analysis."
-# The index's terms, the spelling index and the trigram statistics, by these names.
+# The index's terms, the spelling index, the trigram statistics and each paragraph's terms
+# (read a slice at a time, like the postings), by these names.
 _VOCABULARY = "vocabulary"
 _SPELLING = "spelling"
 _GRAMS = "grams"
+_FORWARD = "forward"
 # Tables every answer reads (each word of the quoted paragraphs, each question term and gram):
 # their keys and values are held in memory, their strings (only read to check a hit, which is
 # then remembered) are read when needed. Every other table is read a slice at a time, when a
@@ -227,6 +231,7 @@ class SnapshotWriter:
         arrays |= {f"{_ANALYSIS}{name}": a for name, a in vocabulary.arrays().items()}
         arrays |= _term_ids(index.vocabulary).arrays(_VOCABULARY)
         arrays |= engine.gram_statistics.arrays(_GRAMS)
+        arrays |= index.forward.arrays(_FORWARD)
         if engine.spelling is not None:
             arrays |= engine.spelling.arrays(_SPELLING)
         for name, array in arrays.items():
@@ -424,6 +429,7 @@ def _engine(
         arrays["idf"],
         doc_count,
         float(header["mean_length"]),
+        ForwardIndex.from_arrays(_FORWARD, arrays, doc_count, len(vocabulary)),
     )
     articles = [Article(**fields) for fields in header["articles"]]
     store = ParagraphStore(articles, header["headings"], *(arrays[name] for name in _STORE_ARRAYS))
@@ -444,7 +450,9 @@ def _engine(
         if settings.on("spelling")
         else None
     )
-    grams = GramStatistics.from_arrays(_GRAMS, arrays, header["gram_mean_length"])
+    grams = GramStatistics.from_arrays(
+        _GRAMS, arrays, header["gram_mean_length"], len(vocabulary)
+    )
     return SearchEngine(corpus, analyzer, index, params, spelling=spelling, grams=grams)
 
 

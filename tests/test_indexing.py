@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,21 @@ def postings(index: BM25Index) -> dict[str, tuple[list[int], list[float], float]
     return result
 
 
+def paragraph_terms(index: BM25Index) -> list[Counter[str]]:
+    """Each paragraph's terms and their counts, as the forward index holds them."""
+    found = []
+    for doc in range(index.doc_count):
+        ids, counts = index.forward.terms_of(doc)
+        assert np.all(np.diff(ids) > 0)  # each term once, ascending
+        terms = map(index.vocabulary.term, ids.tolist())  # type: ignore[attr-defined]
+        found.append(Counter(dict(zip(terms, counts.tolist(), strict=True))))
+    return found
+
+
+def analysed_terms(analyzer: Analyzer, corpus: Corpus) -> list[Counter[str]]:
+    return [Counter(analyzer.terms(indexed_text(p))) for p in corpus.paragraphs]
+
+
 def tables(analyzer: Analyzer) -> dict[str, list]:
     """Every array of the analyser's vocabulary, and the small tables of its header."""
     vocabulary = analyzer.vocabulary
@@ -75,14 +91,25 @@ def test_bulk_index_equals_paragraph_by_paragraph_analysis(corpus: Corpus):
     expected_analyzer, expected = reference_index(corpus)
     assert postings(index) == postings(expected)
     assert tables(analyzer) == tables(expected_analyzer)
+    assert paragraph_terms(index) == analysed_terms(analyzer, corpus)
+    assert paragraph_terms(expected) == paragraph_terms(index)
+
+
+def test_forward_index_of_many_blocks_holds_each_paragraphs_terms(monkeypatch):
+    corpus = load_corpus(SEEDS)
+    monkeypatch.setattr(indexing, "BLOCK_PARAGRAPHS", 7)  # blocks end mid-article
+    part = tokenize(list(corpus.articles), corpus.paragraphs)
+    analyzer, index = index_tokens(Tokens.of(part), corpus.aliases)
+    assert paragraph_terms(index) == analysed_terms(analyzer, corpus)
 
 
 def test_joined_names_aliases_and_headings_index_as_one_by_one(tmp_path: Path):
     sources = write_articles(tmp_path / "s", TRICKY)
     corpus, tokens = read_sources(sources)
     _, index = index_tokens(tokens, corpus.aliases)
-    _, expected = reference_index(load_corpus(sources))
+    analyzer, expected = reference_index(load_corpus(sources))
     assert postings(index) == postings(expected)
+    assert paragraph_terms(index) == analysed_terms(analyzer, load_corpus(sources))
     assert "deepseek" in index.vocabulary  # the split and glued spellings were joined
     openai_docs, _ = index.postings(index.vocabulary["openai"])
     assert len(openai_docs) == 2  # "OpenAI" and the alias phrase "أوبن إيه آي"
@@ -122,6 +149,7 @@ def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, mo
     corpus, tokens = read_sources(sources)
     _, parallel = index_tokens(tokens, corpus.aliases)
     assert postings(parallel) == postings(serial)
+    assert paragraph_terms(parallel) == paragraph_terms(serial)
 
 
 def test_index_of_nothing_is_empty():

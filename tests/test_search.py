@@ -1,3 +1,4 @@
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,9 @@ from hypothesis import strategies as st
 
 from retrieval.answer import ELLIPSIS
 from retrieval.corpus import load_corpus
+from retrieval.indexing import indexed_text
 from retrieval.library import Library, default_snapshot
+from retrieval.rerank import gram_counts
 from retrieval.search import SearchEngine
 
 # Questions written for these tests (not from the development set), each with the paragraph
@@ -394,3 +397,34 @@ def test_answer_from_a_page_saved_as_one_line_cites_the_part_that_holds_it(tmp_p
     source = answer.passages[0].source
     assert (source.paragraph, source.paragraph_total) == (1, 1) and source.part > 1
     assert key.strip() in answer.passages[0].text and answer.passages[0].text in line
+
+
+# A heading that ends in the first half of a split name the paragraph below completes: the
+# index reads the heading and the text as one run of words, and joins the name across them.
+HEADING_ENDS_IN_HALF_A_NAME = (
+    "حديث عن ديب\n\nسيك أطلقت نموذجا جديدا هذا الأسبوع وقالت إن ديب سيك أرخص من غيرها.\n"
+)
+
+
+@pytest.mark.parametrize("source", ["built", "snapshot"])
+def test_reordering_counts_the_trigrams_of_the_terms_each_paragraph_is_indexed_by(
+    seeds_copy: Path, source
+):
+    (seeds_copy / "boundary.txt").write_text(HEADING_ENDS_IN_HALF_A_NAME, encoding="utf-8")
+    library = Library.open(seeds_copy, default_snapshot(seeds_copy))  # builds and saves
+    if source == "snapshot":
+        library = Library.open(seeds_copy, default_snapshot(seeds_copy))
+    engine = library.engine
+    analyse, row = engine.analyzer.terms, engine.gram_statistics.row
+    (boundary,) = [p for p in engine.store if p.article.file == "boundary.txt"]
+    assert boundary.heading.endswith("ديب") and boundary.text.startswith("سيك")
+    halves = analyse(f"{boundary.article.context_title}\n{boundary.heading}") + analyse(
+        boundary.text
+    )
+    assert sorted(analyse(indexed_text(boundary))) != sorted(halves)  # joined across
+    for doc in range(len(engine.store)):
+        grams = gram_counts(analyse(indexed_text(engine.store[doc])))
+        expected = Counter({row(gram): n for gram, n in grams.items()})
+        assert -1 not in expected
+        # What the reordering and the answerability evidence read for this paragraph.
+        assert engine._paragraph_grams(doc) == expected
