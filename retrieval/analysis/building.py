@@ -548,16 +548,40 @@ def _vowel_masks(
     """:func:`vowel_mask` of the skeleton of each spelling (code points [first, last) of
     ``points``; ``kept`` counts consonants before each code point). As arabic_sounds reads a
     spelling: without a final ه and its leading alefs; a vowel's gap is the number of
-    consonants before it."""
+    consonants before it.
+
+    In chunks of spellings: the work arrays hold one entry per code point of the spellings
+    read, a dozen of them, gigabytes at a couple of million words at once.
+    """
     codes = points.codes
-    alef = codes == ord("ا")
     # Where the alefs from each position end: the next non-alef at or after it.
-    positions = np.where(alef, len(codes), np.arange(len(codes)))
+    positions = np.where(codes == ord("ا"), len(codes), np.arange(len(codes)))
     next_other = np.minimum.accumulate(positions[::-1])[::-1]
+    del positions
+    masks = np.zeros(len(word), dtype=np.uint64)
+    for at in range(0, len(word), _CHUNK):
+        masks[at : at + _CHUNK] = _chunk_vowel_masks(
+            codes, next_other, first[at : at + _CHUNK], last[at : at + _CHUNK], kept
+        )
+    return masks
+
+
+# Spellings (or words) whose per-code-point work arrays exist at once: a few tens of MB.
+_CHUNK = 1 << 16
+
+
+def _chunk_vowel_masks(
+    codes: npt.NDArray[np.int64],
+    next_other: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    kept: npt.NDArray[np.int64],
+) -> npt.NDArray[np.uint64]:
+    """:func:`_vowel_masks` of some spellings (``next_other``: the next non-alef position)."""
     stop = last - (codes[np.maximum(last - 1, 0)] == ord("ه"))
     start = np.minimum(next_other[np.minimum(first, len(codes) - 1)], stop)
     size = stop - start
-    owner = np.repeat(np.arange(len(word), dtype=np.int64), size)
+    owner = np.repeat(np.arange(len(first), dtype=np.int64), size)
     where = (
         start[owner]
         + np.arange(int(size.sum()), dtype=np.int64)
@@ -569,12 +593,12 @@ def _vowel_masks(
     too_far = is_vowel & (gap >= MASK_GAPS)
     bits = np.where(is_vowel & ~too_far, gap * len(VOWEL_LETTERS) + letter, 0)
     values = np.where(is_vowel & ~too_far, np.left_shift(1, bits.astype(np.uint64)), 0)
-    masks = np.zeros(len(word), dtype=np.uint64)
+    masks = np.zeros(len(first), dtype=np.uint64)
     filled = np.flatnonzero(size > 0)
     if len(filled):
         segment = (np.cumsum(size) - size)[filled]
         masks[filled] = np.bitwise_or.reduceat(values.astype(np.uint64), segment)
-    long = np.zeros(len(word), dtype=bool)
+    long = np.zeros(len(first), dtype=bool)
     np.logical_or.at(long, owner[too_far], True)
     masks[long] = LONG_SKELETON
     return masks
