@@ -235,26 +235,14 @@ class _Builder:
 
     def build(self, aliases: Iterable[list[str]]) -> Vocabulary:
         settings = self.settings
-        drop, stem = settings.on("stopwords"), settings.on("stemming")
+        drop = settings.on("stopwords")
         words = np.flatnonzero(self.arabic & ~self.stop)  # what the tables count
         read = np.flatnonzero(self.arabic & ~(self.stop & drop))  # what needs a term
         if settings.on("proclitics"):
             self._lexicon(words)
         if settings.on("names"):
             self._latin_names()
-        if self.lexicon:
-            lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
-            base = strip_proclitics(self.points, read, lexicon)
-        else:  # strip_proclitics over an empty lexicon keeps light10's own reading
-            base = strip_article(self.points, read).start
-        spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
-        stems = (strip_suffix_spans(self.points, spans) if stem else spans).strings(self.forms)
-        stem_of = dict(zip(read.tolist(), stems, strict=True))
-        spellings = self._spellings(read, base)
-        if settings.on("names"):
-            self._arabic_names(spellings, stem_of)
-        filters = WordFilters(settings, self.lexicon, self.names, {})
-        terms = self._terms(spellings, stem_of, filters)
+        terms = self._read_words(read)
         tables = _BuildTables(set(self.forms), self.names)
         phrases = Phrases({}, {}, frozenset(), frozenset())
         if settings.on("acronyms"):
@@ -269,6 +257,25 @@ class _Builder:
                     self._acronyms(tables, terms)
         phrases.acronym_pairs, phrases.ending_pairs = tables.acronym_pairs, tables.ending_pairs
         return self._vocabulary(terms, tables, phrases)
+
+    def _read_words(self, read: npt.NDArray[np.int64]) -> list[str | None]:
+        """Every word's term (no aliases yet), the Arabic ``read`` ones through their readings
+        without proclitics, stems and name spellings: per-word tables of the whole vocabulary,
+        gone when this returns, before the tables of the result are built."""
+        settings = self.settings
+        if self.lexicon:
+            lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
+            base = strip_proclitics(self.points, read, lexicon)
+        else:  # strip_proclitics over an empty lexicon keeps light10's own reading
+            base = strip_article(self.points, read).start
+        spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
+        if settings.on("stemming"):
+            spans = strip_suffix_spans(self.points, spans)
+        stem_of = dict(zip(read.tolist(), spans.strings(self.forms), strict=True))
+        spellings = self._spellings(read, base)
+        if settings.on("names"):
+            self._arabic_names(spellings, stem_of)
+        return self._terms(spellings, stem_of, WordFilters(settings, self.lexicon, self.names, {}))
 
     def _lexicon(self, words: npt.NDArray[np.int64]) -> None:
         """``proclitics``: how often each light10 stem occurs. Function words would make every
