@@ -322,20 +322,24 @@ class _Builder:
         classes = _CLASS_CODE[np.minimum(codes, 0xFFFF)]
         classes[(codes > 0xFFFF) | heh_last] = 0
         keep = classes > 0
+        del heh_last
 
-        def before(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-            total = np.zeros(len(mask) + 1, dtype=np.int64)
+        def before(mask: npt.NDArray[np.bool_], dtype: type = np.int64) -> npt.NDArray:
+            total = np.zeros(len(mask) + 1, dtype=dtype)
             np.cumsum(mask, out=total[1:])
             return total
 
+        # One entry per code point of the vocabulary, each: int32 where only compared.
         kept = before(keep)
-        ain = before(codes == _AIN)
-        vowel = before(np.isin(codes, _VOWEL_CODES))
         first = starts[found.word] + found.start
         last = starts[found.word + 1]
         consonants = kept[last] - kept[first]
+        ain = before(codes == _AIN, np.int32)
         valid = (ain[last] == ain[first]) & (consonants >= 3)
+        del ain
+        vowel = before(np.isin(codes, _VOWEL_CODES), np.int32)
         valid &= (consonants > 3) | (vowel[last] > vowel[first])
+        del vowel
         rows = np.flatnonzero(valid)
         found.take(rows)
         found.consonants = CodePoints(classes[keep], kept[starts])
