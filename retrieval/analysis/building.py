@@ -266,6 +266,7 @@ class _Builder:
         if self.lexicon:
             lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
             base = strip_proclitics(self.points, read, lexicon)
+            self.points.forget_sums()  # keyed again only for alias spellings
         else:  # strip_proclitics over an empty lexicon keeps light10's own reading
             base = strip_article(self.points, read).start
         spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
@@ -350,6 +351,7 @@ class _Builder:
             found.consonant_start,
             found.consonant_start + consonants[rows],
         )
+        found.consonants.forget_sums()
         found.gaps = np.zeros(len(rows), dtype=np.int64)
         found.masks = _vowel_masks(points, found.word, first[rows], last[rows], kept)
         found.latin = [None] * len(rows)
