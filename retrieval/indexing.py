@@ -342,7 +342,8 @@ def index_tokens(
     Blocks of paragraphs are expanded in threads: numpy releases the GIL for the array work,
     so both cores help. Alias terms are numbered before the threads start (joined names are
     terms of corpus words already), so the index is the same on every run. ``tokens`` is
-    emptied on the way: its ids are the largest arrays of the build.
+    emptied on the way: its ids are the largest arrays of the build, its distinct tokens
+    millions of strings.
     """
     table = _FormTable.analyse(tokens, aliases, settings)
     doc_count = tokens.doc_count
@@ -404,16 +405,21 @@ class _FormTable:
                 initargs=(os.getpid(),),
             )
         ]
-        forms_per_token = np.fromiter(map(len, token_forms), np.int64, len(vocabulary))
-        token_form_ptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        count = len(vocabulary)
+        # Only their forms are needed from here: a couple of million strings at a million
+        # paragraphs, dropped before the vocabulary build, the peak of the indexing process.
+        tokens.vocabulary = []
+        del vocabulary
+        forms_per_token = np.fromiter(map(len, token_forms), np.int64, count)
+        token_form_ptr = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(forms_per_token, out=token_form_ptr[1:])
         token_form_ids = np.fromiter(
             itertools.chain.from_iterable(token_forms), np.int32, int(token_form_ptr[-1])
         )
         del token_forms
-        occurrences = np.zeros(len(vocabulary), dtype=np.int64)
+        occurrences = np.zeros(count, dtype=np.int64)
         for ids, _ in tokens.chunks:
-            occurrences += np.bincount(ids, minlength=len(vocabulary))
+            occurrences += np.bincount(ids, minlength=count)
         form_counts = np.bincount(
             token_form_ids,
             weights=np.repeat(occurrences, forms_per_token),

@@ -49,3 +49,17 @@ def test_a_lexicon_stem_sharing_no_letters_is_no_hit():
     table = stems.Lexicon.of(["انفيديا", "رنسا"], [5, 0])
     starts = stems.strip_proclitics(points, rows, table)
     assert starts.tolist() == [1, 0]  # انفيديا backed; فرنسا keeps its ف
+
+
+def test_a_collection_larger_than_a_chunk_reads_as_word_by_word(monkeypatch):
+    """Large collections are read in chunks of words (memory): each word as on its own."""
+    monkeypatch.setattr(stems, "_CHUNK", 3)
+    words = ["والكتاب", "بالكتاب", "لإنفيديا", "فسيحتاج", "كتابها", "وللمدرسة", "لبنان"]
+    lexicon = Counter(light10(w) for w in [*words, "كتاب", "إنفيديا", "يحتاج", "مدرسة"])
+    points, rows = spans_of(words)
+    starts = stems.strip_proclitics(
+        points, rows, stems.Lexicon.of(list(lexicon), list(lexicon.values()))
+    )
+    assert [w[s:] for w, s in zip(words, starts.tolist(), strict=True)] == [
+        strip_proclitics(w, lexicon) for w in words
+    ]

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.analysis import Analyzer, Vocabulary, parse_alias_lines
+from retrieval.analysis import Analyzer, Vocabulary, building, parse_alias_lines
 from retrieval.analysis.steps import DEFAULT_SETTINGS
 from retrieval.bm25 import BM25Index
 from retrieval.corpus import Article, corpus_from_articles
@@ -75,3 +75,14 @@ def test_a_question_word_the_corpus_lacks_is_read_over_the_tables():
         assert word not in analyzer.vocabulary.forms.keys.strings
         assert again.terms(word) == analyzer.terms(word)
     assert again.terms("فلإنفيديا") == again.terms("Nvidia")
+
+
+def test_a_vocabulary_larger_than_a_chunk_gives_each_spelling_its_vowels(monkeypatch):
+    """Vowel masks are computed in chunks of spellings (memory): each as on its own."""
+    monkeypatch.setattr(building, "_CHUNK", 3)
+    vocabulary = Analyzer.from_texts([" ".join(POOL)]).vocabulary
+    arabic = vocabulary.name_tables[2]
+    spellings, masks = arabic.columns["spelling"], np.asarray(arabic.columns["mask"])
+    assert len(spellings) > 3 * 3
+    for spelling, mask in zip(spellings, masks.tolist(), strict=True):
+        assert mask == vowel_mask(arabic_skeleton(spelling))

@@ -235,26 +235,14 @@ class _Builder:
 
     def build(self, aliases: Iterable[list[str]]) -> Vocabulary:
         settings = self.settings
-        drop, stem = settings.on("stopwords"), settings.on("stemming")
+        drop = settings.on("stopwords")
         words = np.flatnonzero(self.arabic & ~self.stop)  # what the tables count
         read = np.flatnonzero(self.arabic & ~(self.stop & drop))  # what needs a term
         if settings.on("proclitics"):
             self._lexicon(words)
         if settings.on("names"):
             self._latin_names()
-        if self.lexicon:
-            lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
-            base = strip_proclitics(self.points, read, lexicon)
-        else:  # strip_proclitics over an empty lexicon keeps light10's own reading
-            base = strip_article(self.points, read).start
-        spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
-        stems = (strip_suffix_spans(self.points, spans) if stem else spans).strings(self.forms)
-        stem_of = dict(zip(read.tolist(), stems, strict=True))
-        spellings = self._spellings(read, base)
-        if settings.on("names"):
-            self._arabic_names(spellings, stem_of)
-        filters = WordFilters(settings, self.lexicon, self.names, {})
-        terms = self._terms(spellings, stem_of, filters)
+        terms = self._read_words(read)
         tables = _BuildTables(set(self.forms), self.names)
         phrases = Phrases({}, {}, frozenset(), frozenset())
         if settings.on("acronyms"):
@@ -269,6 +257,26 @@ class _Builder:
                     self._acronyms(tables, terms)
         phrases.acronym_pairs, phrases.ending_pairs = tables.acronym_pairs, tables.ending_pairs
         return self._vocabulary(terms, tables, phrases)
+
+    def _read_words(self, read: npt.NDArray[np.int64]) -> list[str | None]:
+        """Every word's term (no aliases yet), the Arabic ``read`` ones through their readings
+        without proclitics, stems and name spellings: per-word tables of the whole vocabulary,
+        gone when this returns, before the tables of the result are built."""
+        settings = self.settings
+        if self.lexicon:
+            lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
+            base = strip_proclitics(self.points, read, lexicon)
+            self.points.forget_sums()  # keyed again only for alias spellings
+        else:  # strip_proclitics over an empty lexicon keeps light10's own reading
+            base = strip_article(self.points, read).start
+        spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
+        if settings.on("stemming"):
+            spans = strip_suffix_spans(self.points, spans)
+        stem_of = dict(zip(read.tolist(), spans.strings(self.forms), strict=True))
+        spellings = self._spellings(read, base)
+        if settings.on("names"):
+            self._arabic_names(spellings, stem_of)
+        return self._terms(spellings, stem_of, WordFilters(settings, self.lexicon, self.names, {}))
 
     def _lexicon(self, words: npt.NDArray[np.int64]) -> None:
         """``proclitics``: how often each light10 stem occurs. Function words would make every
@@ -315,20 +323,24 @@ class _Builder:
         classes = _CLASS_CODE[np.minimum(codes, 0xFFFF)]
         classes[(codes > 0xFFFF) | heh_last] = 0
         keep = classes > 0
+        del heh_last
 
-        def before(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-            total = np.zeros(len(mask) + 1, dtype=np.int64)
+        def before(mask: npt.NDArray[np.bool_], dtype: type = np.int64) -> npt.NDArray:
+            total = np.zeros(len(mask) + 1, dtype=dtype)
             np.cumsum(mask, out=total[1:])
             return total
 
+        # One entry per code point of the vocabulary, each: int32 where only compared.
         kept = before(keep)
-        ain = before(codes == _AIN)
-        vowel = before(np.isin(codes, _VOWEL_CODES))
         first = starts[found.word] + found.start
         last = starts[found.word + 1]
         consonants = kept[last] - kept[first]
+        ain = before(codes == _AIN, np.int32)
         valid = (ain[last] == ain[first]) & (consonants >= 3)
+        del ain
+        vowel = before(np.isin(codes, _VOWEL_CODES), np.int32)
         valid &= (consonants > 3) | (vowel[last] > vowel[first])
+        del vowel
         rows = np.flatnonzero(valid)
         found.take(rows)
         found.consonants = CodePoints(classes[keep], kept[starts])
@@ -339,6 +351,7 @@ class _Builder:
             found.consonant_start,
             found.consonant_start + consonants[rows],
         )
+        found.consonants.forget_sums()
         found.gaps = np.zeros(len(rows), dtype=np.int64)
         found.masks = _vowel_masks(points, found.word, first[rows], last[rows], kept)
         found.latin = [None] * len(rows)
@@ -548,16 +561,40 @@ def _vowel_masks(
     """:func:`vowel_mask` of the skeleton of each spelling (code points [first, last) of
     ``points``; ``kept`` counts consonants before each code point). As arabic_sounds reads a
     spelling: without a final ه and its leading alefs; a vowel's gap is the number of
-    consonants before it."""
+    consonants before it.
+
+    In chunks of spellings: the work arrays hold one entry per code point of the spellings
+    read, a dozen of them, gigabytes at a couple of million words at once.
+    """
     codes = points.codes
-    alef = codes == ord("ا")
     # Where the alefs from each position end: the next non-alef at or after it.
-    positions = np.where(alef, len(codes), np.arange(len(codes)))
+    positions = np.where(codes == ord("ا"), len(codes), np.arange(len(codes)))
     next_other = np.minimum.accumulate(positions[::-1])[::-1]
+    del positions
+    masks = np.zeros(len(word), dtype=np.uint64)
+    for at in range(0, len(word), _CHUNK):
+        masks[at : at + _CHUNK] = _chunk_vowel_masks(
+            codes, next_other, first[at : at + _CHUNK], last[at : at + _CHUNK], kept
+        )
+    return masks
+
+
+# Spellings (or words) whose per-code-point work arrays exist at once: a few tens of MB.
+_CHUNK = 1 << 16
+
+
+def _chunk_vowel_masks(
+    codes: npt.NDArray[np.int64],
+    next_other: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    kept: npt.NDArray[np.int64],
+) -> npt.NDArray[np.uint64]:
+    """:func:`_vowel_masks` of some spellings (``next_other``: the next non-alef position)."""
     stop = last - (codes[np.maximum(last - 1, 0)] == ord("ه"))
     start = np.minimum(next_other[np.minimum(first, len(codes) - 1)], stop)
     size = stop - start
-    owner = np.repeat(np.arange(len(word), dtype=np.int64), size)
+    owner = np.repeat(np.arange(len(first), dtype=np.int64), size)
     where = (
         start[owner]
         + np.arange(int(size.sum()), dtype=np.int64)
@@ -569,12 +606,12 @@ def _vowel_masks(
     too_far = is_vowel & (gap >= MASK_GAPS)
     bits = np.where(is_vowel & ~too_far, gap * len(VOWEL_LETTERS) + letter, 0)
     values = np.where(is_vowel & ~too_far, np.left_shift(1, bits.astype(np.uint64)), 0)
-    masks = np.zeros(len(word), dtype=np.uint64)
+    masks = np.zeros(len(first), dtype=np.uint64)
     filled = np.flatnonzero(size > 0)
     if len(filled):
         segment = (np.cumsum(size) - size)[filled]
         masks[filled] = np.bitwise_or.reduceat(values.astype(np.uint64), segment)
-    long = np.zeros(len(word), dtype=bool)
+    long = np.zeros(len(first), dtype=bool)
     np.logical_or.at(long, owner[too_far], True)
     masks[long] = LONG_SKELETON
     return masks

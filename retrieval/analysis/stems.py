@@ -200,8 +200,27 @@ def strip_proclitics(
 
     The readings in the order the original tries them (light10's, the word as written, then
     each proclitic stack, longest first); the first with the largest count wins, as strictly
-    greater counts replace the best there.
+    greater counts replace the best there. In chunks of words: the work arrays hold a few
+    readings of each word and a code point of each reading's letters, gigabytes at a couple
+    of million words at once.
     """
+    if len(words) <= _CHUNK:
+        return _strip_proclitics(points, words, lexicon)
+    return np.concatenate(
+        [
+            _strip_proclitics(points, words[at : at + _CHUNK], lexicon)
+            for at in range(0, len(words), _CHUNK)
+        ]
+    )
+
+
+# Words whose readings are worked on at once (the work arrays are then a few tens of MB).
+_CHUNK = 1 << 16
+
+
+def _strip_proclitics(
+    points: CodePoints, words: npt.NDArray[np.int64], lexicon: Lexicon
+) -> npt.NDArray[np.int64]:
     article = strip_article(points, words)
     readings = [(np.arange(len(words)), article.start)]
     differs = np.flatnonzero(article.start > 0)
