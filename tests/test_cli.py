@@ -419,10 +419,15 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path, cpu_before_
         # As a terminal starts it: Ctrl-C not ignored, whatever the test runner inherited.
         preexec_fn=_default_ctrl_c,
     )
-    # Wait until it has used that much CPU time, then press Ctrl-C: the terminal sends SIGINT
-    # to the whole foreground process group.
+    # Wait until it has used that much CPU time as sanad (the forked copy of this big test
+    # process spends CPU of its own before it executes sanad), then press Ctrl-C: the terminal
+    # sends SIGINT to the whole foreground process group.
     deadline = time.monotonic() + 60
-    while cpu_seconds(process.pid) < cpu_before_ctrl_c and process.poll() is None:
+    while not has_executed(process.pid, b"bot.console.entry") and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    started = cpu_seconds(process.pid)
+    while cpu_seconds(process.pid) - started < cpu_before_ctrl_c and process.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert process.poll() is None, "the command finished before it could be interrupted"
@@ -434,6 +439,14 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path, cpu_before_
 
 def _default_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def has_executed(pid: int, marker: bytes) -> bool:
+    """Whether process ``pid`` now runs a command line holding ``marker`` (Linux /proc)."""
+    try:
+        return marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def cpu_seconds(pid: int) -> float:
