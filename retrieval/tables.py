@@ -236,10 +236,13 @@ def _fast_column(values: Column) -> StringList | memoryview | FileArray:
     return values if isinstance(values, StringList) else fast(values)
 
 
-def _column(values: Sequence | npt.NDArray, dtype: npt.DTypeLike | None) -> Column:
+def _column(
+    values: Sequence | npt.NDArray, dtype: npt.DTypeLike | None, rows: npt.NDArray[np.int64]
+) -> Column:
+    """``values`` taken at ``rows``, as an array of ``dtype`` (strings when it is None)."""
     if dtype is None:
-        return StringList.build(values)  # type: ignore[arg-type]
-    return np.asarray(values, dtype=dtype)
+        return StringList.build([values[i] for i in rows.tolist()])
+    return np.asarray(values, dtype=dtype)[rows]
 
 
 def _columns_arrays(name: str, columns: dict[str, Column]) -> dict[str, Array]:
@@ -291,12 +294,7 @@ class Map:
         """``strings`` distinct; each column gives one value per string and its dtype."""
         keys, order = KeyTable.build(strings)
         built = {
-            name: _column(
-                np.asarray(values, dtype=dtype)[order]
-                if dtype
-                else [values[i] for i in order.tolist()],
-                dtype,
-            )
+            name: _column(values, dtype, order)
             for name, (values, dtype) in columns.items()
         }
         return cls(keys, built)
@@ -351,12 +349,7 @@ class Lists:
         owners = row_of_key[np.fromiter(map(position.__getitem__, keys), np.int64, len(keys))]
         indptr, records = multimap(owners, len(first_seen))
         built = {
-            name: _column(
-                np.asarray(values, dtype=dtype)[records]
-                if dtype
-                else [values[i] for i in records.tolist()],
-                dtype,
-            )
+            name: _column(values, dtype, records)
             for name, (values, dtype) in columns.items()
         }
         return cls(table, indptr, built)

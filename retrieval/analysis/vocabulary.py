@@ -15,7 +15,6 @@ filters (:class:`retrieval.analysis.words.WordFilters`) over these tables.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,11 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis.pairs import SplitPairs
-from retrieval.analysis.phrases import (
-    ACRONYM_LETTERS,
-    NAME_TAIL,
-    name_flags,
-)
+from retrieval.analysis.phrases import NAME_TAIL, name_flags
 from retrieval.analysis.steps import AnalysisSettings
 from retrieval.analysis.words import WordFilters
 from retrieval.stopwords import STOPWORDS
@@ -43,8 +38,6 @@ from retrieval.transliteration import (
     transliterates,
 )
 
-_LATIN_START = re.compile("[a-z]")
-_ACRONYM = re.compile(f"[a-z]{{1,{ACRONYM_LETTERS}}}[0-9]*")
 # Skeletons of names looked up again and again (a question's Latin words, paragraph pairs).
 _NAME_CACHE_SIZE = 1 << 14
 
