@@ -208,10 +208,12 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"unreadable config file {config_file}: {exc}") from exc
 
 
-def _suggestion(name: str, known: list[str], quote: str = "") -> str:
-    """'; did you mean X?' for the known name nearest ``name``, or ''."""
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"; did you mean {quote}{close[0]}{quote}?" if close else ""
+def _suggestion(name: str, known: list[str], quote: str = "", prefix: str = "") -> str:
+    """'; did you mean X?' for the known name nearest ``name``, or ''. Names are compared
+    without ``prefix``, which they all share (SANAD_FOO is not close to SANAD_CONFIG)."""
+    bare = [k.removeprefix(prefix) for k in known]
+    close = difflib.get_close_matches(name.removeprefix(prefix), bare, n=1, cutoff=0.6)
+    return f"; did you mean {quote}{prefix}{close[0]}{quote}?" if close else ""
 
 
 def _check_environment_names() -> None:
@@ -220,10 +222,7 @@ def _check_environment_names() -> None:
     known = [ENV_PREFIX + name.upper() for name in Settings.model_fields] + [CONFIG_ENV]
     for name in sorted(os.environ):
         if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
-            # Compared without the prefix every name shares (SANAD_FOO is not SANAD_CONFIG).
-            bare = [k.removeprefix(ENV_PREFIX) for k in known]
-            near = _suggestion(name.upper().removeprefix(ENV_PREFIX), bare)
-            near = near.replace("mean ", f"mean {ENV_PREFIX}", 1)
+            near = _suggestion(name.upper(), known, prefix=ENV_PREFIX)
             raise ConfigError(f"unknown environment variable {name}{near}")
 
 
