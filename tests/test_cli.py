@@ -472,18 +472,23 @@ def test_rejected_telegram_token_is_one_line_without_the_token(bot_api):
     assert "WRONG-secret-value" not in result.stderr + result.stdout
 
 
-def test_a_bot_api_tried_once_says_one_attempt():
+def telegram_without_a_bot_api(attempts: int) -> subprocess.CompletedProcess[str]:
+    """``sanad telegram`` pointed at a loopback port nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run(
+    return run(
         ["telegram", "--sources", str(SEEDS)],
         env={
             "SANAD_TELEGRAM_TOKEN": "123456:TEST-token",
             "SANAD_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": "1",
+            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": str(attempts),
         },
     )
+
+
+def test_a_bot_api_tried_once_says_one_attempt():
+    result = telegram_without_a_bot_api(1)
     assert result.returncode == 2
     assert "cannot reach the Bot API after 1 attempt: " in one_error_line(result)
 
@@ -496,17 +501,7 @@ def test_index_of_one_article_counts_it_in_the_singular(tmp_path: Path):
 
 
 def test_unreachable_bot_api_is_retried_then_one_line(tmp_path: Path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = run(
-        ["telegram", "--sources", str(SEEDS)],
-        env={
-            "SANAD_TELEGRAM_TOKEN": "123456:TEST-token",
-            "SANAD_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": "3",
-        },
-    )
+    result = telegram_without_a_bot_api(3)
     assert result.returncode == 2
     line = one_error_line(result)
     assert "Bot API" in line and "3 attempts" in line
