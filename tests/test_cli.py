@@ -433,7 +433,10 @@ def test_ctrl_c_during_ask_exits_without_a_traceback(tmp_path: Path, cpu_before_
     assert process.poll() is None, "the command finished before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    # Status 130 either way a shell sees it: sanad's own exit(130), or, when Ctrl-C lands while
+    # the interpreter is still starting (its site-packages, before any of sanad runs), Python's
+    # death by SIGINT, which a shell also reports as 130 (128 + 2).
+    assert process.returncode in (130, -signal.SIGINT), stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
 
 
