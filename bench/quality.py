@@ -135,7 +135,7 @@ def figures(anchors: bool = True, settings: AnalysisSettings = DEFAULT_SETTINGS)
     for path in sorted(EVAL.glob("*.json*")):
         if path.name == RECORD.name:
             continue
-        published = not path.name.endswith(("-tune.jsonl", "-fresh.jsonl"))
+        published = not path.name.endswith(("-tune.jsonl", "-fresh.jsonl", "-fresh2.jsonl"))
         for system, found in measure(path, anchors and published, settings).items():
             rows.append({"file": path.name, "system": system, **found})
     seed_files = sorted(EVAL.glob("seeds-*.jsonl"))
