@@ -233,3 +233,30 @@ def test_killed_serving_process_during_reload_leaves_no_indexing_process_behind(
         serving.process.kill()  # kill -9 of the bot while it reloads
         serving.process.wait(30)
         wait_until(lambda: not alive(tree), 30, f"the orphans {alive(tree)} to end")
+
+
+def test_reload_indexes_at_a_lower_cpu_priority_than_the_answers(large_copy: Path):
+    # On two cores an indexing child at the answers' priority takes both cores for minutes;
+    # answers asked meanwhile must get a core first.
+    with ServingProcess(large_copy) as serving:
+        fifo = large_copy / "zz-still-arriving.txt"
+        os.mkfifo(fifo)  # the reload waits for it, mid-way
+        serving.reload()
+        workers = wait_until(lambda: grandchildren(serving.pid), 60, "the reading workers")
+        indexing = {_parent(pid) for pid in workers}
+        rebuild = {pid: t for pid, t in descendants(serving.pid).items()
+                   if pid in workers or pid in indexing}
+        served_at = os.getpriority(os.PRIO_PROCESS, serving.pid)
+        assert len(indexing) == 1 and len(rebuild) > 1
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in rebuild} == {
+            min(served_at + 10, 19)
+        }
+        with open(fifo, "w", encoding="utf-8") as source:  # the last source arrives
+            source.write("ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n")
+        wait_until(lambda: not alive(rebuild), 120, "the rebuild to end")
+        assert os.getpriority(os.PRIO_PROCESS, serving.pid) == served_at
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
