@@ -22,9 +22,11 @@ and an index built with a step switched off is never served with it on.
 
 File layout: ``MAGIC``, the raw arrays (64-byte aligned, paragraph text first so that it can be
 streamed in while sources are read), the JSON header, then a trailer: the header's offset,
-length and CRC-32, and ``MAGIC`` again (a truncated file has no trailer). A CRC-32 of the array
-bytes is checked at every load by streaming the file in a thread while the engine is set up (a
-few hundred ms per GB; streaming, unlike touching a map, adds nothing to resident memory).
+length and CRC-32C, and ``MAGIC`` again (a truncated file has no trailer). A CRC-32C of the
+array bytes is checked at every load by streaming the file in a thread while the engine is set
+up (Castagnoli's polynomial, which x86's SSE 4.2 and ARMv8 compute in hardware: 12 GB/s here
+against 1.4 for zlib's CRC-32, which made the check most of a 1M start; streaming, unlike
+touching a map, adds nothing to resident memory).
 Writes go to a temporary file that is fsynced and renamed into place, so a reader sees the old
 file or the new one, never half of one, and the old one serves until the new one is complete.
 """
@@ -43,13 +45,13 @@ import secrets
 import socket
 import struct
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from stat import S_ISREG
 
+import crc32c
 import numpy as np
 
 from retrieval.analysis import Analyzer, Vocabulary
@@ -64,8 +66,8 @@ from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 from retrieval.tables import TermIds
 
-MAGIC = b"SANADIX\x06"
-FORMAT_VERSION = 6
+MAGIC = b"SANADIX\x07"
+FORMAT_VERSION = 7
 # What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
 # is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
 _BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
@@ -74,7 +76,7 @@ _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")
 _CHUNK = 8 << 20
 ABANDONED_TEMP_SECONDS = 3600
-# Before the closing MAGIC: the header's offset, length and CRC-32, little-endian.
+# Before the closing MAGIC: the header's offset, length and CRC-32C, little-endian.
 _TRAILER = "<QQI"
 # Large and read a slice at a time: read with pread, not mapped (see retrieval.filearray); so
 # are the strings of every vocabulary table (arrays named ….blob).
@@ -182,7 +184,7 @@ class SnapshotWriter:
 
     def _write(self, data: object) -> None:
         view = memoryview(data).cast("B")  # type: ignore[arg-type]
-        self._crc = zlib.crc32(view, self._crc)
+        self._crc = checksum(view, self._crc)
         self._handle.write(view)
 
     def _align(self) -> int:
@@ -250,12 +252,12 @@ class SnapshotWriter:
             "headings": store.headings,
             "skipped": [[s.file, s.reason] for s in corpus.skipped],
             "arrays": self._arrays,
-            "crc32": self._crc,
+            "crc32c": self._crc,
         }
         header_bytes = json.dumps(header, ensure_ascii=False).encode()
         header_offset = self._handle.tell()
         self._handle.write(header_bytes)
-        trailer = struct.pack(_TRAILER, header_offset, len(header_bytes), zlib.crc32(header_bytes))
+        trailer = struct.pack(_TRAILER, header_offset, len(header_bytes), checksum(header_bytes))
         self._handle.write(trailer + MAGIC)
 
     def discard(self) -> None:
@@ -366,7 +368,7 @@ def load_snapshot(
         raise SnapshotError(f"no snapshot at {path}") from exc
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
-    # The data checksum streams the file while the engine is set up: zlib and file reads
+    # The data checksum streams the file while the engine is set up: the CRC and file reads
     # release the GIL, so the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         crc = pool.submit(_file_crc, file, len(MAGIC), header_offset - len(MAGIC))
@@ -377,7 +379,7 @@ def load_snapshot(
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SnapshotError(f"corrupt snapshot {path}: {exc}") from exc
         try:
-            if crc.result() != header["crc32"]:
+            if crc.result() != header["crc32c"]:
                 raise SnapshotError(f"corrupt snapshot {path}: checksum mismatch")
             file.check()
         except (OSError, KeyError) as exc:
@@ -399,7 +401,7 @@ def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
     if header_offset + length + tail != size:
         raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")
     header_bytes = os.pread(fd, length, header_offset)
-    if zlib.crc32(header_bytes) != header_crc:
+    if checksum(header_bytes) != header_crc:
         raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
     header = json.loads(header_bytes)
     if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
@@ -477,14 +479,20 @@ def _term_ids(vocabulary: Mapping[str, int]) -> TermIds:
     return TermIds.build(sorted(vocabulary, key=vocabulary.__getitem__))
 
 
+def checksum(data: bytes | bytearray | memoryview, value: int = 0) -> int:
+    """CRC-32C of ``data``, continuing ``value`` (the CRC of what came before it). The GIL is
+    released from 32 KiB on, so a load's check runs beside the engine's set-up."""
+    return crc32c.crc32c(data, value)
+
+
 def _file_crc(file: ReadOnlyFile, start: int, size: int) -> int:
-    """CRC-32 of ``size`` bytes of ``file`` from ``start``, read into one reused buffer."""
+    """CRC-32C of ``size`` bytes of ``file`` from ``start``, read into one reused buffer."""
     buffer = memoryview(bytearray(_CHUNK))
     crc = 0
     while size > 0:
         view = buffer[: min(_CHUNK, size)]
         file.read_into(view, start)
-        crc = zlib.crc32(view, crc)
+        crc = checksum(view, crc)
         start += len(view)
         size -= len(view)
     return crc

@@ -6,7 +6,6 @@ import struct
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -253,9 +252,9 @@ def _rewrite(path: Path, change) -> None:
     header = json.loads(data[offset : offset + length])
     body = bytearray(data[:offset])
     change(header, body)
-    header["crc32"] = zlib.crc32(body[len(snapshots.MAGIC) :])
+    header["crc32c"] = snapshots.checksum(body[len(snapshots.MAGIC) :])
     encoded = json.dumps(header, ensure_ascii=False).encode()
-    trailer = struct.pack(snapshots._TRAILER, len(body), len(encoded), zlib.crc32(encoded))
+    trailer = struct.pack(snapshots._TRAILER, len(body), len(encoded), snapshots.checksum(encoded))
     path.write_bytes(bytes(body) + encoded + trailer + snapshots.MAGIC)
 
 
@@ -390,7 +389,7 @@ def test_temp_files_of_dead_builds_go_at_once_and_of_live_builds_stay(large_copy
         elsewhere = large_copy / f".{snapshot.name}.other-host.{os.getpid()}.0002.tmp"
         elsewhere_long_ago = large_copy / f".{snapshot.name}.other-host.{os.getpid()}.0003.tmp"
         for temp in (dead_here, elsewhere, elsewhere_long_ago):
-            temp.write_bytes(b"SANADIX\x04 partial")
+            temp.write_bytes(snapshots.MAGIC + b" partial")
         os.utime(elsewhere_long_ago, (time.time() - 2 * 3600,) * 2)
         remove_dead_temp_files(snapshot)  # what every start does
         assert building.exists() and elsewhere.exists()
