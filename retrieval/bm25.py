@@ -186,6 +186,7 @@ class BM25Index:
             scores = accumulator[candidates]
         finally:
             self._clear(accumulator, postings)
+        candidates, scores = _best(candidates, scores, k)
         order = np.lexsort((candidates, -scores))[:k]
         docs = candidates[order]
         ranked = [(int(d), float(s)) for d, s in zip(docs, scores[order], strict=True)]
@@ -273,6 +274,21 @@ class BM25Index:
         docs, scores = self.scores(terms)
         dense[docs] = scores
         return dense
+
+
+def _best(
+    docs: npt.NDArray[np.int32], scores: npt.NDArray[np.float32], k: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """The documents scoring at least the ``k``-th best score (ties included), in their
+    order: what sorting all of them would put first, found by one partition. A lower bound
+    leaves thousands of candidates when common words dominate a question (19 000 on average
+    over distinct ARCD questions at a million paragraphs), and sorting them all took a
+    millisecond."""
+    if len(scores) <= k:
+        return docs, scores
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    keep = scores >= kth
+    return docs[keep], scores[keep]
 
 
 def _distinct(

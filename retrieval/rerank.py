@@ -122,18 +122,35 @@ class GramStatistics:
         row = self._table.find(gram)
         return self._table.value("idf", row) if row >= 0 else 0.0
 
-    def paragraph_grams(
-        self, term_ids: npt.NDArray[np.integer], counts: npt.NDArray[np.integer]
-    ) -> Counter[int]:
-        """How often each gram (by row) occurs in a paragraph that uses term ``term_ids[i]``
-        ``counts[i]`` times: :func:`gram_counts` of its terms, without their strings."""
+    def paragraphs_grams(
+        self, paragraphs: Sequence[tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]]
+    ) -> list[Counter[int]]:
+        """How often each gram (by row) occurs in each paragraph, given as the term ids it uses
+        and how often it uses each: :func:`gram_counts` of its terms, without their strings.
+        In one pass for all of them: the reordering reads ten paragraphs for every question,
+        and numpy's calls cost more than their arithmetic on one paragraph's hundred grams."""
+        if not paragraphs:
+            return []
+        term_ids = np.concatenate([ids for ids, _ in paragraphs]).astype(np.int64)
+        counts = np.concatenate([n for _, n in paragraphs]).astype(np.int64)
+        owner = np.repeat(
+            np.arange(len(paragraphs), dtype=np.int64), [len(ids) for ids, _ in paragraphs]
+        )
         starts = self.term_indptr[term_ids]
         lengths = self.term_indptr[term_ids + 1] - starts
         firsts = np.cumsum(lengths) - lengths
         at = np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))
-        rows, inverse = np.unique(self.term_grams[at], return_inverse=True)
-        found = np.bincount(inverse, weights=np.repeat(counts.astype(np.int64), lengths))
-        return Counter(dict(zip(rows.tolist(), found.astype(np.int64).tolist(), strict=True)))
+        rows = self.term_grams[at].astype(np.int64)
+        base = int(rows.max(initial=0)) + 1  # (paragraph, gram row) as one sortable key
+        distinct, inverse = np.unique(np.repeat(owner, lengths) * base + rows, return_inverse=True)
+        found = np.bincount(inverse, weights=np.repeat(counts, lengths)).astype(np.int64)
+        bounds = np.searchsorted(distinct, np.arange(len(paragraphs) + 1) * base).tolist()
+        gram_rows = (distinct % base).tolist()
+        totals = found.tolist()
+        return [
+            Counter(dict(zip(gram_rows[lo:hi], totals[lo:hi], strict=True)))
+            for lo, hi in itertools.pairwise(bounds)
+        ]
 
     def arrays(self, name: str) -> dict[str, Array]:
         return self._table.arrays(name) | {
@@ -173,7 +190,7 @@ class GramScorer:
 
     def scores(self, question: Sequence[str], paragraphs: Sequence[Counter[int]]) -> list[float]:
         """Trigram BM25 of each paragraph (given as its
-        :meth:`GramStatistics.paragraph_grams`) for the question's terms."""
+        :meth:`GramStatistics.paragraphs_grams`) for the question's terms."""
         k1, b = self._params.k1, self._params.b
         statistics = self.statistics
         mean_length = statistics.mean_length

@@ -10,7 +10,7 @@ import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,9 @@ VARIANT_SHARE = 2 / 3
 ANSWER_TYPE_WEIGHT = 0.3
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
+# Paragraphs whose trigram counts are remembered: popular paragraphs are reordered again and
+# again (about 15 KB each).
+PARAGRAPH_GRAMS_REMEMBERED = 512
 # How deep paging can go: enough pages for anyone, bounded work per question.
 MAX_RESULTS = 50
 DEFAULT_PARAMS = BM25Params()
@@ -108,10 +111,8 @@ class SearchEngine:
         # Bounded for a server that runs for months: a paragraph's tokens are about 5 KB, its
         # trigram counts about 15 KB.
         self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
-        # Not a bound method: the cache would hold the engine in a cycle past its replacement.
-        self._paragraph_grams = lru_cache(maxsize=512)(
-            partial(_indexed_grams, index, self.gram_statistics)
-        )
+        # Trigram counts of paragraphs reordered lately, by paragraph (about 15 KB each).
+        self._gram_counts: dict[int, Counter[int]] = {}
 
     @classmethod
     def build(
@@ -179,7 +180,7 @@ class SearchEngine:
         best = ranked[0][1]
         ranked = [(doc, score) for doc, score in ranked if score >= best * MIN_RELATIVE_SCORE]
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
-        grams = self.grams.scores(terms, [self._paragraph_grams(doc) for doc, _ in head])
+        grams = self.grams.scores(terms, self._paragraph_grams([doc for doc, _ in head]))
         fused = fuse([score for _, score in head], grams)
         if reading.answer_type is not None:
             for i, (doc, _) in enumerate(head):
@@ -216,7 +217,7 @@ class SearchEngine:
         held = {term for term in weights if matches[term][row]}
         paragraph = self.store[first]
         tokens = self._paragraph_tokens(paragraph.text)
-        grams = self._paragraph_grams(first)
+        (grams,) = self._paragraph_grams([first])
         row = self.gram_statistics.row
         by_grams = {
             term
@@ -242,6 +243,22 @@ class SearchEngine:
                 reading.answer_type is None or self._holds(first, reading.answer_type)
             ),
         )
+
+    def _paragraph_grams(self, docs: Sequence[int]) -> list[Counter[int]]:
+        """Letter trigrams (rows of the statistics) of the terms each paragraph is indexed by
+        (title, heading and text), as the index saved them; those not remembered are counted
+        in one pass (:meth:`GramStatistics.paragraphs_grams`)."""
+        remembered = self._gram_counts
+        found = {doc: remembered.get(doc) for doc in docs}
+        missing = [doc for doc, grams in found.items() if grams is None]
+        if missing:
+            forward = self.index.forward
+            counted = self.gram_statistics.paragraphs_grams([forward.terms_of(d) for d in missing])
+            if len(remembered) + len(missing) > PARAGRAPH_GRAMS_REMEMBERED:
+                remembered.clear()  # bounded for a server that runs for months
+            for doc, grams in zip(missing, counted, strict=True):
+                found[doc] = remembered[doc] = grams
+        return [found[doc] for doc in docs]  # type: ignore[misc]
 
     def _holds(self, doc: int, kind: AnswerType) -> bool:
         """Whether paragraph ``doc`` holds an answer of that kind (a number, a time)."""
@@ -285,12 +302,6 @@ class SearchEngine:
             highlights=tuple(Span(t.start, t.end) for t in matched),
             heading=paragraph.heading,
         )
-
-
-def _indexed_grams(index: BM25Index, statistics: GramStatistics, doc: int) -> Counter[int]:
-    """Letter trigrams (rows of ``statistics``) of the terms a paragraph is indexed by (title,
-    heading and text), as the index saved them."""
-    return statistics.paragraph_grams(*index.forward.terms_of(doc))
 
 
 def _adjacent_pair_share(question: Sequence[str], paragraph: Sequence[str]) -> float:

@@ -52,6 +52,21 @@ def test_top_k_ranks_as_rank_bm25(docs, query):
         assert abs(expected_scores[doc] - score) <= 1e-6 * max(1.0, abs(score))
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    docs=st.lists(st.lists(WORDS, min_size=1, max_size=4), min_size=1, max_size=60),
+    query=st.lists(WORDS, min_size=1, max_size=4),
+    k=st.integers(1, 8),
+)
+def test_top_k_is_the_head_of_the_full_order_ties_by_document(docs, query, k):
+    """Short documents over a few words tie often, also at the k-th score: the top k must be
+    exactly the first k of every scored document sorted by score, then document."""
+    index = BM25Index.build(docs, PARAMS)
+    dense = index.dense_scores(query)
+    order = sorted(np.flatnonzero(dense).tolist(), key=lambda doc: (-dense[doc], doc))
+    assert [doc for doc, _ in index.top(query, k)] == order[:k]
+
+
 def test_unknown_terms_score_nothing():
     index = BM25Index.build([["a", "b"], ["b", "c"]])
     assert index.top(["zzz"], 3) == []

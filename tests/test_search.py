@@ -422,9 +422,14 @@ def test_reordering_counts_the_trigrams_of_the_terms_each_paragraph_is_indexed_b
         boundary.text
     )
     assert sorted(analyse(indexed_text(boundary))) != sorted(halves)  # joined across
+    expected = []
     for doc in range(len(engine.store)):
         grams = gram_counts(analyse(indexed_text(engine.store[doc])))
-        expected = Counter({row(gram): n for gram, n in grams.items()})
-        assert -1 not in expected
-        # What the reordering and the answerability evidence read for this paragraph.
-        assert engine._paragraph_grams(doc) == expected
+        expected.append(Counter({row(gram): n for gram, n in grams.items()}))
+        assert -1 not in expected[-1]
+    # What the reordering and the answerability evidence read, counted for every paragraph
+    # at once and for each alone.
+    docs = list(range(len(engine.store)))
+    assert engine._paragraph_grams(docs) == expected
+    engine._gram_counts.clear()
+    assert [engine._paragraph_grams([doc])[0] for doc in docs] == expected
