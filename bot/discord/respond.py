@@ -16,16 +16,18 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import hikari
+from cachetools import LRUCache
 from hikari.api import special_endpoints
 from hikari.impl import MessageActionRowBuilder
 
 from bot.discord import render
 from bot.discord.context import Context
 from bot.service import messages
+from bot.service.sanad import ANSWERS_REMEMBERED
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,34 @@ def action_row(row: Mapping[str, Any]) -> MessageActionRowBuilder:
     return builder
 
 
+class SharedParts:
+    """hikari's objects for the embeds and rows of payloads sent more than once.
+
+    The renderer hands out one rendered answer to every reply that sends it, sharing its
+    lists of embeds and rows (:func:`render.answer_payload`), so their hikari objects are
+    built once too. A list is known by its identity, and each entry keeps its list alive, so
+    no other list can take its id while the entry lasts. hikari only reads these objects when
+    it serialises a request.
+    """
+
+    def __init__(self, size: int = ANSWERS_REMEMBERED) -> None:
+        self._built: LRUCache[int, tuple[Sequence, list]] = LRUCache(maxsize=size)
+
+    def get(self, parts: Sequence[Any], build: Callable[[Any], Any]) -> list:
+        """``[build(part) for part in parts]``, built once for each list ``parts``."""
+        if not parts:
+            return []
+        entry = self._built.get(id(parts))
+        if entry is not None and entry[0] is parts:
+            return entry[1]
+        built = [build(part) for part in parts]
+        self._built[id(parts)] = (parts, built)
+        return built
+
+
+_SHARED = SharedParts()
+
+
 def message_kwargs(
     payload: render.Payload, entity_factory: hikari.api.EntityFactory, *, edit: bool = False
 ) -> dict[str, Any]:
@@ -74,9 +104,9 @@ def message_kwargs(
         kwargs["content"] = payload["content"]
     if "embeds" in payload or edit:
         embeds: Sequence[Mapping[str, Any]] = payload.get("embeds") or []
-        kwargs["embeds"] = [entity_factory.deserialize_embed(dict(e)) for e in embeds]
+        kwargs["embeds"] = _SHARED.get(embeds, lambda e: entity_factory.deserialize_embed(dict(e)))
     if "components" in payload or edit:
-        kwargs["components"] = [action_row(row) for row in payload.get("components") or []]
+        kwargs["components"] = _SHARED.get(payload.get("components") or [], action_row)
     if "flags" in payload and not edit:
         kwargs["flags"] = payload["flags"]
     return kwargs
