@@ -157,7 +157,7 @@ class Responder:
         """The initial response: a new message, or (``update``) an edit of the message whose
         button was pressed."""
         kind = hikari.ResponseType.MESSAGE_UPDATE if update else hikari.ResponseType.MESSAGE_CREATE
-        await self._initial(kind, checked(payload))
+        await self._initial(kind, payload)
         self.responded = True  # only now: a refused response leaves the way open to say so
 
     async def defer(self, ephemeral: bool) -> None:
@@ -186,7 +186,7 @@ class Responder:
     async def _initial(
         self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
     ) -> None:
-        """Send the initial response ``kind``: a checked ``payload``, or none with ``flags``."""
+        """Send the initial response ``kind``: ``payload`` (checked), or none with ``flags``."""
         interaction = self.interaction
         if payload is not None:
             kwargs = message_kwargs(payload, self.ctx.entity_factory)
@@ -209,7 +209,7 @@ class InlineResponder(Responder):
     async def _initial(
         self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
     ) -> None:
-        data = payload if payload is not None else ({"flags": flags} if flags else {})
+        data = checked(payload) if payload is not None else ({"flags": flags} if flags else {})
         self._first.set_result(RawResponse(kind, data))
 
     async def first(self, handling: asyncio.Task) -> RawResponse | None:
@@ -240,12 +240,34 @@ async def respond_in_time(
     responder: Responder, answer: Awaitable[render.Payload], *, ephemeral: bool
 ) -> None:
     """Send ``answer`` as the initial response if it is ready within the deferral time;
-    otherwise send "thinking…" at that moment and the answer in its place when ready."""
-    task = asyncio.ensure_future(answer)
+    otherwise send "thinking…" at that moment and the answer in its place when ready.
+
+    A timer starts the deferral: an answer found on the event loop is ready before any timer
+    can fire, and needs no task of its own (a task, a shield and ``wait_for`` cost the loop
+    more than rendering a remembered answer).
+    """
+    deferral: asyncio.Future[None] | None = None
+
+    def defer() -> None:
+        nonlocal deferral
+        deferral = asyncio.ensure_future(responder.defer(ephemeral))
+
+    timer: asyncio.TimerHandle | None = None
+    if responder.ctx.defer_after > 0:
+        timer = asyncio.get_running_loop().call_later(responder.ctx.defer_after, defer)
+    else:
+        defer()
     try:
-        payload = await asyncio.wait_for(asyncio.shield(task), responder.ctx.defer_after)
-    except TimeoutError:
-        await responder.defer(ephemeral)
-        await responder.edit(await task)
+        payload = await answer
+    except Exception:
+        if deferral is not None:
+            await deferral  # so that the error is told in place of "thinking…"
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if deferral is None:
+        await responder.respond(payload)
         return
-    await responder.respond(payload)
+    await deferral
+    await responder.edit(payload)
