@@ -12,13 +12,20 @@ Sanad answer (three embeds, rendered once, no search): what the answer's shape c
 Runs alternate (echo, echo-embeds, Sanad), three rounds per path, and the ratio reported is
 the median of the rounds' Sanad/echo ratios (the speed of a shared machine drifts from one
 minute to the next). Questions: the dev set repeated, or every question distinct
-(bench/workload.py); every Sanad run opens its own library, so no run warms the next one's
-caches. A row also reports the process's CPU time per answer and the load average at its end.
-The emulator runs in the same process and event loop, as Telegram's does in
-bench/telegram_throughput.py, so its work counts in both bots' figures. Each question comes
-from its own person and DM channel, so no rate-limit bucket of the emulator (per route and
-channel, as Discord's) is shared; "rejected" counts every request the emulator refused (429 or
-any 4xx/5xx) during the run.
+(bench/workload.py); every bot starts in a new process, so no run warms the next one's
+caches.
+
+The bot under test runs in its own process (``--serve``); the emulator and the simulated
+people share another. On Discord the API's work is done on Discord's machines: in one process
+the emulator's parsing, validation and re-encoding of every answer (three embeds weigh several
+times an echo) would be charged to the bot that sends the larger answer. A row reports the CPU
+time per answer of each process: ``bot_cpu_ms_per_answer`` (hikari and the bot's own work),
+``emulator_cpu_ms_per_answer`` and ``emulator_busy`` (the share of one core the emulator used:
+near 1, the emulator, not the bot, set the pace). ``sanad_vs_echo_bot_cpu`` is the ratio of
+answers per CPU second of the bot process, what one core would serve. Each question comes from
+its own person and DM channel, so no rate-limit bucket of the emulator (per route and channel,
+as Discord's) is shared; "rejected" counts every request the emulator refused (429 or any
+4xx/5xx) during the run.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -51,17 +59,18 @@ from bot.service.settings import Settings  # noqa: E402
 from retrieval.library import Library  # noqa: E402
 
 PAIRS = 3
+CANNED_QUESTION = "تأثير ديب سيك على أسهم إنفيديا"
 
 
 # ----- the echo bot -----------------------------------------------------------------------------
 
 
-async def start_echo(api: DiscordApiEmulator, canned: dict | None = None) -> hikari.GatewayBot:
+async def start_echo(rest_url: str, canned: dict | None = None) -> hikari.GatewayBot:
     """The baseline: a hikari bot that replies with the text it got, nothing else; or, given
     ``canned`` (a diagnostic), with that rendered answer, searching nothing."""
     bot = hikari.GatewayBot(
         TOKEN,
-        rest_url=api.rest_url,
+        rest_url=rest_url,
         intents=hikari.Intents.GUILDS | hikari.Intents.GUILD_MESSAGES | hikari.Intents.DM_MESSAGES,
         # The same configuration as Sanad's bot (keep-alive REST connections, no cache), so
         # the two differ only in what they answer.
@@ -130,12 +139,13 @@ class Answers:
 
 
 @contextlib.asynccontextmanager
-async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIterator[None]:
-    """The bot under test, started on ``api`` and closed on exit."""
+async def bot_running(kind: str, rest_url: str, canned: dict) -> AsyncIterator[None]:
+    """The bot under test, started against the emulated Discord at ``rest_url``; closed on
+    exit. Only Sanad's process holds an index: the echo bots answer without one."""
     if kind == "sanad":
         settings = Settings(
             discord_token=TOKEN,
-            discord_api_url=api.rest_url,
+            discord_api_url=rest_url,
             sources_dir=ROOT / "seeds",
             user_questions_per_minute=1_000_000,
         )
@@ -144,16 +154,68 @@ async def started(kind: str, api: DiscordApiEmulator, canned: dict) -> AsyncIter
         async with running_gateway(Sanad(settings, library)):
             yield
         return
-    bot = await start_echo(api, canned=canned if kind == "echo-embeds" else None)
+    bot = await start_echo(rest_url, canned=canned if kind == "echo-embeds" else None)
     try:
         yield
     finally:
         await bot.close()
 
 
+async def serve(kind: str, rest_url: str, canned: dict) -> None:
+    """The bot process: start ``kind``, say "ready", then answer every line read from stdin
+    with this process's CPU seconds so far; stop at end of input."""
+    async with bot_running(kind, rest_url, canned):
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        print("ready", flush=True)
+        while await reader.readline():
+            print(time.process_time(), flush=True)
+
+
+class BotProcess:
+    """The bot under test in its own process (:func:`serve`), asked for its CPU time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, kind: str, rest_url: str, canned: dict) -> BotProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--serve",
+            kind,
+            rest_url,
+            json.dumps(canned, ensure_ascii=False),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        bot = cls(process)
+        if await bot._line() != "ready":
+            raise RuntimeError(f"the {kind} bot did not start")
+        return bot
+
+    async def _line(self) -> str:
+        assert self.process.stdout is not None
+        return (await asyncio.wait_for(self.process.stdout.readline(), 120)).decode().strip()
+
+    async def cpu(self) -> float:
+        """CPU seconds the bot process has used so far."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"cpu\n")
+        await self.process.stdin.drain()
+        return float(await self._line())
+
+    async def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await asyncio.wait_for(self.process.wait(), 60)
+
+
 async def drive(
     kind: str, path: str, asked: list[str], concurrency: int, canned: dict
-) -> dict[str, float | str | int]:
+) -> dict[str, Any]:
     """``count`` questions asked by ``concurrency`` people at a time, each asking again as soon
     as they have their answer; one person and DM channel per question, as when many people ask,
     so no rate-limit bucket (per route and channel, as Discord's) is shared between questions."""
@@ -192,14 +254,19 @@ async def drive(
             latencies.append((answers.at[key] - asked_at) * 1000)
 
     try:
-        async with started(kind, api, canned):
+        bot = await BotProcess.start(kind, api.rest_url, canned)
+        try:
+            # Started: connected to the gateway and its commands registered.
+            await api.wait_for_request("PUT /applications/{application}/commands", timeout=60)
             before = len(api.requests)
-            cpu = time.process_time()
+            bot_cpu, cpu = await bot.cpu(), time.process_time()
             begun = time.monotonic()
             await asyncio.gather(*(person() for _ in range(concurrency)))
             elapsed = time.monotonic() - begun
-            cpu = time.process_time() - cpu
+            bot_cpu, cpu = await bot.cpu() - bot_cpu, time.process_time() - cpu
             rejected = sum(1 for r in api.requests[before:] if r.status >= 400)
+        finally:
+            await bot.stop()
     finally:
         await api.stop()
     latencies.sort()
@@ -212,7 +279,9 @@ async def drive(
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "rejected": rejected,
-        "cpu_ms_per_answer": round(cpu * 1000 / count, 2),
+        "bot_cpu_ms_per_answer": round(bot_cpu * 1000 / count, 3),
+        "emulator_cpu_ms_per_answer": round(cpu * 1000 / count, 3),
+        "emulator_busy": round(cpu / elapsed, 2),
         "load": load(),
     }
 
@@ -221,7 +290,7 @@ async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
     settings = Settings(sources_dir=ROOT / "seeds")
     service = Sanad(settings, Library.open(settings.sources_dir, settings.snapshot_path))
     # What "echo-embeds" sends: a typical answer (three passages), rendered once, no search.
-    canned = await ask(service, "تأثير ديب سيك على أسهم إنفيديا", OPERATOR, CONSOLE)
+    canned = await ask(service, CANNED_QUESTION, OPERATOR, CONSOLE)
     summaries = []
     for question_set in question_sets:
         asked = questions(
@@ -229,7 +298,7 @@ async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
             min(count, len(texts(question_set))) if question_set == "distinct" else count,
         )
         for path in ("dm", "slash"):
-            ratios, rejected = [], 0
+            rounds, rejected = [], 0
             for _ in range(PAIRS):
                 rows = {
                     kind: await drive(kind, path, asked, concurrency, canned)
@@ -241,14 +310,17 @@ async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
                         flush=True,
                     )
                 rejected += int(rows["sanad"]["rejected"])
-                speeds = {kind: float(row["answers_per_s"]) for kind, row in rows.items()}
-                ratios.append(round(speeds["sanad"] / speeds["echo"], 3))
+                rounds.append(rows)
             summary = {
                 "path": path,
                 "questions": question_set,
                 "count": len(asked),
-                "sanad_vs_echo_throughput": statistics.median(ratios),
-                "pair_ratios": ratios,
+                "sanad_vs_echo_throughput": median_ratio(rounds, "answers_per_s", "echo"),
+                "sanad_vs_echo_bot_cpu": median_ratio(rounds, "bot_cpu_ms_per_answer", "echo"),
+                "sanad_vs_echo_embeds_throughput": median_ratio(
+                    rounds, "answers_per_s", "echo-embeds"
+                ),
+                "pair_ratios": [ratio(rows, "answers_per_s", "echo") for rows in rounds],
                 "sanad_rejected_requests": rejected,
             }
             print(json.dumps(summary), flush=True)
@@ -258,7 +330,21 @@ async def main(count: int, concurrency: int, question_sets: list[str]) -> None:
         print(json.dumps(summary), flush=True)
 
 
+def ratio(rows: dict[str, dict[str, Any]], key: str, baseline: str) -> float:
+    """Sanad's figure over the baseline's: answers/s, or answers per CPU second of the bot
+    process (the inverse ratio of CPU per answer)."""
+    sanad, base = float(rows["sanad"][key]), float(rows[baseline][key])
+    return round(base / sanad if key.startswith("bot_cpu") else sanad / base, 3)
+
+
+def median_ratio(rounds: list[dict[str, dict[str, Any]]], key: str, baseline: str) -> float:
+    return statistics.median(ratio(rows, key, baseline) for rows in rounds)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        asyncio.run(serve(sys.argv[2], sys.argv[3], json.loads(sys.argv[4])))
+        sys.exit()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("count", type=int, nargs="?", default=1000, help="questions per run")
     parser.add_argument("concurrency", type=int, nargs="?", default=16)

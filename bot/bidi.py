@@ -250,11 +250,17 @@ def _tokens(text: str, lo: int, hi: int) -> list[_Item]:
 _STRETCH_CLASS = {"rtl": "AL", "ltr": "L", "digits": "EN"}
 
 
+def prepare() -> None:
+    """Build the layout's tables now rather than in the first text laid out: a bot calls this
+    as it starts, so its first answer is as quick as the next ones (about 70 ms saved)."""
+    _stretches()
+
+
 @functools.cache
 def _stretches() -> re.Pattern[str]:
     """The pattern of :func:`_tokens`' stretches, from the Basic Multilingual Plane's bidi
-    classes (built once, on first use: about 20 ms). Characters beyond it are never part of
-    a stretch, each one stays an item, classified on its own."""
+    classes (built once, by :func:`prepare` or on first use: about 70 ms). Characters beyond
+    it are never part of a stretch, each one stays an item, classified on its own."""
     by_class: dict[str, list[int]] = {}
     for code in range(0x10000):
         by_class.setdefault(unicodedata.bidirectional(chr(code)), []).append(code)

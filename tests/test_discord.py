@@ -536,6 +536,31 @@ async def test_slow_answers_are_deferred_and_then_edited_in(api, seeds_copy):
     assert rejected(api) == []
 
 
+async def test_an_answer_found_at_once_is_sent_without_thinking_first(api, seeds_copy):
+    # A search of the seeds runs on the event loop: the deferral's timer cannot fire before it.
+    settings = make_settings(api, seeds_copy, discord_defer_after_ms=1)
+    async with gateway_bot(api, settings):
+        command = api.slash_command("ask", {"question": QUESTION})
+        await api.send_interaction(command)
+        answer = await response_to(api, command)
+    assert command.response_type == 4
+    assert answer.request.route == "POST /interactions/{interaction}/{token}/callback"
+    assert visible_text(answer.content).splitlines()[1] == messages.ANSWER_INTRO
+
+
+async def test_work_outside_the_loop_is_deferred_when_its_timer_fires(api, seeds_copy):
+    # A reload runs in a thread, far longer than 1 ms: "thinking…" first, the report after.
+    settings = make_settings(api, seeds_copy, discord_defer_after_ms=1)
+    async with gateway_bot(api, settings):
+        command = api.slash_command("reload", user=OWNER)
+        await api.send_interaction(command)
+        report = await response_to(api, command)
+    assert command.response_type == 5 and report.ephemeral
+    assert report.request.route == "PATCH /webhooks/{application}/{token}/messages/{message}"
+    assert visible_text(report.content).startswith("تمت إعادة التحميل")
+    assert rejected(api) == []
+
+
 # ----- starting ---------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ import aiohttp
 import hikari
 from aiohttp import web
 
+from bot import bidi
 from bot.discord import admin, handlers, render
 from bot.discord.context import Context
 from bot.discord.respond import ANSWER_SENT, InlineResponder, RawResponse, Responder
@@ -203,6 +204,7 @@ def build_gateway_bot(service: Sanad) -> tuple[hikari.GatewayBot, Context]:
         suppress_optimization_warning=True,
     )
     ctx = Context(service, bot.rest, bot.entity_factory)
+    bidi.prepare()
 
     async def ready(event: hikari.ShardReadyEvent) -> None:
         ctx.user_id = int(event.my_user.id)
@@ -324,6 +326,7 @@ async def running_interactions_server(
             public_key=bytes.fromhex(settings.discord_public_key),
         )
         ctx = Context(service, client, client.entity_factory)
+        bidi.prepare()
         listener = interaction_listener(ctx, handling)
         server.set_listener(hikari.CommandInteraction, listener)  # type: ignore[arg-type]
         server.set_listener(hikari.ComponentInteraction, listener)  # type: ignore[arg-type]

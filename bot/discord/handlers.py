@@ -74,12 +74,13 @@ async def ask(
 ) -> render.Payload:
     """The first page of an answer to ``text``, or the service's refusal, as a payload
     (what ``sanad discord-preview`` prints)."""
-    question = render.fit_question(question_of(text))
+    asked = question_of(text)  # one line already
+    question = render.fit_question(asked)
     try:
         page = await service.ask(question, sender, chat)
     except SanadError as exc:
         return render.text_payload(exc.text, ephemeral=True)
-    cut = len(question) < len(render.one_line(question_of(text)))
+    cut = len(question) < len(asked)
     return render.answer_payload(page, trimmed=page.trimmed or cut, ephemeral=ephemeral)
 
 

@@ -144,6 +144,11 @@ def question_line(question: str) -> str:
     return QUESTION_PREFIX + rtl_lines(f"{QUESTION_MARK} {escape_markdown(one_line(question))}")
 
 
+# A question's line is measured before the question is asked (fit_question) and shown in its
+# answer, and people ask the same questions again: each is laid out once.
+_asked_question_line = functools.lru_cache(maxsize=ANSWERS_REMEMBERED)(question_line)
+
+
 def fit_question(text: str) -> str:
     """The question as one line, cut at a word if its line would pass :data:`QUESTION_BUDGET`.
 
@@ -151,7 +156,7 @@ def fit_question(text: str) -> str:
     «المزيد» press that reads it back from the answer pages through the same question.
     """
     question = one_line(text)
-    if len(question_line(question)) <= QUESTION_BUDGET:
+    if len(_asked_question_line(question)) <= QUESTION_BUDGET:
         return question
     end = _longest(question, lambda cut: len(question_line(question[:cut])) <= QUESTION_BUDGET)
     return question[:end].rstrip()
@@ -186,7 +191,7 @@ def answer_payload(page: AnswerPage, *, trimmed: bool = False, ephemeral: bool =
 @functools.lru_cache(maxsize=ANSWERS_REMEMBERED)
 def _answer_payload(page: AnswerPage, trimmed: bool, ephemeral: bool) -> Payload:
     answer = page.answer
-    lines = [question_line(answer.question)]
+    lines = [_asked_question_line(answer.question)]
     if trimmed:
         lines.append(_sentence(messages.QUESTION_TRIMMED))
     lines.append(_sentence(messages.reply_intro(answer)))

@@ -16,16 +16,18 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import hikari
+from cachetools import LRUCache
 from hikari.api import special_endpoints
 from hikari.impl import MessageActionRowBuilder
 
 from bot.discord import render
 from bot.discord.context import Context
 from bot.service import messages
+from bot.service.sanad import ANSWERS_REMEMBERED
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,34 @@ def action_row(row: Mapping[str, Any]) -> MessageActionRowBuilder:
     return builder
 
 
+class SharedParts:
+    """hikari's objects for the embeds and rows of payloads sent more than once.
+
+    The renderer hands out one rendered answer to every reply that sends it, sharing its
+    lists of embeds and rows (:func:`render.answer_payload`), so their hikari objects are
+    built once too. A list is known by its identity, and each entry keeps its list alive, so
+    no other list can take its id while the entry lasts. hikari only reads these objects when
+    it serialises a request.
+    """
+
+    def __init__(self, size: int = ANSWERS_REMEMBERED) -> None:
+        self._built: LRUCache[int, tuple[Sequence, list]] = LRUCache(maxsize=size)
+
+    def get(self, parts: Sequence[Any], build: Callable[[Any], Any]) -> list:
+        """``[build(part) for part in parts]``, built once for each list ``parts``."""
+        if not parts:
+            return []
+        entry = self._built.get(id(parts))
+        if entry is not None and entry[0] is parts:
+            return entry[1]
+        built = [build(part) for part in parts]
+        self._built[id(parts)] = (parts, built)
+        return built
+
+
+_SHARED = SharedParts()
+
+
 def message_kwargs(
     payload: render.Payload, entity_factory: hikari.api.EntityFactory, *, edit: bool = False
 ) -> dict[str, Any]:
@@ -74,9 +104,9 @@ def message_kwargs(
         kwargs["content"] = payload["content"]
     if "embeds" in payload or edit:
         embeds: Sequence[Mapping[str, Any]] = payload.get("embeds") or []
-        kwargs["embeds"] = [entity_factory.deserialize_embed(dict(e)) for e in embeds]
+        kwargs["embeds"] = _SHARED.get(embeds, lambda e: entity_factory.deserialize_embed(dict(e)))
     if "components" in payload or edit:
-        kwargs["components"] = [action_row(row) for row in payload.get("components") or []]
+        kwargs["components"] = _SHARED.get(payload.get("components") or [], action_row)
     if "flags" in payload and not edit:
         kwargs["flags"] = payload["flags"]
     return kwargs
@@ -127,7 +157,7 @@ class Responder:
         """The initial response: a new message, or (``update``) an edit of the message whose
         button was pressed."""
         kind = hikari.ResponseType.MESSAGE_UPDATE if update else hikari.ResponseType.MESSAGE_CREATE
-        await self._initial(kind, checked(payload))
+        await self._initial(kind, payload)
         self.responded = True  # only now: a refused response leaves the way open to say so
 
     async def defer(self, ephemeral: bool) -> None:
@@ -156,7 +186,7 @@ class Responder:
     async def _initial(
         self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
     ) -> None:
-        """Send the initial response ``kind``: a checked ``payload``, or none with ``flags``."""
+        """Send the initial response ``kind``: ``payload`` (checked), or none with ``flags``."""
         interaction = self.interaction
         if payload is not None:
             kwargs = message_kwargs(payload, self.ctx.entity_factory)
@@ -179,7 +209,7 @@ class InlineResponder(Responder):
     async def _initial(
         self, kind: hikari.ResponseType, payload: render.Payload | None, flags: int = 0
     ) -> None:
-        data = payload if payload is not None else ({"flags": flags} if flags else {})
+        data = checked(payload) if payload is not None else ({"flags": flags} if flags else {})
         self._first.set_result(RawResponse(kind, data))
 
     async def first(self, handling: asyncio.Task) -> RawResponse | None:
@@ -210,12 +240,34 @@ async def respond_in_time(
     responder: Responder, answer: Awaitable[render.Payload], *, ephemeral: bool
 ) -> None:
     """Send ``answer`` as the initial response if it is ready within the deferral time;
-    otherwise send "thinking…" at that moment and the answer in its place when ready."""
-    task = asyncio.ensure_future(answer)
+    otherwise send "thinking…" at that moment and the answer in its place when ready.
+
+    A timer starts the deferral: an answer found on the event loop is ready before any timer
+    can fire, and needs no task of its own (a task, a shield and ``wait_for`` cost the loop
+    more than rendering a remembered answer).
+    """
+    deferral: asyncio.Future[None] | None = None
+
+    def defer() -> None:
+        nonlocal deferral
+        deferral = asyncio.ensure_future(responder.defer(ephemeral))
+
+    timer: asyncio.TimerHandle | None = None
+    if responder.ctx.defer_after > 0:
+        timer = asyncio.get_running_loop().call_later(responder.ctx.defer_after, defer)
+    else:
+        defer()
     try:
-        payload = await asyncio.wait_for(asyncio.shield(task), responder.ctx.defer_after)
-    except TimeoutError:
-        await responder.defer(ephemeral)
-        await responder.edit(await task)
+        payload = await answer
+    except Exception:
+        if deferral is not None:
+            await deferral  # so that the error is told in place of "thinking…"
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if deferral is None:
+        await responder.respond(payload)
         return
-    await responder.respond(payload)
+    await deferral
+    await responder.edit(payload)

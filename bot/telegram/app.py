@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot import bidi
 from bot.health import start_health_server
 from bot.logs import counted
 from bot.platforms import StartError
@@ -163,6 +164,7 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     for name, value in builder_options.items():
         builder = getattr(builder, name)(value)
     application = builder.build()
+    bidi.prepare()
     state: BotState = application.bot_data
     state.service = service
 
