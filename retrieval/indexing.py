@@ -426,6 +426,7 @@ class _FormTable:
             minlength=len(forms),
         ).astype(np.int64)
         form_list = list(forms)
+        del forms  # its table and numbers: a couple of hundred MB at a million paragraphs
         built = Vocabulary.build(form_list, form_counts, aliases, settings)
         analyzer = Analyzer(built)
         # Each form's row in the vocabulary's tables, by the order they were built from.

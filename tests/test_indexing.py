@@ -152,6 +152,29 @@ def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, mo
     assert paragraph_terms(parallel) == paragraph_terms(serial)
 
 
+def test_words_worked_on_a_few_at_a_time_give_the_same_tables_and_index(
+    tmp_path: Path, monkeypatch
+):
+    """Keys, strings, split pairs and readings are computed a run of words at a time (memory):
+    runs of a few words give every table and posting as one run of them all."""
+    from retrieval import keys
+    from retrieval import tables as table_module
+    from retrieval.analysis import pairs
+
+    sources = write_articles(
+        tmp_path / "s", TRICKY | {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
+    )
+    corpus, tokens = read_sources(sources)
+    analyzer, index = index_tokens(tokens, corpus.aliases)
+    for module in (keys, table_module, pairs):
+        monkeypatch.setattr(module, "STRINGS_AT_ONCE", 5)
+    corpus, tokens = read_sources(sources)
+    small_runs, again = index_tokens(tokens, corpus.aliases)
+    assert tables(small_runs) == tables(analyzer)
+    assert postings(again) == postings(index)
+    assert paragraph_terms(again) == paragraph_terms(index)
+
+
 def test_index_of_nothing_is_empty():
     _, index = index_tokens(Tokens.of(tokenize([], [])))
     assert index.doc_count == 0 and index.top(["x"], 3) == []

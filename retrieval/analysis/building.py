@@ -106,8 +106,9 @@ class _BuildTables:
     """The split-name and acronym tables as the build has them (dicts and sets), for
     analysing alias spellings before the arrays exist."""
 
-    def __init__(self, forms: set[str], names: DictNames) -> None:
+    def __init__(self, forms: list[str], names: DictNames) -> None:
         self.forms = forms
+        self._form_set: set[str] | None = None  # only alias spellings ask: made when one does
         self._names = names
         self.heads = {key[:cut] for key in names.latin_names for cut in range(len(key) + 1)}
         self.acronyms: dict[str, str] = {}
@@ -116,7 +117,9 @@ class _BuildTables:
         self.ending_pairs: frozenset[tuple[str, str]] = frozenset()
 
     def has_joined(self, key: int, first: str, second: str) -> bool:
-        return first + second in self.forms
+        if self._form_set is None:
+            self._form_set = set(self.forms)
+        return first + second in self._form_set
 
     def has_name(self, consonants: str) -> bool:
         return consonants in self._names.latin_names
@@ -243,7 +246,7 @@ class _Builder:
         if settings.on("names"):
             self._latin_names()
         terms = self._read_words(read)
-        tables = _BuildTables(set(self.forms), self.names)
+        tables = _BuildTables(self.forms, self.names)
         phrases = Phrases({}, {}, frozenset(), frozenset())
         if settings.on("acronyms"):
             self._acronyms(tables, terms)
@@ -272,7 +275,12 @@ class _Builder:
         spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
         if settings.on("stemming"):
             spans = strip_suffix_spans(self.points, spans)
-        stem_of = dict(zip(read.tolist(), spans.strings(self.forms), strict=True))
+        # Each read word's stem, by word (a list: a dict of two million numbered words holds
+        # a few hundred MB more).
+        stem_of: list[str | None] = [None] * len(self.forms)
+        for i, stem in zip(read.tolist(), spans.strings(self.forms), strict=True):
+            stem_of[i] = stem
+        del spans
         spellings = self._spellings(read, base)
         if settings.on("names"):
             self._arabic_names(spellings, stem_of)
@@ -365,7 +373,7 @@ class _Builder:
                     found.gaps[i] = len(skeleton.vowel_gaps)
         return found
 
-    def _arabic_names(self, spellings: _Spellings, stem_of: dict[int, str]) -> None:
+    def _arabic_names(self, spellings: _Spellings, stem_of: list[str | None]) -> None:
         """``names``: how many vowels the corpus's best spelling of each Latin name writes,
         and the Arabic words (read without proclitics first, as a question word is: the و of
         وأمريكي is no vowel of America) that stand for no name, most frequent first."""
@@ -393,12 +401,12 @@ class _Builder:
         names.arabic_names = ArabicNames(
             spellings.consonant_strings(picked),
             [self.forms[int(spellings.word[i])][int(spellings.start[i]) :] for i in entries],
-            [stem_of[int(spellings.word[i])] for i in entries],
+            [stem_of[int(spellings.word[i])] or "" for i in entries],  # every one is read
             spellings.masks[picked],
         )
 
     def _terms(
-        self, spellings: _Spellings, stem_of: dict[int, str], filters: WordFilters
+        self, spellings: _Spellings, stem_of: list[str | None], filters: WordFilters
     ) -> list[str | None]:
         """The term of every word, as :meth:`WordFilters.term` gives it (no aliases yet): an
         Arabic word stands for the Latin name its reading without proclitics, else as
@@ -415,8 +423,8 @@ class _Builder:
         for i, form in enumerate(self.forms):
             if drop and (form in STOPWORDS or (len(form) == 1 and not form.isdigit())):
                 terms.append(None)
-            elif i in stem_of:
-                terms.append(latin_of.get(i) or stem_of[i])
+            elif (stem := stem_of[i]) is not None:
+                terms.append(latin_of.get(i) or stem)
             elif LATIN.fullmatch(form):
                 terms.append(filters.term(form))
             else:
