@@ -107,6 +107,12 @@ class CodePoints:
     def lengths(self) -> npt.NDArray[np.int64]:
         return np.diff(self.starts)
 
+    def window(self, first: int, last: int) -> CodePoints:
+        """Strings ``first`` to ``last - 1`` as strings 0 … (a view of their code points): what
+        works on a run of strings needs no running sums over all of them."""
+        starts = self.starts[first : last + 1] - self.starts[first]
+        return CodePoints(self.codes[self.starts[first] : self.starts[last]], starts)
+
     def forget_sums(self) -> None:
         """Drop the cached :meth:`prefix_sums` (two int64 entries per code point) where no
         more keys are taken for a while; they are computed again if they are."""

@@ -159,15 +159,16 @@ def test_words_worked_on_a_few_at_a_time_give_the_same_tables_and_index(
     runs of a few words give every table and posting as one run of them all."""
     from retrieval import keys
     from retrieval import tables as table_module
-    from retrieval.analysis import pairs
+    from retrieval.analysis import building, pairs, stems
 
     sources = write_articles(
         tmp_path / "s", TRICKY | {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
     )
     corpus, tokens = read_sources(sources)
     analyzer, index = index_tokens(tokens, corpus.aliases)
-    for module in (keys, table_module, pairs):
+    for module in (keys, table_module, pairs, building):
         monkeypatch.setattr(module, "STRINGS_AT_ONCE", 5)
+    monkeypatch.setattr(stems, "_CHUNK", 5)
     corpus, tokens = read_sources(sources)
     small_runs, again = index_tokens(tokens, corpus.aliases)
     assert tables(small_runs) == tables(analyzer)
