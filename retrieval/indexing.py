@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import MAX_PHRASE_WORDS, Analyzer, Vocabulary, letter_pair_key
-from retrieval.analysis.bulk import map_chunks, shared
+from retrieval.analysis.bulk import map_runs, shared
 from retrieval.analysis.pairs import PairRoute, SplitPairs
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.analysis.tokenizer import Tokenizer
@@ -361,9 +361,16 @@ def index_tokens(
     return table.analyzer, index
 
 
-def _token_forms(tokens: Sequence[str]) -> list[tuple[str, ...]]:
-    """The normalised words of each whitespace token (in a worker of ``map_chunks``)."""
-    return list(map(shared("tokenizer").forms, tokens))
+# Between the forms of a run of tokens: whitespace, so never inside a form.
+_FORM_SEPARATOR = "\n"
+
+
+def _token_forms(tokens: Sequence[str]) -> tuple[str, npt.NDArray[np.int32]]:
+    """The normalised words of a run of whitespace tokens (in a worker of ``map_runs``): all
+    of them in one string, and how many each token has."""
+    found = list(map(shared("tokenizer").forms, tokens))
+    counts = np.fromiter(map(len, found), np.int32, len(found))
+    return _FORM_SEPARATOR.join(itertools.chain.from_iterable(found)), counts
 
 
 @dataclass
@@ -395,28 +402,29 @@ class _FormTable:
         forms: dict[str, int] = {}
         vocabulary = tokens.vocabulary
         tokenizer = Tokenizer(settings.on("normalize"))
-        token_forms = [
-            [forms.setdefault(f, len(forms)) for f in found]
-            for found in map_chunks(
-                _token_forms,
-                vocabulary,
-                {"tokenizer": tokenizer},
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            )
-        ]
+        ids, per_token = [], []
+        # A run of tokens' forms at a time, as one string and counts: tuples of strings for
+        # every token at once were the largest objects of the build before the vocabulary's.
+        for joined, counts in map_runs(
+            _token_forms,
+            vocabulary,
+            {"tokenizer": tokenizer},
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ):
+            found = joined.split(_FORM_SEPARATOR) if counts.sum() else []
+            ids.append(np.asarray([forms.setdefault(f, len(forms)) for f in found], np.int32))
+            per_token.append(counts.astype(np.int64))
         count = len(vocabulary)
         # Only their forms are needed from here: a couple of million strings at a million
         # paragraphs, dropped before the vocabulary build, the peak of the indexing process.
         tokens.vocabulary = []
         del vocabulary
-        forms_per_token = np.fromiter(map(len, token_forms), np.int64, count)
+        forms_per_token = np.concatenate([np.zeros(0, np.int64), *per_token])
         token_form_ptr = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(forms_per_token, out=token_form_ptr[1:])
-        token_form_ids = np.fromiter(
-            itertools.chain.from_iterable(token_forms), np.int32, int(token_form_ptr[-1])
-        )
-        del token_forms
+        token_form_ids = np.concatenate([np.zeros(0, np.int32), *ids])
+        del ids, per_token
         occurrences = np.zeros(count, dtype=np.int64)
         for ids, _ in tokens.chunks:
             occurrences += np.bincount(ids, minlength=count)
@@ -426,7 +434,7 @@ class _FormTable:
             minlength=len(forms),
         ).astype(np.int64)
         form_list = list(forms)
-        del forms  # its table and numbers: a couple of hundred MB at a million paragraphs
+        forms.clear()  # its table and numbers: a couple of hundred MB at a million paragraphs
         built = Vocabulary.build(form_list, form_counts, aliases, settings)
         analyzer = Analyzer(built)
         # Each form's row in the vocabulary's tables, by the order they were built from.

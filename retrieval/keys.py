@@ -113,11 +113,6 @@ class CodePoints:
         starts = self.starts[first : last + 1] - self.starts[first]
         return CodePoints(self.codes[self.starts[first] : self.starts[last]], starts)
 
-    def forget_sums(self) -> None:
-        """Drop the cached :meth:`prefix_sums` (two int64 entries per code point) where no
-        more keys are taken for a while; they are computed again if they are."""
-        self._sums.clear()
-
     def prefix_sums(self, base: int, prime: int) -> npt.NDArray[np.int64]:
         """Running sums of c * base**position (mod prime) over all strings: entry ``k`` covers
         code points before ``k``, so a string's hash is the difference of two entries.

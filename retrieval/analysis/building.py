@@ -528,7 +528,11 @@ class _Builder:
     ) -> Vocabulary:
         """The tables as arrays."""
         term_ids: dict[str, int] = {}
-        form_terms = [-1 if t is None else term_ids.setdefault(t, len(term_ids)) for t in terms]
+        form_terms = np.fromiter(
+            (-1 if t is None else term_ids.setdefault(t, len(term_ids)) for t in terms),
+            np.int32,
+            len(terms),
+        )
         names = self.names
 
         def term_id(term: str) -> int:
