@@ -347,6 +347,21 @@ def index_tokens(
     """
     table = _FormTable.analyse(tokens, aliases, settings)
     doc_count = tokens.doc_count
+    results = _all_block_postings(table, tokens, progress)
+    tokens.chunks = []  # freed before the postings are merged
+    analyzer, terms = table.analyzer, list(table.terms)
+    # So are the per-word arrays and strings only the blocks read (the split pairs' hash
+    # parts, every word's string): about half a GB at a million paragraphs.
+    del table
+    index = _BlockPostings.merge(results, terms, doc_count, params)
+    return analyzer, index
+
+
+def _all_block_postings(
+    table: _FormTable, tokens: Tokens, progress: Progress
+) -> list[_BlockPostings]:
+    """The postings of every block of paragraphs, in order, made in threads."""
+    doc_count = tokens.doc_count
     blocks = tokens.blocks()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = []
@@ -355,10 +370,7 @@ def index_tokens(
         ):
             results.append(result)
             progress("indexing", first + len(lengths), doc_count)
-    del blocks
-    tokens.chunks = []  # freed before the postings are merged
-    index = _BlockPostings.merge(results, list(table.terms), doc_count, params)
-    return table.analyzer, index
+    return results
 
 
 # Between the forms of a run of tokens: whitespace, so never inside a form.
@@ -455,7 +467,9 @@ class _FormTable:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
         keys = _letter_keys(form_list)
-        assert built.pairs is not None  # so does it its split pairs
+        pairs = built.pairs
+        assert pairs is not None  # so does it its split pairs
+        built.pairs = None  # the indexer's alone: not held by the analyser that serves
         return cls(
             analyzer,
             form_list,
@@ -466,7 +480,7 @@ class _FormTable:
             may_start,
             PairRoute.from_cuts(list(analyzer.acronym_pairs), keys, keys),
             PairRoute.from_cuts(list(analyzer.ending_pairs), keys, keys),
-            built.pairs,
+            pairs,
             terms,
         )
 
