@@ -145,7 +145,7 @@ def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, mo
     corpus, tokens = read_sources(sources)
     _, serial = index_tokens(tokens, corpus.aliases)
     monkeypatch.setattr(bulk, "PARALLEL_MIN_ITEMS", 0)  # forked workers even for a few words
-    assert threading.active_count() == 1  # else map_chunks would not fork, and this tests nothing
+    assert threading.active_count() == 1  # else map_runs would not fork, and this tests nothing
     corpus, tokens = read_sources(sources)
     _, parallel = index_tokens(tokens, corpus.aliases)
     assert postings(parallel) == postings(serial)
