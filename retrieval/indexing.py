@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import MAX_PHRASE_WORDS, Analyzer, Vocabulary, letter_pair_key
-from retrieval.analysis.bulk import map_chunks, shared
+from retrieval.analysis.bulk import map_runs, shared
 from retrieval.analysis.pairs import PairRoute, SplitPairs
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.analysis.tokenizer import Tokenizer
@@ -347,6 +347,21 @@ def index_tokens(
     """
     table = _FormTable.analyse(tokens, aliases, settings)
     doc_count = tokens.doc_count
+    results = _all_block_postings(table, tokens, progress)
+    tokens.chunks = []  # freed before the postings are merged
+    analyzer, terms = table.analyzer, list(table.terms)
+    # So are the per-word arrays and strings only the blocks read (the split pairs' hash
+    # parts, every word's string): about half a GB at a million paragraphs.
+    del table
+    index = _BlockPostings.merge(results, terms, doc_count, params)
+    return analyzer, index
+
+
+def _all_block_postings(
+    table: _FormTable, tokens: Tokens, progress: Progress
+) -> list[_BlockPostings]:
+    """The postings of every block of paragraphs, in order, made in threads."""
+    doc_count = tokens.doc_count
     blocks = tokens.blocks()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = []
@@ -355,15 +370,19 @@ def index_tokens(
         ):
             results.append(result)
             progress("indexing", first + len(lengths), doc_count)
-    del blocks
-    tokens.chunks = []  # freed before the postings are merged
-    index = _BlockPostings.merge(results, list(table.terms), doc_count, params)
-    return table.analyzer, index
+    return results
 
 
-def _token_forms(tokens: Sequence[str]) -> list[tuple[str, ...]]:
-    """The normalised words of each whitespace token (in a worker of ``map_chunks``)."""
-    return list(map(shared("tokenizer").forms, tokens))
+# Between the forms of a run of tokens: whitespace, so never inside a form.
+_FORM_SEPARATOR = "\n"
+
+
+def _token_forms(tokens: Sequence[str]) -> tuple[str, npt.NDArray[np.int32]]:
+    """The normalised words of a run of whitespace tokens (in a worker of ``map_runs``): all
+    of them in one string, and how many each token has."""
+    found = list(map(shared("tokenizer").forms, tokens))
+    counts = np.fromiter(map(len, found), np.int32, len(found))
+    return _FORM_SEPARATOR.join(itertools.chain.from_iterable(found)), counts
 
 
 @dataclass
@@ -395,28 +414,29 @@ class _FormTable:
         forms: dict[str, int] = {}
         vocabulary = tokens.vocabulary
         tokenizer = Tokenizer(settings.on("normalize"))
-        token_forms = [
-            [forms.setdefault(f, len(forms)) for f in found]
-            for found in map_chunks(
-                _token_forms,
-                vocabulary,
-                {"tokenizer": tokenizer},
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            )
-        ]
+        ids, per_token = [], []
+        # A run of tokens' forms at a time, as one string and counts: tuples of strings for
+        # every token at once were the largest objects of the build before the vocabulary's.
+        for joined, counts in map_runs(
+            _token_forms,
+            vocabulary,
+            {"tokenizer": tokenizer},
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ):
+            found = joined.split(_FORM_SEPARATOR) if counts.sum() else []
+            ids.append(np.asarray([forms.setdefault(f, len(forms)) for f in found], np.int32))
+            per_token.append(counts.astype(np.int64))
         count = len(vocabulary)
         # Only their forms are needed from here: a couple of million strings at a million
         # paragraphs, dropped before the vocabulary build, the peak of the indexing process.
         tokens.vocabulary = []
         del vocabulary
-        forms_per_token = np.fromiter(map(len, token_forms), np.int64, count)
+        forms_per_token = np.concatenate([np.zeros(0, np.int64), *per_token])
         token_form_ptr = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(forms_per_token, out=token_form_ptr[1:])
-        token_form_ids = np.fromiter(
-            itertools.chain.from_iterable(token_forms), np.int32, int(token_form_ptr[-1])
-        )
-        del token_forms
+        token_form_ids = np.concatenate([np.zeros(0, np.int32), *ids])
+        del ids, per_token
         occurrences = np.zeros(count, dtype=np.int64)
         for ids, _ in tokens.chunks:
             occurrences += np.bincount(ids, minlength=count)
@@ -426,6 +446,7 @@ class _FormTable:
             minlength=len(forms),
         ).astype(np.int64)
         form_list = list(forms)
+        forms.clear()  # its table and numbers: a couple of hundred MB at a million paragraphs
         built = Vocabulary.build(form_list, form_counts, aliases, settings)
         analyzer = Analyzer(built)
         # Each form's row in the vocabulary's tables, by the order they were built from.
@@ -446,7 +467,9 @@ class _FormTable:
             terms.setdefault(phrase, len(terms))
         may_start = np.fromiter(map(analyzer.starts_phrase, form_list), bool, len(form_list))
         keys = _letter_keys(form_list)
-        assert built.pairs is not None  # so does it its split pairs
+        pairs = built.pairs
+        assert pairs is not None  # so does it its split pairs
+        built.pairs = None  # the indexer's alone: not held by the analyser that serves
         return cls(
             analyzer,
             form_list,
@@ -457,7 +480,7 @@ class _FormTable:
             may_start,
             PairRoute.from_cuts(list(analyzer.acronym_pairs), keys, keys),
             PairRoute.from_cuts(list(analyzer.ending_pairs), keys, keys),
-            built.pairs,
+            pairs,
             terms,
         )
 
@@ -518,18 +541,17 @@ def _letter_keys(forms: list[str]) -> list[str | None]:
 
 @dataclass
 class _BlockPostings:
-    """One block's postings, sorted by term then paragraph, the same by paragraph (its
-    paragraphs numbered from 0), and its paragraphs' lengths.
+    """One block's postings, by paragraph (its paragraphs numbered from 0), and its paragraphs'
+    lengths.
 
-    Kept compact, since every block waits in memory for the merge: the terms as runs, and
-    term frequencies as uint16 (capped at 65535, where BM25 has long saturated; a paragraph
-    part has at most 3000 characters, :data:`retrieval.corpus.SPLIT_PARAGRAPH_CHARS`).
+    Kept compact, since every block waits in memory for the merge: only the forward index
+    (term ids as int32, term frequencies as uint16, capped at 65535 where BM25 has long
+    saturated; a paragraph part has at most 3000 characters,
+    :data:`retrieval.corpus.SPLIT_PARAGRAPH_CHARS`). The postings by term are made from it
+    when the blocks are merged: holding them too was 6 bytes a posting more, and their runs
+    16 bytes a term of each block (about 400 MB at a million paragraphs).
     """
 
-    run_terms: npt.NDArray[np.int64]  # distinct terms of the block, ascending
-    run_lengths: npt.NDArray[np.int64]  # how many postings each has
-    docs: npt.NDArray[np.int32]
-    tf: npt.NDArray[np.uint16]
     doc_len: npt.NDArray[np.int32]
     forward: ForwardIndex
 
@@ -539,60 +561,82 @@ class _BlockPostings:
     ) -> _BlockPostings:
         """From ``term * len(doc_len) + paragraph`` keys of every occurrence in the block."""
         terms, docs, tf = group_occurrences(keys, len(doc_len))
-        run_starts = np.flatnonzero(np.diff(terms, prepend=-1))
-        forward = ForwardIndex.of(terms, docs, tf, len(doc_len))
-        return cls(
-            terms[run_starts],
-            np.diff(run_starts, append=len(terms)),
-            docs + np.int32(first_doc),
-            np.minimum(tf, np.iinfo(np.uint16).max).astype(np.uint16),
-            doc_len.astype(np.int32),
-            forward,
-        )
+        return cls(doc_len.astype(np.int32), ForwardIndex.of(terms, docs, tf, len(doc_len)))
 
     @staticmethod
     def merge(
         blocks: list[_BlockPostings], terms: list[str], doc_count: int, params: BM25Params | None
     ) -> BM25Index:
-        """Place each block's postings after the previous blocks' in every term's run.
+        """Join the blocks' forward indexes one after another (their paragraphs follow one
+        another), then place each block's postings by term after the previous blocks' in
+        every term's run.
 
         Blocks come in paragraph order, so appending keeps every run sorted by paragraph: a
         bucket placement, linear, instead of one global sort of every occurrence.
         """
-        df = np.zeros(len(terms), dtype=np.int64)
-        for block in blocks:
-            df[block.run_terms] += block.run_lengths
         doc_len = np.zeros(doc_count, dtype=np.float64)
         if blocks:
             doc_len = np.concatenate([block.doc_len for block in blocks]).astype(np.float64)
-        cursor = np.zeros(len(terms), dtype=np.int64)
-        np.cumsum(df[:-1], out=cursor[1:])
-        doc_ids = np.empty(int(df.sum()), dtype=np.int32)
-        tf = np.empty(len(doc_ids), dtype=np.uint16)
-        # The blocks' paragraphs follow one another, and so do their forward postings.
+        total = sum(len(block.forward.terms) for block in blocks)
         forward = ForwardIndex(
             np.zeros(doc_count + 1, dtype=np.int64),
-            np.empty(len(doc_ids), dtype=np.int32),
-            np.empty(len(doc_ids), dtype=np.uint16),
+            np.empty(total, dtype=np.int32),
+            np.empty(total, dtype=np.uint16),
         )
+        spans = []  # each block's first paragraph, paragraphs and first posting
         first_doc = placed = 0
         blocks.reverse()
         while blocks:  # popped, so each block is freed once placed
-            block = blocks.pop()
-            part = block.forward
+            part = blocks.pop().forward
             end = placed + len(part.terms)
             forward.terms[placed:end] = part.terms
             forward.counts[placed:end] = part.counts
             forward.indptr[first_doc + 1 : first_doc + 1 + part.doc_count] = (
                 part.indptr[1:] + placed
             )
+            spans.append((first_doc, part.doc_count, placed))
             first_doc += part.doc_count
             placed = end
-            run_starts = np.cumsum(block.run_lengths) - block.run_lengths
-            where = np.repeat(cursor[block.run_terms] - run_starts, block.run_lengths)
+            del part
+        df = np.bincount(forward.terms, minlength=len(terms)).astype(np.int64)
+        cursor = np.zeros(len(terms), dtype=np.int64)
+        np.cumsum(df[:-1], out=cursor[1:])
+        doc_ids = np.empty(total, dtype=np.int32)
+        tf = np.empty(total, dtype=np.uint16)
+        for first, count, start in spans:
+            end = int(forward.indptr[first + count])
+            part = ForwardIndex(
+                forward.indptr[first : first + count + 1] - start,
+                forward.terms[start:end],
+                forward.counts[start:end],
+            )
+            run_terms, run_lengths, block_docs, block_tf = _by_term(part, first)
+            run_starts = np.cumsum(run_lengths) - run_lengths
+            where = np.repeat(cursor[run_terms] - run_starts, run_lengths)
             where += np.arange(len(where))
-            doc_ids[where] = block.docs
-            tf[where] = block.tf
-            cursor[block.run_terms] += block.run_lengths
-            del block
+            doc_ids[where] = block_docs
+            tf[where] = block_tf
+            cursor[run_terms] += run_lengths
         return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, forward, params)
+
+
+def _by_term(
+    part: ForwardIndex, first: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray]:
+    """A block's postings (its forward index) sorted by term, then paragraph (numbered from
+    ``first``): the distinct terms, how many postings each has, and each posting's paragraph
+    and term frequency."""
+    count = part.doc_count
+    docs = np.repeat(np.arange(count, dtype=np.int64), np.diff(part.indptr))
+    # One sort of (term, paragraph, frequency) packed in 64 bits: term ids stay below 2**31
+    # and a block's paragraphs (BLOCK_PARAGRAPHS) below 2**16, which leaves 16 bits for the
+    # frequency.
+    keys = (part.terms.astype(np.int64) * count + docs) << 16 | part.counts
+    del docs
+    keys.sort()
+    tf = (keys & 0xFFFF).astype(np.uint16)
+    keys >>= 16
+    terms = keys // max(count, 1)
+    docs32 = (keys - terms * count + first).astype(np.int32)
+    run_starts = np.flatnonzero(np.diff(terms, prepend=-1))
+    return terms[run_starts], np.diff(run_starts, append=len(terms)), docs32, tf

@@ -80,6 +80,11 @@ def _powers_for(base: int, prime: int, length: int) -> npt.NDArray[np.int64]:
     return _powers(base, prime, max(64, 1 << max(length - 1, 0).bit_length()))[:length]
 
 
+# Strings whose code points are worked on at once where the work is per string: the work
+# arrays are then a few MB, where all of a couple of million words' would be gigabytes.
+STRINGS_AT_ONCE = 1 << 16
+
+
 @dataclass(frozen=True)
 class CodePoints:
     """Many strings as one array of code points and the offset where each starts."""
@@ -102,27 +107,34 @@ class CodePoints:
     def lengths(self) -> npt.NDArray[np.int64]:
         return np.diff(self.starts)
 
-    def positions(self) -> npt.NDArray[np.int64]:
-        """Each code point's position in its own string."""
-        return np.arange(len(self.codes), dtype=np.int64) - np.repeat(
-            self.starts[:-1], self.lengths
-        )
-
-    def forget_sums(self) -> None:
-        """Drop the cached :meth:`prefix_sums` (two int64 entries per code point) where no
-        more keys are taken for a while; they are computed again if they are."""
-        self._sums.clear()
+    def window(self, first: int, last: int) -> CodePoints:
+        """Strings ``first`` to ``last - 1`` as strings 0 … (a view of their code points): what
+        works on a run of strings needs no running sums over all of them."""
+        starts = self.starts[first : last + 1] - self.starts[first]
+        return CodePoints(self.codes[self.starts[first] : self.starts[last]], starts)
 
     def prefix_sums(self, base: int, prime: int) -> npt.NDArray[np.int64]:
         """Running sums of c * base**position (mod prime) over all strings: entry ``k`` covers
-        code points before ``k``, so a string's hash is the difference of two entries."""
+        code points before ``k``, so a string's hash is the difference of two entries.
+
+        Summed a run of strings at a time: the weights of every code point at once would be
+        three more arrays of its size (gigabytes at a couple of million words)."""
         if (base, prime) in self._sums:
             return self._sums[base, prime]
-        longest = int(self.lengths.max(initial=0))
-        weighted = self.codes * _powers_for(base, prime, longest + 1)[self.positions()]
-        weighted %= prime
+        lengths = self.lengths
+        powers = _powers_for(base, prime, int(lengths.max(initial=0)) + 1)
         sums = np.zeros(len(self.codes) + 1, dtype=np.int64)
-        np.cumsum(weighted, out=sums[1:])  # < 2**31 * 2**31 per string start: no overflow
+        for at in range(0, len(lengths), STRINGS_AT_ONCE):
+            first, last = self.starts[at], self.starts[min(at + STRINGS_AT_ONCE, len(lengths))]
+            part = lengths[at : at + STRINGS_AT_ONCE]
+            positions = np.arange(last - first, dtype=np.int64) - np.repeat(
+                self.starts[at : at + len(part)] - first, part
+            )
+            weighted = self.codes[first:last] * powers[positions]
+            weighted %= prime
+            # < 2**31 * 2**31 per string start: no overflow; each run goes on from the last.
+            np.cumsum(weighted, out=sums[first + 1 : last + 1])
+            sums[first + 1 : last + 1] += sums[first]
         self._sums[base, prime] = sums
         return sums
 
@@ -148,8 +160,21 @@ def _span_hashes(
 
 
 def keys_of(strings: Sequence[str] | CodePoints) -> npt.NDArray[np.uint64]:
-    """:func:`key_of` of every string, computed at once."""
-    points = strings if isinstance(strings, CodePoints) else CodePoints.of(strings)
+    """:func:`key_of` of every string, computed at once (a list :data:`STRINGS_AT_ONCE`
+    strings at a time: their code points and sums are arrays of eight bytes a code point)."""
+    if isinstance(strings, CodePoints):
+        return _keys_of(strings)
+    if len(strings) <= STRINGS_AT_ONCE:
+        return _keys_of(CodePoints.of(strings))
+    return np.concatenate(
+        [
+            _keys_of(CodePoints.of(strings[at : at + STRINGS_AT_ONCE]))
+            for at in range(0, len(strings), STRINGS_AT_ONCE)
+        ]
+    )
+
+
+def _keys_of(points: CodePoints) -> npt.NDArray[np.uint64]:
     ends = points.starts[1:]
     starts = points.starts[:-1]
     hashes = [
@@ -233,6 +258,20 @@ class Prefixable:
             lengths = ends - begin
             powers.append(_powers_for(base, prime, int(lengths.max(initial=0)) + 1)[lengths])
         return cls((residues[0], residues[1]), (powers[0], powers[1]))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Prefixable]) -> Prefixable:
+        """The strings of ``parts`` one after the other."""
+        return cls(
+            (
+                np.concatenate([part.residues[0] for part in parts]),
+                np.concatenate([part.residues[1] for part in parts]),
+            ),
+            (
+                np.concatenate([part.powers[0] for part in parts]),
+                np.concatenate([part.powers[1] for part in parts]),
+            ),
+        )
 
     def joined_keys(
         self, first: npt.NDArray[np.int64], rest: Prefixable, second: npt.NDArray[np.int64]

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.filearray import FileArray
-from retrieval.keys import key_of, keys_of
+from retrieval.keys import STRINGS_AT_ONCE, key_of, keys_of
 
 # Keys per directory bucket, on average.
 _BUCKET = 4
@@ -52,10 +52,27 @@ class StringList(Sequence[str]):
 
     @classmethod
     def build(cls, strings: Iterable[str]) -> StringList:
-        encoded = [text.encode("utf-8", "surrogatepass") for text in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        """Encoded a run of strings at a time, each run as one string: a bytes object per
+        string would be millions of objects for a large vocabulary. A string's size in UTF-8
+        follows from its code points (one to four bytes each, a lone surrogate three)."""
+        blobs, sizes = [], []
+        remaining = iter(strings)
+        while run := list(itertools.islice(remaining, STRINGS_AT_ONCE)):
+            text = "".join(run)
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            ends = np.zeros(len(codes) + 1, dtype=np.int64)
+            np.cumsum(
+                1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000),
+                out=ends[1:],
+            )
+            bounds = np.zeros(len(run) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, run), np.int64, len(run)), out=bounds[1:])
+            sizes.append(np.diff(ends[bounds]))
+            blobs.append(text.encode("utf-8", "surrogatepass"))
+        offsets = np.zeros(sum(map(len, sizes)) + 1, dtype=np.int64)
+        if sizes:
+            np.cumsum(np.concatenate(sizes), out=offsets[1:])
+        blob = np.frombuffer(b"".join(blobs), dtype=np.uint8)
         if offsets[-1] < 2**32:  # half the memory for any list of strings a table holds
             offsets = offsets.astype(np.uint32)
         return cls(blob, offsets)

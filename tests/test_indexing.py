@@ -145,11 +145,35 @@ def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, mo
     corpus, tokens = read_sources(sources)
     _, serial = index_tokens(tokens, corpus.aliases)
     monkeypatch.setattr(bulk, "PARALLEL_MIN_ITEMS", 0)  # forked workers even for a few words
-    assert threading.active_count() == 1  # else map_chunks would not fork, and this tests nothing
+    assert threading.active_count() == 1  # else map_runs would not fork, and this tests nothing
     corpus, tokens = read_sources(sources)
     _, parallel = index_tokens(tokens, corpus.aliases)
     assert postings(parallel) == postings(serial)
     assert paragraph_terms(parallel) == paragraph_terms(serial)
+
+
+def test_words_worked_on_a_few_at_a_time_give_the_same_tables_and_index(
+    tmp_path: Path, monkeypatch
+):
+    """Keys, strings, split pairs and readings are computed a run of words at a time (memory):
+    runs of a few words give every table and posting as one run of them all."""
+    from retrieval import keys
+    from retrieval import tables as table_module
+    from retrieval.analysis import building, pairs, stems
+
+    sources = write_articles(
+        tmp_path / "s", TRICKY | {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
+    )
+    corpus, tokens = read_sources(sources)
+    analyzer, index = index_tokens(tokens, corpus.aliases)
+    for module in (keys, table_module, pairs, building):
+        monkeypatch.setattr(module, "STRINGS_AT_ONCE", 5)
+    monkeypatch.setattr(stems, "_CHUNK", 5)
+    corpus, tokens = read_sources(sources)
+    small_runs, again = index_tokens(tokens, corpus.aliases)
+    assert tables(small_runs) == tables(analyzer)
+    assert postings(again) == postings(index)
+    assert paragraph_terms(again) == paragraph_terms(index)
 
 
 def test_index_of_nothing_is_empty():

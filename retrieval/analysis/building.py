@@ -27,7 +27,14 @@ from retrieval.analysis.steps import AnalysisSettings
 from retrieval.analysis.tokenizer import ARABIC, LATIN
 from retrieval.analysis.vocabulary import Phrases, Vocabulary
 from retrieval.analysis.words import WordFilters, first_latin
-from retrieval.keys import CodePoints, key_of, keys_of, piece_keys, rows_of
+from retrieval.keys import (
+    STRINGS_AT_ONCE,
+    CodePoints,
+    key_of,
+    keys_of,
+    piece_keys,
+    rows_of,
+)
 from retrieval.stemming import stem_latin
 from retrieval.stopwords import STOPWORDS
 from retrieval.tables import Lists, Map, StringList
@@ -106,8 +113,9 @@ class _BuildTables:
     """The split-name and acronym tables as the build has them (dicts and sets), for
     analysing alias spellings before the arrays exist."""
 
-    def __init__(self, forms: set[str], names: DictNames) -> None:
+    def __init__(self, forms: list[str], names: DictNames) -> None:
         self.forms = forms
+        self._form_set: set[str] | None = None  # only alias spellings ask: made when one does
         self._names = names
         self.heads = {key[:cut] for key in names.latin_names for cut in range(len(key) + 1)}
         self.acronyms: dict[str, str] = {}
@@ -116,7 +124,9 @@ class _BuildTables:
         self.ending_pairs: frozenset[tuple[str, str]] = frozenset()
 
     def has_joined(self, key: int, first: str, second: str) -> bool:
-        return first + second in self.forms
+        if self._form_set is None:
+            self._form_set = set(self.forms)
+        return first + second in self._form_set
 
     def has_name(self, consonants: str) -> bool:
         return consonants in self._names.latin_names
@@ -179,27 +189,77 @@ class _Spellings:
         word: npt.NDArray[np.int64],
         start: npt.NDArray[np.int64],
         written: npt.NDArray[np.bool_],
+        consonant_start: npt.NDArray[np.int64],
+        keys: npt.NDArray[np.uint64],
+        masks: npt.NDArray[np.uint64],
+        consonants: tuple[npt.NDArray[np.uint16], npt.NDArray[np.int64]],
     ) -> None:
         self.word = word  # the word (index into the forms)
         self.start = start  # where the spelling starts in it (it always ends where it ends)
         self.written = written  # the word as written, a second spelling after its reading
-        self.keys = np.zeros(0, dtype=np.uint64)  # of the consonant strings
-        self.latin: list[str | None] = []  # the Latin name it transliterates, if any
+        self.consonant_start = consonant_start  # where its consonants start among its word's
+        self.keys = keys  # of the consonant strings
+        self.masks = masks  # written vowels (vowel_mask)
+        # Every word's consonant classes, one word after another, and where each word's start.
+        self.consonants = consonants
+        self.latin: list[str | None] = [None] * len(word)  # the Latin name it transliterates
         self.gaps = np.zeros(len(word), dtype=np.int64)  # vowels it writes (name candidates)
-        self.consonants = CodePoints(np.zeros(0, np.int64), np.zeros(1, np.int64))
-        self.consonant_start = np.zeros(0, dtype=np.int64)
-        self.masks = np.zeros(0, dtype=np.uint64)  # written vowels (vowel_mask)
-
-    def take(self, rows: npt.NDArray[np.int64]) -> None:
-        self.word, self.start, self.written = self.word[rows], self.start[rows], self.written[rows]
 
     def consonant_strings(self, rows: npt.NDArray[np.int64]) -> list[str]:
         """The consonant string (class letters) of each chosen spelling."""
-        points = self.consonants
-        text = points.codes.astype(np.uint32).tobytes().decode("utf-32-le")
-        starts = points.starts[self.word[rows]] + self.consonant_start[rows]
-        ends = points.starts[self.word[rows] + 1]
+        codes, word_starts = self.consonants
+        text = codes.astype(np.uint32).tobytes().decode("utf-32-le")
+        starts = word_starts[self.word[rows]] + self.consonant_start[rows]
+        ends = word_starts[self.word[rows] + 1]
         return [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _before(mask: npt.NDArray[np.bool_], dtype: type = np.int64) -> npt.NDArray:
+    """How many of ``mask`` are set before each position (``len(mask) + 1`` entries)."""
+    total = np.zeros(len(mask) + 1, dtype=dtype)
+    np.cumsum(mask, out=total[1:])
+    return total
+
+
+def _spelling_run(
+    points: CodePoints, words: npt.NDArray[np.int64], base: npt.NDArray[np.int64], offset: int
+) -> tuple[list[tuple[npt.NDArray, ...]], npt.NDArray[np.uint16], npt.NDArray[np.int64]]:
+    """:meth:`_Builder._spellings` over a run of strings (``points``; ``words`` index them,
+    the entries' words are numbered from ``offset``): the entries of ``words`` read from
+    ``base`` and (where it is not 0) as written, and the consonant classes of every string of
+    the run and where each string's start."""
+    codes, starts = points.codes, points.starts
+    heh_last = np.zeros(len(codes), dtype=bool)
+    ends = starts[1:][points.lengths > 0] - 1
+    heh_last[ends] = codes[ends] == ord("ه")  # a final ه (ة) is no consonant
+    classes = _CLASS_CODE[np.minimum(codes, 0xFFFF)]
+    classes[(codes > 0xFFFF) | heh_last] = 0
+    keep = classes > 0
+    kept = _before(keep)
+    ain = _before(codes == _AIN, np.int32)
+    vowel = _before(np.isin(codes, _VOWEL_CODES), np.int32)
+    consonants = CodePoints(classes[keep], kept[starts])
+    groups = []
+    written = base > 0
+    for owners, start in ((words, base), (words[written], np.zeros(int(written.sum()), np.int64))):
+        first = starts[owners] + start
+        last = starts[owners + 1]
+        count = kept[last] - kept[first]
+        valid = (ain[last] == ain[first]) & (count >= 3)
+        valid &= (count > 3) | (vowel[last] > vowel[first])
+        rows = np.flatnonzero(valid)
+        owners, first, last = owners[rows], first[rows], last[rows]
+        consonant_start = kept[first] - kept[starts[owners]]
+        groups.append(
+            (
+                owners + offset,
+                start[rows],
+                consonant_start,
+                piece_keys(consonants, owners, consonant_start, consonant_start + count[rows]),
+                _vowel_masks(points, owners, first, last, kept),
+            )
+        )
+    return groups, consonants.codes.astype(np.uint16), consonants.starts[:-1]
 
 
 def build_vocabulary(
@@ -243,7 +303,7 @@ class _Builder:
         if settings.on("names"):
             self._latin_names()
         terms = self._read_words(read)
-        tables = _BuildTables(set(self.forms), self.names)
+        tables = _BuildTables(self.forms, self.names)
         phrases = Phrases({}, {}, frozenset(), frozenset())
         if settings.on("acronyms"):
             self._acronyms(tables, terms)
@@ -266,13 +326,17 @@ class _Builder:
         if self.lexicon:
             lexicon = Lexicon.of(list(self.lexicon), list(self.lexicon.values()))
             base = strip_proclitics(self.points, read, lexicon)
-            self.points.forget_sums()  # keyed again only for alias spellings
         else:  # strip_proclitics over an empty lexicon keeps light10's own reading
             base = strip_article(self.points, read).start
         spans = Spans(read, base, self.points.lengths[read].copy(), np.zeros(len(read), bool))
         if settings.on("stemming"):
             spans = strip_suffix_spans(self.points, spans)
-        stem_of = dict(zip(read.tolist(), spans.strings(self.forms), strict=True))
+        # Each read word's stem, by word (a list: a dict of two million numbered words holds
+        # a few hundred MB more).
+        stem_of: list[str | None] = [None] * len(self.forms)
+        for i, stem in zip(read.tolist(), spans.strings(self.forms), strict=True):
+            stem_of[i] = stem
+        del spans
         spellings = self._spellings(read, base)
         if settings.on("names"):
             self._arabic_names(spellings, stem_of)
@@ -307,54 +371,36 @@ class _Builder:
     def _spellings(self, read: npt.NDArray[np.int64], base: npt.NDArray[np.int64]) -> _Spellings:
         """Each read word's spellings that have a skeleton (:func:`arabic_consonants`), keyed
         by their consonant string; those whose consonants are a corpus Latin name's are read
-        in full (:func:`first_latin`), the rest need not be."""
-        points = self.points
-        written = base > 0
-        second = int(written.sum())
+        in full (:func:`first_latin`), the rest need not be.
+
+        A run of :data:`STRINGS_AT_ONCE` words at a time: the work arrays hold a dozen
+        entries per code point, gigabytes for a couple of million words at once.
+        """
+        runs = []
+        codes, starts = [], []
+        consonants_before = 0
+        for at in range(0, max(len(self.forms), 1), STRINGS_AT_ONCE):
+            end = min(at + STRINGS_AT_ONCE, len(self.forms))
+            lo, hi = np.searchsorted(read, [at, end]).tolist()
+            groups, run_codes, run_starts = _spelling_run(
+                self.points.window(at, end), read[lo:hi] - at, base[lo:hi], at
+            )
+            runs.append(groups)
+            codes.append(run_codes)
+            starts.append(run_starts + consonants_before)
+            consonants_before += len(run_codes)
+        starts.append(np.asarray([consonants_before], dtype=np.int64))
+        # Every word's reading first, then the written spellings (as the entries were made).
+        parts = [run[0] for run in runs] + [run[1] for run in runs]
         found = _Spellings(
-            np.concatenate([read, read[written]]),
-            np.concatenate([base, np.zeros(second, dtype=np.int64)]),
-            np.concatenate([np.zeros(len(read), dtype=bool), np.ones(second, dtype=bool)]),
+            np.concatenate([part[0] for part in parts]),
+            np.concatenate([part[1] for part in parts]),
+            np.concatenate([np.full(len(p[0]), k >= len(runs)) for k, p in enumerate(parts)]),
+            np.concatenate([part[2] for part in parts]),
+            np.concatenate([part[3] for part in parts]),
+            np.concatenate([part[4] for part in parts]),
+            (np.concatenate(codes), np.concatenate(starts)),
         )
-        codes, starts = points.codes, points.starts
-        heh_last = np.zeros(len(codes), dtype=bool)
-        ends = starts[1:][points.lengths > 0] - 1
-        heh_last[ends] = codes[ends] == ord("ه")  # a final ه (ة) is no consonant
-        classes = _CLASS_CODE[np.minimum(codes, 0xFFFF)]
-        classes[(codes > 0xFFFF) | heh_last] = 0
-        keep = classes > 0
-        del heh_last
-
-        def before(mask: npt.NDArray[np.bool_], dtype: type = np.int64) -> npt.NDArray:
-            total = np.zeros(len(mask) + 1, dtype=dtype)
-            np.cumsum(mask, out=total[1:])
-            return total
-
-        # One entry per code point of the vocabulary, each: int32 where only compared.
-        kept = before(keep)
-        first = starts[found.word] + found.start
-        last = starts[found.word + 1]
-        consonants = kept[last] - kept[first]
-        ain = before(codes == _AIN, np.int32)
-        valid = (ain[last] == ain[first]) & (consonants >= 3)
-        del ain
-        vowel = before(np.isin(codes, _VOWEL_CODES), np.int32)
-        valid &= (consonants > 3) | (vowel[last] > vowel[first])
-        del vowel
-        rows = np.flatnonzero(valid)
-        found.take(rows)
-        found.consonants = CodePoints(classes[keep], kept[starts])
-        found.consonant_start = kept[first[rows]] - kept[starts[found.word]]
-        found.keys = piece_keys(
-            found.consonants,
-            found.word,
-            found.consonant_start,
-            found.consonant_start + consonants[rows],
-        )
-        found.consonants.forget_sums()
-        found.gaps = np.zeros(len(rows), dtype=np.int64)
-        found.masks = _vowel_masks(points, found.word, first[rows], last[rows], kept)
-        found.latin = [None] * len(rows)
         if self.names.latin_names:
             name_keys = np.sort(keys_of(list(self.names.latin_names)))
             for i in np.flatnonzero(rows_of(name_keys, found.keys) >= 0).tolist():
@@ -365,7 +411,7 @@ class _Builder:
                     found.gaps[i] = len(skeleton.vowel_gaps)
         return found
 
-    def _arabic_names(self, spellings: _Spellings, stem_of: dict[int, str]) -> None:
+    def _arabic_names(self, spellings: _Spellings, stem_of: list[str | None]) -> None:
         """``names``: how many vowels the corpus's best spelling of each Latin name writes,
         and the Arabic words (read without proclitics first, as a question word is: the و of
         وأمريكي is no vowel of America) that stand for no name, most frequent first."""
@@ -393,12 +439,12 @@ class _Builder:
         names.arabic_names = ArabicNames(
             spellings.consonant_strings(picked),
             [self.forms[int(spellings.word[i])][int(spellings.start[i]) :] for i in entries],
-            [stem_of[int(spellings.word[i])] for i in entries],
+            [stem_of[int(spellings.word[i])] or "" for i in entries],  # every one is read
             spellings.masks[picked],
         )
 
     def _terms(
-        self, spellings: _Spellings, stem_of: dict[int, str], filters: WordFilters
+        self, spellings: _Spellings, stem_of: list[str | None], filters: WordFilters
     ) -> list[str | None]:
         """The term of every word, as :meth:`WordFilters.term` gives it (no aliases yet): an
         Arabic word stands for the Latin name its reading without proclitics, else as
@@ -415,8 +461,8 @@ class _Builder:
         for i, form in enumerate(self.forms):
             if drop and (form in STOPWORDS or (len(form) == 1 and not form.isdigit())):
                 terms.append(None)
-            elif i in stem_of:
-                terms.append(latin_of.get(i) or stem_of[i])
+            elif (stem := stem_of[i]) is not None:
+                terms.append(latin_of.get(i) or stem)
             elif LATIN.fullmatch(form):
                 terms.append(filters.term(form))
             else:
@@ -482,7 +528,11 @@ class _Builder:
     ) -> Vocabulary:
         """The tables as arrays."""
         term_ids: dict[str, int] = {}
-        form_terms = [-1 if t is None else term_ids.setdefault(t, len(term_ids)) for t in terms]
+        form_terms = np.fromiter(
+            (-1 if t is None else term_ids.setdefault(t, len(term_ids)) for t in terms),
+            np.int32,
+            len(terms),
+        )
         names = self.names
 
         def term_id(term: str) -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -28,49 +29,47 @@ _SHARED: dict[str, Any] = {}
 
 
 def shared(name: str) -> Any:
-    """A value :func:`map_chunks` made available to the function (in a worker or not)."""
+    """A value :func:`map_runs` made available to the function (in a worker or not)."""
     return _SHARED[name]
 
 
-def map_chunks(
-    function: Callable[[Sequence[T]], list[R]],
+def map_runs(
+    function: Callable[[Sequence[T]], R],
     items: Sequence[T],
     context: dict[str, Any] | None = None,
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
-) -> list[R]:
-    """``function(items)``, computed chunk by chunk on every core when worthwhile.
+) -> Iterator[R]:
+    """``function`` of consecutive runs of ``items``, in order, computed on every core when
+    worthwhile (all items as one run otherwise).
 
-    ``function`` maps a chunk to one result per item and may read ``context`` through
-    :func:`shared`; ``initializer(*initargs)`` starts each worker process (the indexer's
-    ``die_with_parent``).
+    ``function`` maps a run to one result (what the caller needs of it, compact: results
+    cross from the workers by pickling) and may read ``context`` through :func:`shared`;
+    ``initializer(*initargs)`` starts each worker process (the indexer's
+    ``die_with_parent``). Results are yielded as they are taken, so the caller holds one.
     """
     _SHARED.clear()
     _SHARED.update(context or {})
     workers = os.cpu_count() or 1
-    if len(items) < PARALLEL_MIN_ITEMS or workers < 2 or threading.active_count() > 1:
-        try:
-            return function(items)
-        finally:
-            _SHARED.clear()
-    _SHARED["items"] = items
-    size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
-    fork = multiprocessing.get_context("fork")
     try:
+        if len(items) < PARALLEL_MIN_ITEMS or workers < 2 or threading.active_count() > 1:
+            yield function(items)
+            return
+        _SHARED["items"] = items
+        size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
+        fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=fork, initializer=initializer, initargs=initargs
         ) as pool:
-            futures = [
-                pool.submit(_chunk, function, start, min(start + size, len(items)))
+            futures = deque(
+                pool.submit(_run, function, start, min(start + size, len(items)))
                 for start in range(0, len(items), size)
-            ]
-            results: list[R] = []
-            for future in futures:
-                results += future.result()
-            return results
+            )
+            while futures:  # popped, so each result is freed once taken
+                yield futures.popleft().result()
     finally:
         _SHARED.clear()
 
 
-def _chunk(function: Callable[[Sequence[T]], list[R]], start: int, stop: int) -> list[R]:
+def _run(function: Callable[[Sequence[T]], R], start: int, stop: int) -> R:
     return function(_SHARED["items"][start:stop])

@@ -23,7 +23,14 @@ import numpy.typing as npt
 
 from retrieval.analysis.phrases import HEAD, HEAD_BARE, NAME_TAIL, PAIR_PROCLITICS
 from retrieval.analysis.tokenizer import ARABIC
-from retrieval.keys import CodePoints, Prefixable, keys_of, piece_keys, rows_of
+from retrieval.keys import (
+    STRINGS_AT_ONCE,
+    CodePoints,
+    Prefixable,
+    keys_of,
+    piece_keys,
+    rows_of,
+)
 from retrieval.stopwords import STOPWORDS
 from retrieval.transliteration import _ARABIC_CLASSES
 
@@ -126,50 +133,86 @@ def split_pairs(forms: Sequence[str], latin_names: Iterable[str]) -> SplitPairs:
     flags = np.zeros(count, dtype=np.uint8)
     if not count:
         return SplitPairs(flags)
-    points = CodePoints.of(forms)
-    lengths = points.lengths
     stop = np.fromiter((form in STOPWORDS for form in forms), bool, count)
     # A joined word is only read as a word when it is one script (Analyzer: ARABIC or LATIN).
     alpha = np.fromiter((form.isalpha() for form in forms), bool, count) & ~stop
     arabic = np.fromiter((bool(ARABIC.fullmatch(form)) for form in forms), bool, count)
     proclitic = np.fromiter((form[:1] in PAIR_PROCLITICS for form in forms), bool, count)
+    lengths = np.fromiter(map(len, forms), np.int64, count)
     bare = np.flatnonzero(proclitic & (lengths > 2))
-    routes: list[PairRoute] = []
     name_keys = sorted(set(latin_names))
+    words = _WordKeys.of(forms, bare, bool(name_keys))
+    routes: list[PairRoute] = []
     if name_keys:
         heads = sorted({key[:cut] for key in name_keys for cut in range(len(key) + 1)})
         tails = sorted({key[cut:] for key in name_keys for cut in range(len(key) + 1)})
         head_keys, tail_keys = np.sort(keys_of(heads)), np.sort(keys_of(tails))
-        classes = _consonant_points(points, drop_final_heh=False)
-        class_keys = keys_of(classes)
-        bare_class_keys = _bare_head_keys(points, classes, bare)
-        tail_class_keys = keys_of(_consonant_points(points, drop_final_heh=True))
-        flags[in_sorted(head_keys, class_keys)] |= HEAD
-        flags[bare[in_sorted(head_keys, bare_class_keys)]] |= HEAD_BARE
-        flags[in_sorted(tail_keys, tail_class_keys)] |= NAME_TAIL
+        flags[in_sorted(head_keys, words.classes)] |= HEAD
+        flags[bare[in_sorted(head_keys, words.bare_classes)]] |= HEAD_BARE
+        flags[in_sorted(tail_keys, words.tail_classes)] |= NAME_TAIL
         routes = _name_routes(
             name_keys,
             heads,
             tails,
-            class_keys,
+            words.classes,
             bare,
-            bare_class_keys,
-            tail_class_keys,
+            words.bare_classes,
+            words.tail_classes,
             arabic & ~stop,
         )
     flags[stop] = 0
     bare_left = np.zeros(count, dtype=bool)
     bare_left[bare] = alpha[bare]
     return SplitPairs(
-        flags,
-        np.sort(keys_of(points)),
-        Prefixable.of(points),
-        Prefixable.of(points, np.ones(count, dtype=np.int64)),
-        alpha,
-        alpha,
-        bare_left,
-        routes,
+        flags, np.sort(words.keys), words.whole, words.bare, alpha, alpha, bare_left, routes
     )
+
+
+@dataclass
+class _WordKeys:
+    """What :func:`split_pairs` keys of each word: the word's key and hash parts, its hash
+    parts without its first letter, and (when the corpus has Latin names) the keys of its
+    consonant classes, as written, without a one-letter proclitic (``bare`` words only) and
+    without a final ه."""
+
+    keys: npt.NDArray[np.uint64]
+    whole: Prefixable
+    bare: Prefixable
+    classes: npt.NDArray[np.uint64]
+    bare_classes: npt.NDArray[np.uint64]
+    tail_classes: npt.NDArray[np.uint64]
+
+    @classmethod
+    def of(cls, forms: Sequence[str], bare: npt.NDArray[np.int64], names: bool) -> _WordKeys:
+        """A run of words at a time: every value is the word's own, and the code points and
+        running sums of a couple of million words at once would be gigabytes."""
+        runs = []
+        empty = np.zeros(0, dtype=np.uint64)
+        for at in range(0, len(forms), STRINGS_AT_ONCE):
+            points = CodePoints.of(forms[at : at + STRINGS_AT_ONCE])
+            size = len(points.starts) - 1
+            run = [
+                keys_of(points),
+                Prefixable.of(points),
+                Prefixable.of(points, np.ones(size, dtype=np.int64)),
+            ]
+            if names:
+                classes = _consonant_points(points, drop_final_heh=False)
+                here = bare[(bare >= at) & (bare < at + size)] - at
+                run += [
+                    keys_of(classes),
+                    _bare_head_keys(points, classes, here),
+                    keys_of(_consonant_points(points, drop_final_heh=True)),
+                ]
+            else:
+                run += [empty, empty, empty]
+            runs.append(run)
+        return cls(
+            np.concatenate([run[0] for run in runs]),
+            Prefixable.concatenate([run[1] for run in runs]),
+            Prefixable.concatenate([run[2] for run in runs]),
+            *(np.concatenate([run[k] for run in runs]) for k in (3, 4, 5)),
+        )
 
 
 def _name_routes(

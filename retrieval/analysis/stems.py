@@ -204,14 +204,14 @@ def strip_proclitics(
     readings of each word and a code point of each reading's letters, gigabytes at a couple
     of million words at once.
     """
-    if len(words) <= _CHUNK:
-        return _strip_proclitics(points, words, lexicon)
-    return np.concatenate(
-        [
-            _strip_proclitics(points, words[at : at + _CHUNK], lexicon)
-            for at in range(0, len(words), _CHUNK)
-        ]
-    )
+    found = [np.zeros(0, dtype=np.int64)]
+    for at in range(0, len(words), _CHUNK):
+        # Over the run of words these span (keys need running sums of their code points).
+        chunk = words[at : at + _CHUNK]
+        first = int(chunk[0])
+        window = points.window(first, int(chunk[-1]) + 1)
+        found.append(_strip_proclitics(window, chunk - first, lexicon))
+    return np.concatenate(found)
 
 
 # Words whose readings are worked on at once (the work arrays are then a few tens of MB).

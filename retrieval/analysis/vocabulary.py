@@ -174,6 +174,7 @@ class Vocabulary:
         self._phrases = phrases
         self.filters = WordFilters(settings, self.lexicon, self.names, self.word_aliases)
         self.pairs: SplitPairs | None = None
+        self._compounds: dict[str, list[tuple[Skeleton, str]]] = {}
 
     # -- what the steps ask ---------------------------------------------------------------
 
@@ -204,14 +205,22 @@ class Vocabulary:
         return self.terms[self.acronym_table.value("term", row)] if row >= 0 else None
 
     def compounds(self, ending: str) -> Sequence[tuple[Skeleton, str]]:
-        table = self.compound_table
-        rows = table.find(ending)
-        return [
-            (latin_sounds(head), self.terms[term_id])
-            for head, term_id in zip(
-                table.values("head", rows), table.values("term", rows), strict=True
-            )
-        ]
+        """The corpus names that end in the letters ``ending`` spells, by their heads' sounds:
+        remembered, since the indexer asks about the same letter names again and again."""
+        found = self._compounds.get(ending)
+        if found is None:
+            table = self.compound_table
+            rows = table.find(ending)
+            found = [
+                (latin_sounds(head), self.terms[term_id])
+                for head, term_id in zip(
+                    table.values("head", rows), table.values("term", rows), strict=True
+                )
+            ]
+            if len(self._compounds) >= _NAME_CACHE_SIZE:
+                self._compounds.clear()
+            self._compounds[ending] = found
+        return found
 
     def computed_term(self, form: str) -> str | None:
         """The term the per-word filters give ``form`` over these tables, without looking the
