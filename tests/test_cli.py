@@ -9,9 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
+from bidi import get_display
 from botapi import BotApiEmulator
 from conftest import CITY, CITY_KEY, CITY_PART_LABEL, ROOT, SEEDS, write_articles
 from serving import alive, descendants, grandchildren, kill_group, wait_until
@@ -545,6 +547,24 @@ def chat_replies(stdin: str) -> list[str]:
     assert result.returncode == 0, result.stderr
     shown = "".join(ch for ch in result.stdout if ch not in BIDI_CONTROLS)
     return [reply.strip() for reply in shown.split("سؤالك: ")[1:-1]]
+
+
+def test_every_chat_line_shows_its_commands_and_names_as_typed_in_a_bidi_terminal():
+    # A terminal lays each line out by its first strong letter: unmarked, «أو /sources
+    # للمصادر» shows as "sources/", and the sources listing's lines start left-to-right.
+    result = run(["chat", "--sources", str(SEEDS)], stdin="/help\n/sources\n/stats\n")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    commands = re.compile(r"/[a-z]+")
+    checked = 0
+    for line in lines:
+        shown = "".join(c for c in get_display(line) if c not in BIDI_CONTROLS)
+        assert sorted(commands.findall(shown)) == sorted(commands.findall(line)), (line, shown)
+        if re.search("[\u0600-\u06ff]", line):  # its first strong character sets it RTL
+            strong = [unicodedata.bidirectional(c) for c in line]
+            assert next(k for k in strong if k in ("L", "R", "AL")) in ("R", "AL"), line
+            checked += 1
+    assert checked >= 10  # welcome, help, the listing and the unknown command's reply
 
 
 def test_chat_says_an_unknown_command_is_unknown_instead_of_searching_it():

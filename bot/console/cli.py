@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from bot.bidi import rtl_line
 from bot.console.progress import TerminalProgress
 from bot.console.render import render_answer
 from bot.health import Unhealthy, check_health
@@ -67,7 +68,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         page = asyncio.run(service.ask(" ".join(args.question), OPERATOR, CONSOLE, limit=args.top))
     except SanadError as exc:
-        print(exc.text)
+        say(exc.text)
         return 1
     print(render_answer(page.answer, ansi=sys.stdout.isatty()))
     return 0 if page.answer.found else 1
@@ -78,13 +79,19 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return run_chat(_service(_settings(args)))
 
 
+def say(text: str) -> None:
+    """Print Arabic text for a terminal: every line right-to-left, and a command or a Latin
+    name in it isolated so that it reads as written (``/sources``, not ``sources/``)."""
+    print(rtl_line(text))
+
+
 def run_chat(service: Sanad) -> int:
     """Read questions until EOF; «المزيد» (or another way to say it) pages through the last
     answer."""
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
     ansi = sys.stdout.isatty()
-    print(messages.CHAT_WELCOME)
+    say(messages.CHAT_WELCOME)
     last: tuple[str, int] | None = None  # the last question answered, and its page's offset
     with asyncio.Runner() as runner:
         while True:
@@ -92,22 +99,22 @@ def run_chat(service: Sanad) -> int:
                 line = input(messages.CHAT_PROMPT).strip()
             except (EOFError, KeyboardInterrupt):
                 print()
-                print(messages.CHAT_BYE)
+                say(messages.CHAT_BYE)
                 return 0
             if not line:
                 continue
             if line.lower() in messages.EXIT_WORDS:
-                print(messages.CHAT_BYE)
+                say(messages.CHAT_BYE)
                 return 0
             if line.lower() in messages.HELP_WORDS:
-                print(messages.CHAT_HELP)
+                say(messages.CHAT_HELP)
                 continue
             if line == "/sources":
-                print("\n".join(service.sources().lines))
+                say("\n".join(service.sources().lines))
                 continue
             if is_more(line):
                 if last is None:
-                    print(messages.EMPTY_QUESTION)
+                    say(messages.EMPTY_QUESTION)
                     continue
                 question, offset = last[0], last[1] + service.settings.answer_passages
             else:
@@ -115,7 +122,7 @@ def run_chat(service: Sanad) -> int:
             try:
                 page = runner.run(service.ask(question, OPERATOR, CONSOLE, offset=offset))
             except SanadError as exc:  # also a greeting or an unknown /command: not searched
-                print(exc.text)
+                say(exc.text)
                 continue
             last = question, offset
             print(render_answer(page.answer, ansi=ansi))
