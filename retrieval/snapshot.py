@@ -396,7 +396,7 @@ def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
     size = os.fstat(fd).st_size
     ending = os.pread(fd, tail, max(size - tail, 0))
     if len(ending) != tail or ending[-len(MAGIC) :] != MAGIC:
-        raise SnapshotError(f"corrupt snapshot {path}: truncated")
+        raise SnapshotError(f"corrupt snapshot {path}: its end is missing or damaged")
     header_offset, length, header_crc = struct.unpack(_TRAILER, ending[: -len(MAGIC)])
     if header_offset + length + tail != size:
         raise SnapshotError(f"corrupt snapshot {path}: truncated or padded")

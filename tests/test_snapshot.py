@@ -142,11 +142,19 @@ def test_indexing_code_digest_covers_every_module_that_decides_indexed_text():
     [
         lambda data: b"not a snapshot at all",
         lambda data: data[: len(data) // 2],
+        lambda data: data + b"appended",
         lambda data: data[:-10] + bytes(b ^ 0xFF for b in data[-10:]),
         lambda data: data[:80] + bytes([data[80] ^ 0x01]) + data[81:],
         lambda data: data[:-40] + bytes([data[-40] ^ 0x01]) + data[-39:],
     ],
-    ids=["foreign", "truncated", "flipped-trailer", "flipped-data-bit", "flipped-header-bit"],
+    ids=[
+        "foreign",
+        "truncated",
+        "appended",
+        "flipped-trailer",
+        "flipped-data-bit",
+        "flipped-header-bit",
+    ],
 )
 def test_corrupt_snapshot_is_rejected_and_rebuilt(seeds_copy: Path, caplog, damage):
     snapshot = default_snapshot(seeds_copy)
