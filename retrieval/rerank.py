@@ -117,9 +117,8 @@ class GramStatistics:
         """A gram's row, or -1 for a gram no term of the index has."""
         return self._table.find(gram)
 
-    def idf(self, gram: str) -> float:
-        """A gram's idf (0 for a gram no term of the index has)."""
-        row = self._table.find(gram)
+    def idf(self, row: int) -> float:
+        """The idf of the gram in ``row`` (:meth:`row`; 0 for -1, a gram no term has)."""
         return self._table.value("idf", row) if row >= 0 else 0.0
 
     def paragraphs_grams(
@@ -194,10 +193,8 @@ class GramScorer:
         k1, b = self._params.k1, self._params.b
         statistics = self.statistics
         mean_length = statistics.mean_length
-        wanted = [
-            (statistics.row(gram), n * statistics.idf(gram))
-            for gram, n in gram_counts(question).items()
-        ]
+        rows = [(statistics.row(gram), n) for gram, n in gram_counts(question).items()]
+        wanted = [(row, n * statistics.idf(row)) for row, n in rows]
         scores = []
         for counts in paragraphs:
             norm = k1 * (1 - b + b * counts.total() / max(mean_length, 1e-9))
