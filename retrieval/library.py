@@ -27,11 +27,9 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.bm25 import BM25Params
@@ -60,7 +58,6 @@ SNAPSHOT_NAME = ".sanad-index"
 # How much lower than the serving process a reload's indexing child runs (``nice``): at 10 the
 # scheduler weighs it about a tenth of an answer when both want a core.
 REBUILD_NICENESS = 10
-T = TypeVar("T")
 
 
 class ReloadError(Exception):
@@ -404,25 +401,10 @@ def _index_in_subprocess(
     or None when the child could not run (then index here); the child's
     :class:`ReloadError` and :class:`SnapshotWriteError` are raised here.
     """
-    try:
-        return _in_rebuild_child(
-            _build_and_save, sources_dir, snapshot, progress, params, analysis
-        )
-    except (ReloadError, SnapshotWriteError):
-        raise
-    except Exception as exc:  # the child died or could not start: build here instead
-        log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
-        return None
-
-
-def _in_rebuild_child(job: Callable[..., T], *args: object) -> T:
-    """``job(*args)`` in a child process that dies with this one and yields the CPU to it.
-
-    A rebuild runs while this process answers: on two cores the child and its reading workers
-    would take both, and answers would queue behind them (reload p99, BENCHMARKS.md). At
-    ``nice`` +:data:`REBUILD_NICENESS` the scheduler gives an answer the core it wants at once,
-    and the rebuild everything else; its workers and threads inherit the niceness.
-    """
+    # A rebuild runs while this process answers: on two cores the child and its reading workers
+    # would take both, and answers would queue behind them (reload p99, BENCHMARKS.md). At
+    # ``nice`` +REBUILD_NICENESS the scheduler gives an answer the core it wants at once, and
+    # the rebuild everything else; its workers and threads inherit the niceness.
     context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(
         max_workers=1,
@@ -430,7 +412,14 @@ def _in_rebuild_child(job: Callable[..., T], *args: object) -> T:
         initializer=_start_rebuild_child,
         initargs=(os.getpid(), REBUILD_NICENESS),
     ) as pool:
-        return pool.submit(job, *args).result()
+        try:
+            job = pool.submit(_build_and_save, sources_dir, snapshot, progress, params, analysis)
+            return job.result()
+        except (ReloadError, SnapshotWriteError):
+            raise
+        except Exception as exc:  # the child died or could not start: build here instead
+            log.warning("indexing in a subprocess failed (%s); indexing in this process", exc)
+            return None
 
 
 def _start_rebuild_child(parent: int, niceness: int) -> None:
