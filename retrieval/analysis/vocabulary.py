@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -56,22 +57,19 @@ class ArrayNames:
         self._latin_terms = latin_terms
         self._arabic = arabic
         self._terms = terms
-        self._latin_found: dict[str, list[tuple[Skeleton, str]]] = {}
+        # Bounded: a long-running bot meets new question words forever.
+        self.latin = lru_cache(maxsize=_NAME_CACHE_SIZE)(self._latin_of)
 
-    def latin(self, consonants: str) -> Sequence[tuple[Skeleton, str]]:
-        found = self._latin_found.get(consonants)
-        if found is None:
-            rows = self._latin.find(consonants)
-            found = []
-            for form, term in zip(
-                self._latin.values("form", rows), self._latin.values("term", rows), strict=True
-            ):
-                skeleton = latin_skeleton(form)
-                if skeleton is not None:
-                    found.append((skeleton, term))
-            if len(self._latin_found) >= _NAME_CACHE_SIZE:
-                self._latin_found.clear()
-            self._latin_found[consonants] = found
+    def _latin_of(self, consonants: str) -> Sequence[tuple[Skeleton, str]]:
+        """The corpus's Latin names with these consonant classes, with their skeletons."""
+        rows = self._latin.find(consonants)
+        found = []
+        for form, term in zip(
+            self._latin.values("form", rows), self._latin.values("term", rows), strict=True
+        ):
+            skeleton = latin_skeleton(form)
+            if skeleton is not None:
+                found.append((skeleton, term))
         return found
 
     def vowels(self, latin: str) -> int:
@@ -174,7 +172,8 @@ class Vocabulary:
         self._phrases = phrases
         self.filters = WordFilters(settings, self.lexicon, self.names, self.word_aliases)
         self.pairs: SplitPairs | None = None
-        self._compounds: dict[str, list[tuple[Skeleton, str]]] = {}
+        # Remembered, since the indexer asks about the same letter names again and again.
+        self.compounds = lru_cache(maxsize=_NAME_CACHE_SIZE)(self._compounds_of)
 
     # -- what the steps ask ---------------------------------------------------------------
 
@@ -204,23 +203,16 @@ class Vocabulary:
         row = self.acronym_table.find(letters)
         return self.terms[self.acronym_table.value("term", row)] if row >= 0 else None
 
-    def compounds(self, ending: str) -> Sequence[tuple[Skeleton, str]]:
-        """The corpus names that end in the letters ``ending`` spells, by their heads' sounds:
-        remembered, since the indexer asks about the same letter names again and again."""
-        found = self._compounds.get(ending)
-        if found is None:
-            table = self.compound_table
-            rows = table.find(ending)
-            found = [
-                (latin_sounds(head), self.terms[term_id])
-                for head, term_id in zip(
-                    table.values("head", rows), table.values("term", rows), strict=True
-                )
-            ]
-            if len(self._compounds) >= _NAME_CACHE_SIZE:
-                self._compounds.clear()
-            self._compounds[ending] = found
-        return found
+    def _compounds_of(self, ending: str) -> Sequence[tuple[Skeleton, str]]:
+        """The corpus names that end in the letters ``ending`` spells, by their heads' sounds."""
+        table = self.compound_table
+        rows = table.find(ending)
+        return [
+            (latin_sounds(head), self.terms[term_id])
+            for head, term_id in zip(
+                table.values("head", rows), table.values("term", rows), strict=True
+            )
+        ]
 
     def computed_term(self, form: str) -> str | None:
         """The term the per-word filters give ``form`` over these tables, without looking the
