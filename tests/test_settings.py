@@ -171,3 +171,51 @@ def test_health_endpoint_reports_the_serving_index():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("key", ["telegram_token", "discord_token", "webhook_secret_token"])
+def test_a_token_pasted_with_a_newline_is_that_token(monkeypatch, key):
+    monkeypatch.setenv(f"SANAD_{key.upper()}", "123456:ABC-def_ghi\n")
+    assert getattr(load_settings(), key).get_secret_value() == "123456:ABC-def_ghi"
+
+
+@pytest.mark.parametrize("key", ["telegram_token", "discord_token", "webhook_secret_token"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("   ", "is empty: set the token, or unset the variable"),
+        ("123456:ABC def", "holds spaces or control characters: copy the token again"),
+        ("Bot MTIzNDU2.GAbc.xyz", "holds spaces or control characters: copy the token again"),
+    ],
+)
+def test_a_blank_or_broken_token_is_refused_at_load_without_echoing_it(
+    monkeypatch, tmp_path, key, value, reason
+):
+    # Not "Bot API unreachable", retried for a quarter of a minute at the first request.
+    env = f"SANAD_{key.upper()}"
+    line = config_error(monkeypatch, tmp_path, **{env: value})
+    assert line == f"invalid setting '{key}' (env {env}): {reason}"
+    assert not value.strip() or value.strip() not in line
+
+
+@pytest.mark.parametrize("key", ["telegram_token", "discord_token", "webhook_secret_token"])
+def test_a_token_in_the_config_file_is_refused_as_the_readme_promises(monkeypatch, tmp_path, key):
+    line = config_error(monkeypatch, tmp_path, f'{key} = "123456:ABC-def"\n')
+    assert line == (
+        f"'{key}' is a secret: set SANAD_{key.upper()} in the environment and remove it from "
+        "config.toml"
+    )
+    assert "ABC-def" not in line
+
+
+def test_a_list_setting_given_as_plain_text_in_the_environment_says_how_to_write_it(
+    monkeypatch, tmp_path
+):
+    # Not "unreadable config file config.toml": the file may not even exist.
+    line = config_error(monkeypatch, tmp_path, SANAD_EXAMPLE_QUESTIONS="سؤال")
+    assert line == (
+        "invalid setting 'example_questions' (env SANAD_EXAMPLE_QUESTIONS): an environment "
+        'variable gives a list as JSON, e.g. ["…", "…"]'
+    )
+    monkeypatch.setenv("SANAD_EXAMPLE_QUESTIONS", '["ما ديب سيك؟"]')
+    assert load_settings().example_questions == ["ما ديب سيك؟"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -20,6 +21,7 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -158,6 +160,20 @@ class Settings(BaseSettings):
             raise ValueError("must name a path, not be empty")
         return value
 
+    @field_validator("telegram_token", "discord_token", "webhook_secret_token", mode="before")
+    @classmethod
+    def _secret(cls, value: Any) -> Any:
+        """A token pasted with a newline or a space around it is that token; a blank one, or
+        one with spaces inside, would only fail at the first request, as "unreachable"."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            raise ValueError("is empty: set the token, or unset the variable")
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise ValueError("holds spaces or control characters: copy the token again")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: Any) -> Any:
@@ -197,8 +213,11 @@ def load_settings(**overrides: Any) -> Settings:
     if CONFIG_ENV in os.environ and not config_file.is_file():
         raise ConfigError(f"config file not found: {config_file} (from {CONFIG_ENV})")
     _check_environment_names()
+    _check_no_secrets_in(config_file)
     try:
         return Settings(**overrides)
+    except SettingsError as exc:  # an environment value that is not the JSON a list needs
+        raise ConfigError(_unparsed_line(str(exc), config_file)) from exc
     except ValidationError as exc:
         # An unknown key first: a misspelled name usually explains the rest.
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
@@ -224,6 +243,38 @@ def _check_environment_names() -> None:
         if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
             near = _suggestion(name.upper(), known, prefix=ENV_PREFIX)
             raise ConfigError(f"unknown environment variable {name}{near}")
+
+
+def _check_no_secrets_in(config_file: Path) -> None:
+    """Refuse a token in the configuration file: the README and config.example.toml keep
+    secrets in the environment only (a config file is mounted, copied and committed)."""
+    try:
+        keys = tomllib.loads(config_file.read_text(encoding="utf-8")).keys()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # missing, or reported with its line by Settings itself
+    secret = next((key for key in keys if _is_secret(key)), None)
+    if secret is not None:
+        raise ConfigError(
+            f"'{secret}' is a secret: set {ENV_PREFIX}{secret.upper()} in the environment and "
+            f"remove it from {config_file}"
+        )
+
+
+def _is_secret(key: str) -> bool:
+    field = Settings.model_fields.get(key)
+    return field is not None and SecretStr in (field.annotation, *get_args(field.annotation))
+
+
+def _unparsed_line(message: str, config_file: Path) -> str:
+    """One line for pydantic-settings' 'error parsing value for field "x" from source …'."""
+    match = re.search(r'field "([^"]+)"', message)
+    if match is None:
+        return f"invalid setting: {message}"
+    key = match.group(1)
+    return (
+        f"invalid setting '{key}'{_origin(key, config_file)}: an environment variable gives a "
+        'list as JSON, e.g. ["…", "…"]'
+    )
 
 
 def _error_line(error: Any, config_file: Path) -> str:
