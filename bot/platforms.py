@@ -23,6 +23,25 @@ class StartError(Exception):
     """A platform could not start; the message is one line for the operator, without secrets."""
 
 
+async def unless_stopped(starting: Awaitable[object], stop: asyncio.Event) -> bool:
+    """Await ``starting`` (a platform's connection, with its retries) unless ``stop`` is set
+    first, by a signal or by another platform that failed to start; then cancel it.
+
+    Returns whether it finished; its exception, if any, is raised.
+    """
+    task = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((task, stopped), return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    await task
+    return True
+
+
 def configured(settings: Settings) -> list[str]:
     """The platforms whose token is set, in a fixed order."""
     tokens = {"telegram": settings.telegram_token, "discord": settings.discord_token}

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 
+import pytest
 from botapi import TOKEN as TELEGRAM_TOKEN
 from botapi import BotApiEmulator
 from conftest import ROOT, SEEDS
@@ -116,6 +117,54 @@ async def test_discord_with_a_refused_token_is_one_line_without_the_token():
     assert process.returncode == 2
     assert lines[-1].startswith("sanad: error: Discord rejected the bot token")
     assert "wrong!" not in stderr.decode() and "Traceback" not in stderr.decode()
+
+
+@pytest.mark.parametrize("token", ["notatoken", "123456789012345678"])
+async def test_a_malformed_discord_token_is_one_line_and_takes_no_platform_up(token, seeds_copy):
+    # With Telegram configured too, and its Bot API unreachable: the bot stops at once rather
+    # than after Telegram's retries (or serving Telegram alone).
+    process = await sanad(
+        "run",
+        env={
+            "SANAD_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "SANAD_TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+            "SANAD_DISCORD_TOKEN": token,
+            "SANAD_DISCORD_API_URL": "http://127.0.0.1:9/api/v10",
+            "SANAD_SOURCES_DIR": str(seeds_copy),
+        },
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), STARTUP)
+    text = stderr.decode()
+    assert process.returncode == 2, text
+    assert text.strip().splitlines()[-1] == (
+        "sanad: error: SANAD_DISCORD_TOKEN is not a Discord bot token: copy it from the "
+        "developer portal (Bot → Reset Token), without a 'Bot ' in front"
+    )
+    assert "Traceback" not in text and token not in text
+    assert "attempt 2 of" not in text
+
+
+async def test_sigint_while_the_bot_api_is_unreachable_stops_at_once(seeds_copy):
+    process = await sanad(
+        "run",
+        env={
+            "SANAD_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "SANAD_TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+            "SANAD_TELEGRAM_CONNECT_ATTEMPTS": "20",
+            "SANAD_SOURCES_DIR": str(seeds_copy),
+        },
+    )
+    first_retry = b""
+    while b"Bot API unreachable (attempt 1 of 20" not in first_retry:
+        line = await asyncio.wait_for(process.stderr.readline(), STARTUP)
+        assert line, "the bot ended before trying the Bot API"
+        first_retry += line
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    # Between retries 1, 2, 4… s apart: stopped before the next one, not after all twenty.
+    assert b"attempt 3 of 20" not in stderr, stderr.decode()
+    assert process.returncode in (0, 130, -signal.SIGINT), stderr.decode()
+    assert b"Traceback" not in stderr
 
 
 async def test_discord_without_a_token_says_which_variable_to_set():

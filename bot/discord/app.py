@@ -186,13 +186,36 @@ def http_settings() -> hikari.impl.HTTPSettings:
     return hikari.impl.HTTPSettings(force_close_transports=False)
 
 
-def build_gateway_bot(service: Sanad) -> tuple[hikari.GatewayBot, Context]:
-    """The gateway bot over ``service``, every listener subscribed (tests start the same)."""
-    settings = service.settings
+def bot_token(settings: Settings) -> str:
+    """The bot token, once hikari can read the bot's id from it.
+
+    Raises:
+        ValueError: no token is configured.
+        DiscordStartError: it is no bot token (hikari reads the id from its first part).
+    """
     if settings.discord_token is None:
         raise ValueError("a Discord token is required")
+    token = settings.discord_token.get_secret_value()
+    try:
+        hikari.applications.get_token_id(token)
+    except ValueError:
+        # The usual paste: "Bot " kept in front, or the application's id or secret instead.
+        raise DiscordStartError(
+            "SANAD_DISCORD_TOKEN is not a Discord bot token: copy it from the developer "
+            "portal (Bot → Reset Token), without a 'Bot ' in front"
+        ) from None
+    return token
+
+
+def build_gateway_bot(service: Sanad) -> tuple[hikari.GatewayBot, Context]:
+    """The gateway bot over ``service``, every listener subscribed (tests start the same).
+
+    Raises:
+        DiscordStartError: the token is no bot token.
+    """
+    settings = service.settings
     bot = hikari.GatewayBot(
-        settings.discord_token.get_secret_value(),
+        bot_token(settings),
         rest_url=settings.discord_api_url,
         intents=intents(settings),
         # Handlers read everything from the event itself (a press from the message it is
@@ -311,11 +334,12 @@ async def running_interactions_server(
     ``port`` overrides ``discord_interactions_port`` (0: any free port, for tests).
     """
     settings = service.settings
-    if settings.discord_token is None or settings.discord_public_key is None:
-        raise ValueError("a Discord token and public key are required")
+    if settings.discord_public_key is None:
+        raise ValueError("a Discord public key is required")
+    token = bot_token(settings)
     rest_app = hikari.RESTApp(url=settings.discord_api_url, http_settings=http_settings())
     await rest_app.start()
-    client = rest_app.acquire(settings.discord_token.get_secret_value(), hikari.TokenType.BOT)
+    client = rest_app.acquire(token, hikari.TokenType.BOT)
     client.start()
     runner: web.AppRunner | None = None
     handling: set[asyncio.Task] = set()

@@ -33,7 +33,7 @@ from telegram.request import HTTPXRequest
 from bot import bidi
 from bot.health import start_health_server
 from bot.logs import counted
-from bot.platforms import StartError
+from bot.platforms import StartError, unless_stopped
 from bot.service import messages, paging
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -241,7 +241,8 @@ async def serve_telegram(service: Sanad, stop: asyncio.Event) -> None:
     (``bot.platforms``): long polling, or the webhook when ``webhook_url`` is set."""
     settings = service.settings
     application = build_application(service)
-    await connect(application, settings.telegram_connect_attempts)
+    if not await unless_stopped(connect(application, settings.telegram_connect_attempts), stop):
+        return  # stopped while the Bot API was still being reached
     try:
         warn_if_inline_mode_is_off(application)
         await register_commands(application)
