@@ -13,6 +13,7 @@ import re
 from enum import Enum
 
 from retrieval.normalize import normalize_arabic
+from retrieval.stopwords import REQUEST_WORDS
 
 
 class AnswerType(Enum):
@@ -34,8 +35,10 @@ _TYPE_OF_WORD = {
 }
 # «قد» opens many sentences as a particle ("قد يكون"): it asks "how much" only as قد ايش.
 _AMBIGUOUS = {"قد"}
-# The question word comes first, perhaps after a preposition or a greeting (في كم سنة…؟).
+# The question word comes first, perhaps after a preposition or a greeting (في كم سنة…؟), and
+# after a request and its courtesy («لو سمحت بدي أعرف كم…», «من فضلك قل لي متى…»).
 _LEADING_WORDS = 3
+_COURTESY = frozenset({"لو", "من"})
 
 _WORD = re.compile(r"[^\W_]+")
 # A number standing on its own: the digits of a name (R1, GPT-4, H100, o3) are no quantity.
@@ -64,7 +67,11 @@ _PROCLITICS = "وفبل"
 
 def expected_type(question: str) -> AnswerType | None:
     """The kind of answer ``question`` asks for, read from its leading question word."""
-    words = _WORD.findall(normalize_arabic(question))[:_LEADING_WORDS]
+    words = _WORD.findall(normalize_arabic(question))
+    start = 0
+    while start < len(words) and (words[start] in REQUEST_WORDS or words[start] in _COURTESY):
+        start += 1
+    words = words[start : start + _LEADING_WORDS]
     for i, word in enumerate(words):
         kind = _TYPE_OF_WORD.get(word)
         if kind is None:

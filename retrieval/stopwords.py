@@ -10,6 +10,10 @@ question words, and the function words around them (رح، بدهم، عشان،
 are none of the articles' words either, and a word the collection lacks counts against an answer.
 Dialect words that are also Modern Standard words are left out (راح "went", تبع "followed",
 دول "states", هون "the Huns", هادي "Hadi").
+A question is as often a request (أخبرني عن…، اشرح لي…، عرّفني بـ…، بدي أعرف…, a new user's
+trial): its verbs of telling and explaining, its courtesy (لو سمحت، من فضلك) and the "to me"
+it carries (لي، لنا، like له and لهم above) say nothing of its subject either. Verbs that are
+also everyday Modern Standard words are left out (قل "decreased", بين "showed").
 """
 
 from __future__ import annotations
@@ -35,11 +39,21 @@ _ARABIC = """
 حدث يحدث جرى يجري
 شو ايش إيش وش ليش ليه وين فين امتى إمتى ازاي إزاي كيفاش علاش شنو منو مين
 اش شكون ايمتى وقتاش امتين قديش قداش كام بكام
-رح بدي بدك بده بدها بدهم بدنا بدكم عايز عايزة عاوز عاوزة ابغى أبغى ابغي
+رح بدك بده بدها بدهم بدنا بدكم أبغى
 عشان علشان مشان منشان ديال اللي مش مو مفيش مافي فيش
 زي متل هيك كده كدا كدة هلق هلأ دلوقتي دلوقت هسه هسا هنيك
 هاد هادا هاي ده دي دا هذي هذول يعني بس طيب كتير شوي
 ال
+"""
+
+# Requests: the words a question may open with instead of its question word (ممكن تخبرني كم…).
+_REQUEST = """
+لي لنا لك
+اخبرني اخبرنا خبرني خبرنا حدثني حدثنا احكيلي احكيلنا احكي احكيلو
+اشرح اشرحي اشرحلي اشرحيلي اشرحوا وضح وضحلي فسر فسرلي عرفني عرفنا عرفيني قللي قوللي قوليلي
+اذكر اذكري اذكرلي اعطني اعطيني اديني هات اعرف نعرف اريد نريد اود نود ابي ابغا
+تخبرني تخبرنا تحدثني تحكيلي تشرحلي توضحلي تقولي تقوللي تقلي تعرفني تذكرلي تعطيني
+ممكن رجاء فضلك سمحت بدي عايز عايزة عاوز عاوزة ابغى ابغي
 """
 
 _ENGLISH = """
@@ -47,6 +61,9 @@ a an the of and or in on at to for by with from is are was were be been this tha
 what who whom which when where why how does do did
 """
 
-ARABIC_STOPWORDS: frozenset[str] = frozenset(normalize_arabic(w) for w in _ARABIC.split())
+REQUEST_WORDS: frozenset[str] = frozenset(normalize_arabic(w) for w in _REQUEST.split())
+ARABIC_STOPWORDS: frozenset[str] = (
+    frozenset(normalize_arabic(w) for w in _ARABIC.split()) | REQUEST_WORDS
+)
 ENGLISH_STOPWORDS: frozenset[str] = frozenset(_ENGLISH.split())
 STOPWORDS: frozenset[str] = ARABIC_STOPWORDS | ENGLISH_STOPWORDS

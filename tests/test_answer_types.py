@@ -21,6 +21,11 @@ from retrieval.answer_types import AnswerType, expected_type, holds
         ("أين يقع مقر الشركة؟", None),
         ("قد يكون النموذج أرخص؟", None),  # قد as a particle asks nothing
         ("لماذا هبطت الأسهم؟", None),
+        # After a request and its courtesy, however long.
+        ("لو سمحت بدي أعرف كم كلف تدريب نموذج R1", AnswerType.QUANTITY),
+        ("ممكن تخبرني متى أطلقت OpenAI نموذج o3؟", AnswerType.TIME),
+        ("من فضلك اخبرني امتى نزل التطبيق", AnswerType.TIME),
+        ("أخبرني عن تكلفة تدريب نموذج R1 كم كانت", None),  # no question word leads
     ],
 )
 def test_question_word_says_what_is_asked_for(question, kind):

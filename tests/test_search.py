@@ -111,6 +111,30 @@ def test_question_asked_in_dialect_gets_the_answer_to_its_standard_wording(
     assert passages(dialect) == passages(standard) != []
 
 
+@pytest.mark.parametrize(
+    ("asked", "question"),
+    [
+        ("أخبرني عن ديب سيك", "ما هو ديب سيك؟"),
+        ("حدثني عن تسلا", "ماذا عن تسلا؟"),
+        ("احكيلي عن انفيديا", "ماذا عن انفيديا؟"),
+        ("اشرح لي ما هو ديب سيك", "ما هو ديب سيك؟"),
+        ("عرّفني على وحدات XPU", "ما هي وحدات XPU؟"),
+        ("ممكن تخبرني عن ديب سيك", "ما هو ديب سيك؟"),
+        ("لو سمحت بدي أعرف كم كلف تدريب نموذج R1", "كم كلف تدريب نموذج R1؟"),
+    ],
+)
+def test_a_request_gets_the_answer_to_the_question_it_asks(seed_engine, asked, question):
+    """People ask by request as often as by question word: "tell me", "explain to me" and
+    "please" name no topic. «اشرح لي» used to quote «قال لي جيل لوريا…» on its «لي», and
+    «أخبرني عن ديب سيك» got no answer for a word no article has."""
+
+    def passages(text: str) -> list[tuple[str, int]]:
+        answer = seed_engine.answer(text)
+        return [(p.source.file, p.source.paragraph) for p in answer.passages]
+
+    assert passages(asked) == passages(question) != []
+
+
 def test_answer_carries_its_source(seed_engine):
     answer = seed_engine.answer("كم انخفض مؤشر ناسداك؟", limit=3)
     first = answer.passages[0]
