@@ -33,6 +33,10 @@ needs the isolate only when one of these holds (W2, W7, N1, P2 are UAX #9 rules)
    «Nvidia، 17» would show as one Latin block.
 4. Only where no right-to-left mark leads the line (``isolate_ltr_runs``): no right-to-left
    letter precedes it on its line, so it would set the whole line's direction (P2).
+5. It starts with a number that a neutral parts from its first letter (000_af81.txt, 2023-GPT):
+   W7 turns digits left-to-right only after a left-to-right letter, so N1 counts these as
+   right-to-left and the neutral takes the Arabic side: 000_af81.txt would show as af81.txt_000.
+   Signs that W4 and W5 make part of the number (3.5G, 17%) do not part it.
 Everything else gets no mark at all: digits inside Arabic (انخفض 17%, 2023-2025, ١٧٪), Latin
 words and names between Arabic words, brackets and «» around them. Each later line of a
 multi-line text gets a right-to-left mark unless its first strong character is right-to-left.
@@ -393,11 +397,34 @@ def _runs(items: list[_Item]) -> list[_Run]:
     return runs
 
 
+def _number_parted_from_letter(items: list[_Item], run: _Run) -> bool:
+    """Rule 5: the run starts with a number and a neutral stands between it and the run's
+    first letter. A separator between two digit stretches (W4) and a sign next to digits (W5)
+    are part of the number."""
+    k = run.first
+    while items[k].cls != "L":
+        cls = items[k].cls
+        if cls in ("CS", "ES"):
+            if not (items[k - 1].cls == "EN" and items[k + 1].cls == "EN"):
+                return True
+        elif cls == "ET":
+            if "EN" not in (items[k - 1].cls, items[k + 1].cls):
+                return True
+        elif cls != "EN":
+            return True
+        k += 1
+    return False
+
+
 def _decide(items: list[_Item], runs: list[_Run], led: bool) -> None:
     """Mark the runs that need an isolate: rules 1-3 of the module docstring, and rule 4 unless
     the line is ``led`` by a right-to-left mark."""
     for run in runs:
-        run.isolate = items[run.first].cls not in ("L", "EN") or items[run.last].char in _TRAILING
+        run.isolate = (
+            items[run.first].cls not in ("L", "EN")
+            or items[run.last].char in _TRAILING
+            or _number_parted_from_letter(items, run)
+        )
     starts = {run.first: run for run in runs}
     ends = {run.last: run for run in runs}
     changed = True

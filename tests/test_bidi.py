@@ -107,6 +107,9 @@ LATIN_IN_ARABIC = [
     ("قال", "(Sam) Altman", "إن"),
     ("اكتب", "/sources", "لترى المصادر"),
     ("حساب", "@sanad_bot", "على تيليجرام"),
+    # A number parted from the letters by a neutral: the digits would count as Arabic (N1).
+    ("الملف", "000_af81419499bc971b.txt", "محذوف"),
+    ("نموذج", "2023-GPT", "جديد"),
 ]
 
 

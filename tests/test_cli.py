@@ -2,6 +2,7 @@
 
 import json
 import os
+import pty
 import random
 import re
 import signal
@@ -217,6 +218,38 @@ def test_sources_lists_articles_and_skipped_files(tmp_path: Path):
     result = run(["sources", "--sources", str(sources)])
     assert result.returncode == 0, result.stderr
     assert "a.txt" in result.stdout and "bad.txt" in result.stdout
+
+
+def test_sources_reads_right_to_left_on_a_terminal_and_stays_plain_in_a_pipe(seeds_copy: Path):
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SANAD_")}
+    with subprocess.Popen(
+        [*SANAD, "sources", "--sources", str(seeds_copy)],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    ) as process:
+        os.close(follower)
+        shown = b""
+        while chunk := _read_pty(leader):
+            shown += chunk
+        assert process.wait(timeout=120) == 0, process.stderr.read()
+    os.close(leader)
+    lines = shown.decode().splitlines()
+    assert lines and all(line.startswith("\u200f") for line in lines), lines
+    piped = run(["sources", "--sources", str(seeds_copy)]).stdout.splitlines()
+    assert [line.lstrip("\u200f") for line in lines] != piped  # isolates around file names
+    assert not any(c in BIDI_CONTROLS for line in piped for c in line)
+    assert [line for line in piped if line.startswith("- 000_")]
+
+
+def _read_pty(fd: int) -> bytes:
+    """What the process wrote to its terminal, b"" once it closed it (EIO on Linux)."""
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""
 
 
 def mended_sources(directory: Path) -> Path:

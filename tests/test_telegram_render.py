@@ -1,14 +1,17 @@
 """Any passage and any question must render to valid Telegram HTML within Telegram's limits."""
 
+import unicodedata
+
 import regex
+from bidi import get_display
 from botapi import parse_telegram_html, utf16_length
 from conftest import CITY_PART_LABEL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import fitting
-from bot.bidi import LRI, PDI
-from bot.service.sanad import Listing
+from bot.bidi import FSI, LRI, PDI, RLI
+from bot.service.sanad import Listing, Welcome, sources_listing
 from bot.telegram.render import (
     INLINE_DESCRIPTION_UNITS,
     INLINE_TITLE_UNITS,
@@ -18,6 +21,7 @@ from bot.telegram.render import (
     inline_title,
     listing_messages,
     passage_html,
+    welcome_html,
 )
 from retrieval.answer import Answer, Passage, Source, Span
 
@@ -165,6 +169,34 @@ def test_a_part_of_a_long_paragraph_is_cited_with_its_part_in_chat_and_inline(sp
     for text in (chat, inline):
         source = regex.sub("[\u200e\u200f\u2066-\u2069]", "", text.splitlines()[-1])
         assert source.endswith(f" — {CITY_PART_LABEL}"), source
+
+
+def paragraph_direction(line: str) -> str:
+    """UAX #9 P2-P3: the first strong letter outside isolates sets a line's direction."""
+    depth = 0
+    for char in line:
+        if char in (LRI, RLI, FSI):
+            depth += 1
+        elif char == PDI:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and unicodedata.bidirectional(char) in ("R", "AL", "L"):
+            return "ltr" if unicodedata.bidirectional(char) == "L" else "rtl"
+    return "ltr"
+
+
+def test_every_line_of_sources_start_and_gaps_reads_right_to_left(seed_engine):
+    # File names and Latin titles come first on these lines; a trial saw them left-to-right.
+    listing = sources_listing(seed_engine)
+    gaps = Listing(("• ❓ ChatGPT o3 شو هو؟", "• 👎 2023-GPT ماذا يعني"))
+    welcome = Welcome(2, 9, ("Deepseek يغيّر قواعد اللعبة", "DeepSeek R1"), ())
+    start = parse_telegram_html(welcome_html(welcome, group=False))
+    texts = [*listing_messages(listing), *listing_messages(gaps), start]
+    lines = [line for text in texts for line in text.splitlines() if line.strip()]
+    assert len(lines) > len(listing.lines)
+    assert [line for line in lines if paragraph_direction(line) != "rtl"] == []
+    files = [line for line in listing_messages(listing)[0].splitlines() if ".txt" in line]
+    for line, article in zip(files, seed_engine.corpus.articles, strict=True):
+        assert article.file in get_display(line)  # 000_af81….txt whole, not af81….txt_000
 
 
 def test_quotes_are_the_source_once_the_direction_marks_are_removed(seed_engine):

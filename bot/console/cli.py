@@ -256,8 +256,11 @@ def _check_sources_named(
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    """List what is loaded, what was skipped and what attribution was mended."""
-    print("\n".join(sources_listing(_library(_settings(args)).engine).lines))
+    """List what is loaded, what was skipped and what attribution was mended: right-to-left
+    lines on a terminal, the plain lines for a pipe or a file (scripts read file names)."""
+    lines = sources_listing(_library(_settings(args)).engine).lines
+    shown = [rtl_line(line) for line in lines] if sys.stdout.isatty() else lines
+    print("\n".join(shown))
     return 0
 
 

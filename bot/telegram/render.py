@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import fitting
-from bot.bidi import RLM, display_field, display_quote_pieces, isolate_ltr_runs
+from bot.bidi import RLM, display_field, display_quote_pieces, isolate_ltr_runs, rtl_line
 from bot.fitting import utf16_length
 from bot.service import messages, paging
 from bot.service.sanad import ANSWERS_REMEMBERED, AnswerPage, Listing, Welcome
@@ -175,8 +175,9 @@ def plain_messages(text: str) -> list[str]:
 
 
 def listing_messages(listing: Listing) -> list[str]:
-    """A list reply as at most :data:`LIST_MESSAGES` messages, each within the limit."""
-    parts = plain_messages("\n".join(listing.lines))
+    """A list reply as at most :data:`LIST_MESSAGES` messages, each within the limit, every
+    line led right-to-left (a file name or a Latin title first would set it left-to-right)."""
+    parts = plain_messages("\n".join(rtl_line(line) for line in listing.lines))
     if len(parts) <= LIST_MESSAGES:
         return parts
     shown = parts[:LIST_MESSAGES]
@@ -218,7 +219,10 @@ def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
 
 def welcome_html(welcome: Welcome, group: bool) -> str:
     """The /start message: who Sanad is, what it knows, and (in groups) how to ask there."""
-    titles = "\n".join(f"• {_fitted(title, WELCOME_TITLE_UNITS)}" for title in welcome.titles)
+    # Led by a mark: a bullet and an isolated title hold no strong letter for P2 to find.
+    titles = "\n".join(
+        f"{RLM}• {_fitted(title, WELCOME_TITLE_UNITS)}" for title in welcome.titles
+    )
     text = messages.START.format(
         name=f"<b>{messages.NAME}</b>",
         articles=welcome.articles,
