@@ -270,9 +270,9 @@ def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-4:] == [
         "ملفات لم تُحمَّل:",
-        "- bad.txt: not UTF-8 text",
+        "- bad.txt: ليس نصًا بترميز UTF-8",
         "مقالات حُمِّلت بعد تصحيح بياناتها:",
-        f"- a.txt: {MENDED}",
+        "- a.txt: حذفت الرابط \u200e'www.example.org/a'\u200e: ليس عنوان \u200ehttp(s)\u200e كاملًا",
     ]
     assert result.stderr == ""  # listed, not also logged
 

@@ -431,7 +431,7 @@ async def test_sources_lists_mended_attribution(api, seeds_copy):
         listing = await response_to(api, command)
     assert visible_text(listing.content).splitlines()[-2:] == [
         messages.SOURCES_MENDED,
-        "- wheat.md: url dropped (not an absolute http(s) address): 'ftp://example.org/wheat'",
+        "- wheat.md: حذفت الرابط 'ftp://example.org/wheat': ليس عنوان http(s) كاملًا",
     ]
 
 

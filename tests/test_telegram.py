@@ -314,7 +314,7 @@ async def test_failed_reload_keeps_the_old_index_and_says_why(api, bot, seeds_co
         path.write_bytes(b"\xff\xfe broken")
     api.user_message("/reload", user_id=ADMIN)
     [report] = await api.wait_for("sendMessage", chat_id=ADMIN)
-    assert "فشلت" in report.params["text"] and "not UTF-8" in report.params["text"]
+    assert "فشلت" in report.params["text"] and "ليس نصًا بترميز UTF-8" in report.params["text"]
     api.user_message(QUESTION)
     [answer] = await api.wait_for("sendMessage", chat_id=111)
     assert "ناسداك" in answer.params["text"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache, TTLCache
 
 from bot.logs import counted
-from bot.service import messages, paging, phrases, uploads
+from bot.service import messages, paging, phrases, reasons, uploads
 from bot.service.errors import (
     AlreadyVoted,
     EmptyQuestion,
@@ -338,7 +338,7 @@ class Sanad:
             if not started:
                 return None
             log.warning("reload failed, previous index still serving: %s", exc)
-            raise ReloadFailed(messages.RELOAD_FAILED.format(reason=exc)) from exc
+            raise ReloadFailed(messages.RELOAD_FAILED.format(reason=reasons.arabic(exc))) from exc
         if not started:
             return None
         log_load_notes(self.engine.corpus)
@@ -382,7 +382,8 @@ class Sanad:
         log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
         saved = messages.UPLOAD_SAVED.format(name=name)
         if mended:  # the article loads, but its uploader should hear what was changed
-            saved += "\n" + "\n".join([messages.UPLOAD_MENDED, *(f"- {m}" for m in mended)])
+            lines = [messages.UPLOAD_MENDED, *(f"- {reasons.arabic(m)}" for m in mended)]
+            saved += "\n" + "\n".join(lines)
         return saved
 
     def _check_sources_writable(self, name: str) -> None:
@@ -464,7 +465,7 @@ def sources_listing(engine: SearchEngine) -> Listing:
     ):
         if notes:
             lines.append(header)
-            lines.extend(f"- {note.file}: {note.reason}" for note in notes)
+            lines.extend(f"- {note.file}: {reasons.arabic(note.reason)}" for note in notes)
     return Listing(tuple(lines))
 
 

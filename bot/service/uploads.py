@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from bot.service import messages
+from bot.service import messages, reasons
 from bot.service.errors import UploadRejected
 from retrieval.corpus import ArticleError, read_article
 
@@ -36,7 +36,7 @@ def check_article(name: str, data: bytes, max_bytes: int) -> list[str]:
     except UnicodeDecodeError as exc:
         raise UploadRejected(messages.UPLOAD_NOT_UTF8) from exc
     except ArticleError as exc:
-        raise UploadRejected(messages.UPLOAD_INVALID.format(reason=exc)) from exc
+        raise UploadRejected(messages.UPLOAD_INVALID.format(reason=reasons.arabic(exc))) from exc
     return article.warnings.splitlines()
 
 
