@@ -295,6 +295,11 @@ class Sanad:
             self._process.prepare(engine)
 
     @property
+    def search_process(self) -> SearchProcess | None:
+        """The search process of large collections (None: searched in this process)."""
+        return self._process
+
+    @property
     def search_process_ready(self) -> bool:
         """Whether questions to the serving index are answered by the search process now."""
         return self._process is not None and self._process.serves(self.engine)
