@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -45,7 +46,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 from workload import QUESTION_SETS, load, questions, texts  # noqa: E402
 
-from bot.service.sanad import Sanad  # noqa: E402
+from bot.service.sanad import INLINE_MAX_PARAGRAPHS, Sanad  # noqa: E402
 from bot.service.settings import Settings  # noqa: E402
 from bot.telegram.app import build_application, configure  # noqa: E402
 from retrieval.library import Library  # noqa: E402
@@ -82,7 +83,9 @@ def echo_application(api: BotApiEmulator) -> Application:
     return app
 
 
-def sanad_application(api: BotApiEmulator, sources: Path, flood: float) -> Application:
+def sanad_application(
+    api: BotApiEmulator, sources: Path, flood: float, search_process: bool = True
+) -> Application:
     settings = Settings(
         telegram_token=TOKEN,
         telegram_base_url=api.base_url,
@@ -90,6 +93,7 @@ def sanad_application(api: BotApiEmulator, sources: Path, flood: float) -> Appli
         sources_dir=sources,
         user_questions_per_minute=1_000_000,
         telegram_max_messages_per_second=flood,
+        search_process=search_process,
     )
     # Opened as the bot opens it: from the snapshot beside the sources.
     return build_application(Sanad(settings, Library.open(sources, settings.snapshot_path)))
@@ -121,12 +125,43 @@ class Answers:
         return self.answered + self.failed
 
 
-async def drive(kind: str, row: Row, asked: list[str], sources: Path) -> dict:
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident (RSS) and proportional (PSS: shared pages divided among their users) memory of
+    process ``pid`` now, in MB (Linux /proc/<pid>/smaps_rollup)."""
+    figures = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("Rss", "Pss"):
+            figures[name.lower()] = round(int(value.split()[0]) / 1024, 1)
+    return figures
+
+
+async def ready_to_search(service: Sanad, timeout: float = 60.0) -> bool:
+    """Start the service as a bot starts it and wait until a large index is served by the
+    search process (a bot runs for days; its first second is not what a burst meets)."""
+    service.start()
+    deadline = time.perf_counter() + timeout
+    large = len(service.engine.store) > INLINE_MAX_PARAGRAPHS
+    while large and service.search_process is not None and not service.search_process_ready:
+        if time.perf_counter() > deadline:
+            break
+        await asyncio.sleep(0.01)
+    return service.search_process_ready
+
+
+async def drive(
+    kind: str, row: Row, asked: list[str], sources: Path, search_process: bool = True
+) -> dict:
     api = BotApiEmulator()
     api.start()
-    app = sanad_application(api, sources, row.flood) if kind == "sanad" else echo_application(api)
+    if kind == "sanad":
+        app = sanad_application(api, sources, row.flood, search_process)
+    else:
+        app = echo_application(api)
     await app.initialize()
     await app.start()
+    service: Sanad | None = app.bot_data.service if kind == "sanad" else None
+    in_child = await ready_to_search(service) if service is not None else False
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     answers = Answers(api)
     pushed: dict[int, float] = {}
@@ -161,10 +196,16 @@ async def drive(kind: str, row: Row, asked: list[str], sources: Path) -> dict:
         )
         with_passages = sum(1 for c in calls if "<blockquote" in c.params.get("text", ""))
         typing = len(api.calls_of("sendChatAction"))
+        memory = {"bot": memory_mb(os.getpid())}
+        child = service.search_process.pid if service and service.search_process else None
+        if in_child and child is not None:
+            memory["search_process"] = memory_mb(child)
     finally:
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+        if service is not None:
+            service.close()
         api.stop()
     return {
         "bot": kind,
@@ -174,6 +215,7 @@ async def drive(kind: str, row: Row, asked: list[str], sources: Path) -> dict:
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "cpu_ms_per_answer": round(cpu * 1000 / row.count, 2),
         **({"with_passages": with_passages, "typing": typing} if kind == "sanad" else {}),
+        **({"search_process": in_child, "memory_mb": memory} if kind == "sanad" else {}),
         "failed": answers.failed,
         "unanswered": row.count - answers(),
         "load": load(),
@@ -188,7 +230,7 @@ def sources_of(row: Row, paragraphs: int) -> Path:
     return generate(paragraphs)
 
 
-async def measure(row: Row, paragraphs: int) -> dict:
+async def measure(row: Row, paragraphs: int, search_process: bool = True) -> dict:
     asked = questions(row.questions, row.count)
     sources = sources_of(row, paragraphs)
     # The first opening builds the snapshot: not part of any run.
@@ -196,7 +238,7 @@ async def measure(row: Row, paragraphs: int) -> dict:
     ratios = []
     for _ in range(PAIRS):
         echo_row = await drive("echo", row, asked, sources)
-        sanad_row = await drive("sanad", row, asked, sources)
+        sanad_row = await drive("sanad", row, asked, sources, search_process)
         for result in (echo_row, sanad_row):
             print(json.dumps(result, ensure_ascii=False), flush=True)
         ratios.append(round(sanad_row["answers_per_s"] / echo_row["answers_per_s"], 3))
@@ -236,8 +278,16 @@ def main() -> None:
     parser.add_argument("--paragraphs", type=int, default=1_000_000)
     parser.add_argument("--count", type=int, help="questions per loop run (default 1000)")
     parser.add_argument("--flood", type=float, default=0.0, help="messages/s, 0 = off")
+    parser.add_argument(
+        "--no-search-process",
+        dest="search_process",
+        action="store_false",
+        help="search large collections in a thread of the bot's process",
+    )
     args = parser.parse_args()
-    summaries = [asyncio.run(measure(row, args.paragraphs)) for row in rows(args)]
+    summaries = [
+        asyncio.run(measure(row, args.paragraphs, args.search_process)) for row in rows(args)
+    ]
     print("summary", flush=True)
     for summary in summaries:
         print(json.dumps(summary), flush=True)

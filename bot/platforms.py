@@ -70,6 +70,7 @@ async def serve(service: Sanad, platforms: Sequence[str]) -> None:
     port = service.settings.health_port
     health = start_health_server(service.library, "0.0.0.0", port) if port else None
     try:
+        service.start()
         tasks = [asyncio.create_task(_server(name)(service, stop)) for name in platforms]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()
@@ -78,6 +79,7 @@ async def serve(service: Sanad, platforms: Sequence[str]) -> None:
         if failed:
             raise failed[0]
     finally:
+        service.close()
         for number in signals:
             loop.remove_signal_handler(number)
         if health is not None:

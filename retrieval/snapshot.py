@@ -58,7 +58,7 @@ from retrieval.analysis import Analyzer, Vocabulary
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings, source_digest
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import CATALOG_FILE, Article, Corpus, Skipped, article_files
-from retrieval.filearray import FileArray, ReadOnlyFile
+from retrieval.filearray import FileArray, FileIdentity, ReadOnlyFile
 from retrieval.forward import ForwardIndex
 from retrieval.query.spelling import SpellingIndex
 from retrieval.rerank import GramStatistics
@@ -363,9 +363,45 @@ def load_snapshot(
     """
     try:
         file = ReadOnlyFile(path)
-        header, header_offset = _read_header(file, expected)
     except FileNotFoundError as exc:
         raise SnapshotError(f"no snapshot at {path}") from exc
+    except OSError as exc:
+        raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
+    return _load(file, expected, params, settings)
+
+
+def load_snapshot_file(
+    path: Path,
+    identity: FileIdentity,
+    params: BM25Params,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> SearchEngine:
+    """The engine saved in the file ``path`` opens, which must be exactly ``identity`` (device,
+    inode, size, modification time), whatever sources it was built from; else
+    :class:`SnapshotError`.
+
+    For a process serving an engine that another process already loaded and checked against
+    its sources: ``path`` is that process's open file (``/proc/<pid>/fd/<fd>`` on Linux, which
+    opens the very inode even after another snapshot was renamed over its name or it was
+    deleted), so the snapshot's own fingerprint is trusted. Its checksums are checked as at
+    any load.
+    """
+    try:
+        file = ReadOnlyFile(path)
+    except OSError as exc:
+        raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
+    if file.identity != identity:
+        raise SnapshotError(f"{path} is no longer the snapshot {identity} (it is {file.identity})")
+    return _load(file, None, params, settings)
+
+
+def _load(
+    file: ReadOnlyFile, expected: str | None, params: BM25Params, settings: AnalysisSettings
+) -> SearchEngine:
+    """The engine saved in ``file`` (built from the sources ``expected`` names, unless None)."""
+    path = file.path
+    try:
+        header, header_offset = _read_header(file, expected)
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"unreadable snapshot {path}: {exc}") from exc
     # The data checksum streams the file while the engine is set up: the CRC and file reads
@@ -387,8 +423,8 @@ def load_snapshot(
     return engine
 
 
-def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
-    """The snapshot's header (checked against ``expected``) and where it starts."""
+def _read_header(file: ReadOnlyFile, expected: str | None) -> tuple[dict, int]:
+    """The snapshot's header (checked against ``expected``, unless None) and where it starts."""
     path, fd = file.path, file.fd
     tail = struct.calcsize(_TRAILER) + len(MAGIC)
     if os.pread(fd, len(MAGIC), 0) != MAGIC:
@@ -404,7 +440,8 @@ def _read_header(file: ReadOnlyFile, expected: str) -> tuple[dict, int]:
     if checksum(header_bytes) != header_crc:
         raise SnapshotError(f"corrupt snapshot {path}: header checksum mismatch")
     header = json.loads(header_bytes)
-    if header.get("format") != FORMAT_VERSION or header.get("fingerprint") != expected:
+    other_sources = expected is not None and header.get("fingerprint") != expected
+    if header.get("format") != FORMAT_VERSION or other_sources:
         raise SnapshotError(f"snapshot {path} was built from other sources or another version")
     return header, header_offset
 

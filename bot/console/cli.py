@@ -58,7 +58,11 @@ def _library(settings: Settings) -> Library:
     return library
 
 
-def _service(settings: Settings) -> Sanad:
+def _service(settings: Settings, bots: bool = False) -> Sanad:
+    """The chat service; a search process (``search_process``) only for the bots: a console
+    asks one question at a time, and has no event loop to keep free."""
+    if not bots:
+        settings = settings.model_copy(update={"search_process": False})
     return Sanad(settings, _library(settings))
 
 
@@ -291,7 +295,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         raise CliError("no Telegram token: set SANAD_TELEGRAM_TOKEN in the environment")
     from bot.telegram.app import TelegramStartError, run_telegram
 
-    service = _service(settings)
+    service = _service(settings, bots=True)
     try:
         return run_telegram(service)
     except TelegramStartError as exc:
@@ -330,7 +334,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_chat(_service(_settings(args)))
     if platforms == ["telegram"]:
         return cmd_telegram(args)
-    return _serve(_service(_settings(args, "INFO")), platforms)
+    return _serve(_service(_settings(args, "INFO"), bots=True), platforms)
 
 
 def cmd_discord(args: argparse.Namespace) -> int:
@@ -338,7 +342,7 @@ def cmd_discord(args: argparse.Namespace) -> int:
     settings = _settings(args, "INFO")
     if settings.discord_token is None:
         raise CliError("no Discord token: set SANAD_DISCORD_TOKEN in the environment")
-    return _serve(_service(settings), ["discord"])
+    return _serve(_service(settings, bots=True), ["discord"])
 
 
 def _serve(service: Sanad, platforms: list[str]) -> int:

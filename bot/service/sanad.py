@@ -33,6 +33,7 @@ from bot.service.errors import (
 )
 from bot.service.policy import Chat, Policy, Sender
 from bot.service.reloads import Coalescer
+from bot.service.searcher import SearchProcess, cpu_count
 from bot.service.settings import Settings
 from bot.service.stats import BotStats
 from retrieval.answer import Answer
@@ -44,12 +45,13 @@ from retrieval.writable import why_unwritable
 log = logging.getLogger(__name__)
 
 # Below this many paragraphs an answer takes about a millisecond (BENCHMARKS.md): less than
-# handing it to a worker thread and back costs the event loop.
+# handing it to a worker thread or process and back costs the event loop.
 INLINE_MAX_PARAGRAPHS = 100_000
-# Larger collections search in this many threads beside the event loop. One takes the second
-# core; more only fight over the interpreter lock and the memory bus: over 1M paragraphs, six
-# threads (asyncio's default executor on two cores) spent 6.5-8 ms of CPU an answer where one
-# spends 4.4-4.8, and answered no sooner.
+# Larger collections search in a second process (bot.service.searcher) when the machine has a
+# second core; otherwise, or until that process is ready, in this many threads beside the
+# event loop. More threads only fight over the interpreter lock and the memory bus: over 1M
+# paragraphs, six threads (asyncio's default executor on two cores) spent 6.5-8 ms of CPU an
+# answer where one spends 4.4-4.8, and answered no sooner.
 SEARCH_THREADS = 1
 # Answers remembered for questions asked again (people repeat questions, and a «المزيد» press
 # asks the same question for its next page): a few MB of passages.
@@ -160,8 +162,11 @@ class Sanad:
         self._reloads: Coalescer[ReloadReport] = Coalescer(
             lambda: asyncio.to_thread(self.library.reload)
         )
-        # Threads start on the first search that needs one.
+        # Threads and the search process start on the first search that needs one.
         self._searches = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="search")
+        self._process = (
+            SearchProcess(clock=clock) if settings.search_process and cpu_count() > 1 else None
+        )
         self._answers = AnswerCache()
         log_load_notes(library.engine.corpus)
 
@@ -258,8 +263,8 @@ class Sanad:
 
     async def _answer(self, question: str, limit: int, offset: int) -> Answer:
         """The remembered answer, else a search: on the loop for small collections; for large
-        ones in the search thread, so the loop keeps serving (and can show "typing…")
-        meanwhile."""
+        ones in the search process (on another core), else in the search thread, so the loop
+        keeps serving (and can show "typing…") meanwhile."""
         engine = self.engine
         key = (question, limit, offset)
         answer = self._answers.get(engine, key)
@@ -268,12 +273,41 @@ class Sanad:
         if len(engine.store) <= INLINE_MAX_PARAGRAPHS:
             answer = engine.answer(question, limit, offset)
         else:
-            loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(
-                self._searches, engine.answer, question, limit, offset
-            )
+            answer = await self._search_large(engine, question, limit, offset)
         self._answers.put(engine, key, answer)
         return answer
+
+    async def _search_large(
+        self, engine: SearchEngine, question: str, limit: int, offset: int
+    ) -> Answer:
+        if self._process is not None:
+            answer = await self._process.answer(engine, question, limit, offset)
+            if answer is not None:
+                return answer
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._searches, engine.answer, question, limit, offset)
+
+    def start(self) -> None:
+        """Have the search process load a large serving index ahead of the first question
+        (when the bots start; a question does the same). Returns at once."""
+        engine = self.engine
+        if self._process is not None and len(engine.store) > INLINE_MAX_PARAGRAPHS:
+            self._process.prepare(engine)
+
+    @property
+    def search_process(self) -> SearchProcess | None:
+        """The search process of large collections (None: searched in this process)."""
+        return self._process
+
+    @property
+    def search_process_ready(self) -> bool:
+        """Whether questions to the serving index are answered by the search process now."""
+        return self._process is not None and self._process.serves(self.engine)
+
+    def close(self) -> None:
+        """Stop the search process, if one runs (when the bots stop)."""
+        if self._process is not None:
+            self._process.close()
 
     def feedback(self, answer_id: str, question: str | None, helpful: bool) -> str:
         """Count a 👍/👎 once per answer; an unhelpful answer's question becomes a gap.

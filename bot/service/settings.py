@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     # messages a second overall and 20 a minute per group. 0 disables the limiter.
     telegram_max_messages_per_second: float = Field(30, ge=0)
     upload_max_bytes: int = Field(1_000_000, ge=1_000)
+    # Collections over 100 000 paragraphs are searched in a second process on another core
+    # (when there is one), so the bots' event loop keeps its own: more answers a second. It
+    # costs memory: the process has its own interpreter and its own copy of the index's
+    # in-memory arrays (BENCHMARKS.md). Off: such searches run in a thread of the bot's process.
+    search_process: bool = True
 
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"

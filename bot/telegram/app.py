@@ -225,6 +225,7 @@ async def _post_init(application: Application) -> None:
     warn_if_inline_mode_is_off(application)
     await register_commands(application)
     state: BotState = application.bot_data
+    state.service.start()
     port = state.service.settings.health_port
     if port is not None:
         application.bot_data.health = start_health_server(state.service.library, "0.0.0.0", port)
@@ -234,6 +235,8 @@ async def _post_shutdown(application: Application) -> None:
     server = getattr(application.bot_data, "health", None)
     if server is not None:
         server.shutdown()
+    state: BotState = application.bot_data
+    state.service.close()
 
 
 async def serve_telegram(service: Sanad, stop: asyncio.Event) -> None:
