@@ -9,8 +9,9 @@ The child answers from exactly the engine the caller serves, never a stale or a 
 engine loaded from a snapshot holds its file open, and after a reload the snapshot's path names
 another file, so the child opens the parent's very file (``/proc/<parent>/fd/<fd>`` on Linux),
 checks that it is the same file with the same bytes (:class:`FileIdentity`), and loads the
-engine from it (:func:`retrieval.snapshot.load_snapshot_file`). It keeps the last two engines it
-used: the serving one and the one a rollback returns to.
+engine from it (:func:`retrieval.snapshot.load_snapshot_file`). It keeps only the engine it
+last loaded: after a rollback it loads the earlier one again (half a second at a million
+paragraphs, answered here meanwhile) rather than hold a second copy of the index's arrays.
 
 Whenever the child cannot answer for the engine asked about, :meth:`SearchProcess.answer` says
 so (None) and the caller searches in its own process, as without a child: while the child loads
@@ -45,9 +46,9 @@ from retrieval.snapshot import load_snapshot_file
 
 log = logging.getLogger(__name__)
 
-# Engines the child keeps: the serving one and the one a rollback returns to (each holds its
-# in-memory arrays, about 100 MB at a million paragraphs).
-ENGINES_KEPT = 2
+# Engines the child keeps. Each holds its in-memory arrays (about 200 MB of the pair's memory
+# after a 1M reload when two were kept, BENCHMARKS.md); a rollback is rare, a reload is not.
+ENGINES_KEPT = 1
 # After the child died (killed, out of memory), searches stay in this process this long before
 # a new child is started: a child that dies at every start costs a start a minute, not one a
 # question.

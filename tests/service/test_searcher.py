@@ -117,8 +117,12 @@ async def test_after_a_reload_the_new_article_answers_and_a_rollback_the_old(
     assert after == new.answer(WHEAT_QUESTION, 3, 0)
 
     assert library.rollback() is old
-    assert searcher.serves(old)  # kept beside the new one: no load, no wait
+    # The child let the old engine go: searched here while it loads it again, never the new.
+    assert not searcher.serves(old)
+    assert await searcher.answer(old, WHEAT_QUESTION, 3, 0) is None
+    await ready_for(searcher, old)
     assert await remote(searcher, old, WHEAT_QUESTION) == before
+    assert not searcher.serves(new)
 
 
 async def test_a_snapshot_renamed_over_is_answered_once_the_library_serves_it(
