@@ -212,6 +212,13 @@ def test_make_eval_evaluates_every_question_set_on_its_collection():
             assert "--collection eval/arcd-train.json" in line or "--sources seeds" in line
 
 
+def test_eval_with_a_missing_collection_names_the_collection(tmp_path: Path):
+    missing = tmp_path / "missing.json"
+    result = run(["eval", str(EVAL / "arcd-tune.jsonl"), "--collection", str(missing)])
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"sanad: error: collection file not found: {missing}"
+
+
 def test_sources_lists_articles_and_skipped_files(tmp_path: Path):
     sources = write_articles(tmp_path / "s", {"a.txt": "فقرة عن القمح والخبز في مصر.\n"})
     (sources / "bad.txt").write_bytes(b"\xff\xfe\x00")

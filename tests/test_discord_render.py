@@ -15,6 +15,7 @@ from bot.bidi import LRI, PDI, RLM
 from bot.discord import render
 from bot.service import messages
 from bot.service.sanad import AnswerPage
+from bot.telegram.render import source_html
 from retrieval.answer import Answer, Passage, Source, Span
 
 # Arabic, Latin, digits, Discord markdown and mention syntax, emoji, direction controls, breaks;
@@ -158,3 +159,12 @@ def test_the_question_is_read_back_from_the_answer_exactly():
 def test_a_part_of_a_long_paragraph_is_cited_with_its_part(split_answer):
     [embed] = render.answer_payload(AnswerPage(split_answer))["embeds"]
     assert visible_text(embed["footer"]["text"]) == CITY_PART_LABEL
+
+
+def test_an_author_standing_in_for_the_publisher_is_labelled_on_every_platform():
+    by_author = Source("عنوان", "a.txt", 2, 9, publisher=None, author="سارة علي")
+    by_publisher = Source("عنوان", "a.txt", 2, 9, publisher="الجزيرة", author="سارة علي")
+    assert render.footer_text(by_author).startswith(f"{messages.AUTHOR}: سارة علي — ")
+    assert render.footer_text(by_publisher).startswith("الجزيرة — ")
+    assert f"{messages.AUTHOR}: " in source_html(by_author)
+    assert messages.AUTHOR not in source_html(by_publisher)

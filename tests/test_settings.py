@@ -219,3 +219,15 @@ def test_a_list_setting_given_as_plain_text_in_the_environment_says_how_to_write
     )
     monkeypatch.setenv("SANAD_EXAMPLE_QUESTIONS", '["ما ديب سيك؟"]')
     assert load_settings().example_questions == ["ما ديب سيك؟"]
+
+
+def test_a_config_path_that_is_a_directory_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("SANAD_CONFIG", str(tmp_path))
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        f"config file is a directory, not a file: {tmp_path} (from SANAD_CONFIG)"
+    )
+    monkeypatch.setenv("SANAD_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match=r"config file not found: .*missing\.toml"):
+        load_settings()

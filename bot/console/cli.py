@@ -188,7 +188,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.collection is not None:
         if args.sources is not None:
             raise CliError("give --collection or --sources, not both")
-        corpus = _question_file(args.collection)[1]
+        corpus = _question_file(args.collection, "collection file")[1]
         if corpus is None:
             raise CliError(
                 f"--collection {args.collection} is no collection: it must be a SQuAD/ARCD "
@@ -213,10 +213,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _question_file(path: Path) -> tuple[list[Question], Corpus | None]:
-    """:func:`load_questions`, with every way it fails as one :class:`CliError` line."""
+def _question_file(
+    path: Path, what: str = "question file"
+) -> tuple[list[Question], Corpus | None]:
+    """:func:`load_questions`, with every way it fails as one :class:`CliError` line naming
+    ``what`` the file was given as."""
     if not path.is_file():
-        raise CliError(f"question file not found: {path}")
+        raise CliError(f"{what} not found: {path}")
     try:
         return load_questions(path)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -226,8 +226,13 @@ def _source_embed(source: Source, color: int) -> Payload:
 
 
 def footer_text(source: Source) -> str:
-    """Publisher (or author) — paragraph n of m. A footer shows no markdown, so it is plain."""
-    parts = [p for p in (source.publisher or source.author,) if p]
+    """Publisher (or «الكاتب: author») — paragraph n of m. A footer shows no markdown, so it
+    is plain."""
+    parts = []
+    if source.publisher:
+        parts.append(source.publisher)
+    elif source.author:  # labelled, as in the console: a bare name could be a publisher's
+        parts.append(f"{messages.AUTHOR}: {source.author}")
     parts.append(messages.paragraph_label(source))
     return " — ".join(one_line(p) for p in parts)
 

@@ -216,7 +216,8 @@ def load_settings(**overrides: Any) -> Settings:
     names the setting and where it came from (an environment variable or the file)."""
     config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
     if CONFIG_ENV in os.environ and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file} (from {CONFIG_ENV})")
+        problem = "is a directory, not a file" if config_file.is_dir() else "not found"
+        raise ConfigError(f"config file {problem}: {config_file} (from {CONFIG_ENV})")
     _check_environment_names()
     _check_no_secrets_in(config_file)
     try:

@@ -118,8 +118,8 @@ def source_html(source: Source) -> str:
     parts = [title]
     if source.publisher:
         parts.append(_fitted(source.publisher, PUBLISHER_UNITS))
-    elif source.author:
-        parts.append(_fitted(source.author, PUBLISHER_UNITS))
+    elif source.author:  # labelled, as in the console: a bare name could be a publisher's
+        parts.append(f"{escape(messages.AUTHOR)}: {_fitted(source.author, PUBLISHER_UNITS)}")
     parts.append(escape(messages.paragraph_label(source)))
     return RLM + "📄 " + " — ".join(parts)
 
