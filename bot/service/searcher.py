@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -278,8 +279,12 @@ def _load(
     if identity not in _engines:
         _engines[identity] = load_snapshot_file(Path(path), identity, params, settings)
     _engines.move_to_end(identity)
-    while len(_engines) > ENGINES_KEPT:
-        _engines.popitem(last=False)
+    if len(_engines) > ENGINES_KEPT:
+        while len(_engines) > ENGINES_KEPT:
+            _engines.popitem(last=False)
+        # An engine's tables refer to each other (memoised lookups hold their owner), so only
+        # a full collection frees them, and this process allocates too little to run one soon.
+        gc.collect()
     return os.getpid(), tuple(_engines)
 
 
