@@ -116,31 +116,41 @@ class BM25Index:
         Terms without postings (read only inside a joined phrase) are left out.
         """
         params = params or BM25Params()
-        doc_count = len(doc_len)
-        used = np.flatnonzero(df)
-        vocabulary = TermIds.build([terms[i] for i in used.tolist()])
-        df = df[used]
-        if len(used) < len(terms):
-            new_ids = np.full(len(terms), -1, dtype=np.int32)
-            new_ids[used] = np.arange(len(used), dtype=np.int32)
-            forward.renumber(new_ids)
-        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
-        avgdl = doc_len.sum() / doc_count if doc_count else 0.0
+        avgdl = mean_length(doc_len)
         weights = np.empty(len(doc_ids), dtype=np.float32)
 
         def weigh(start: int) -> None:
-            docs = doc_ids[start : start + _SLICE]
-            freq = tf[start : start + _SLICE].astype(np.float64)
-            norm = params.k1 * (1 - params.b + params.b * doc_len[docs] / avgdl)
-            weights[start : start + _SLICE] = freq * (params.k1 + 1) / (freq + norm)
+            where = slice(start, start + _SLICE)
+            weights[where] = tf_weights(tf[where], doc_ids[where], doc_len, avgdl, params)
 
         # In slices (float64 temporaries of megabytes, not gigabytes), on every core: numpy
         # releases the GIL for the arithmetic.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(weigh, range(0, len(doc_ids), _SLICE)))
-        idf = lucene_idf(df, doc_count)
-        return cls(vocabulary, indptr, doc_ids, weights, idf, doc_count, avgdl, forward)
+        return cls.from_weights(terms, df, doc_ids, weights, len(doc_len), avgdl, forward)
+
+    @classmethod
+    def from_weights(
+        cls,
+        terms: Sequence[str],
+        df: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float32],
+        doc_count: int,
+        avgdl: float,
+        forward: ForwardIndex,
+        used: UsedTerms | None = None,
+    ) -> BM25Index:
+        """:meth:`from_postings` with each posting's term-frequency part already computed
+        (:func:`tf_weights`; ``avgdl`` is :func:`mean_length` of the paragraph lengths);
+        ``used`` is :meth:`UsedTerms.of` ``terms`` and ``df`` when it was made already."""
+        used = used or UsedTerms.of(terms, df)
+        if len(used.ids) < len(terms):
+            new_ids = np.full(len(terms), -1, dtype=np.int32)
+            new_ids[used.ids] = np.arange(len(used.ids), dtype=np.int32)
+            forward.renumber(new_ids)
+        idf = lucene_idf(used.df, doc_count)
+        return cls(used.vocabulary, used.indptr, doc_ids, weights, idf, doc_count, avgdl, forward)
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """Ids of the terms the index knows, repeated as often as the query repeats them."""
@@ -307,6 +317,46 @@ def in_sorted(
         return np.zeros(len(values), dtype=np.bool_)
     where = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return sorted_values[where] == values
+
+
+@dataclass(frozen=True)
+class UsedTerms:
+    """The terms an index keeps, those with postings (a term read only inside a joined phrase
+    has none): their ids among all terms, the index's vocabulary of them, their document
+    frequencies and the postings' CSR offsets, known before the postings themselves."""
+
+    ids: npt.NDArray[np.int64]
+    vocabulary: TermIds
+    df: npt.NDArray[np.int64]
+    indptr: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, terms: Sequence[str], df: npt.NDArray[np.int64]) -> UsedTerms:
+        used = np.flatnonzero(df)
+        vocabulary = TermIds.build([terms[i] for i in used.tolist()])
+        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(df[used], out=indptr[1:])
+        return cls(used, vocabulary, df[used], indptr)
+
+
+def mean_length(doc_len: npt.NDArray[np.float64]) -> float:
+    """BM25's avgdl: the mean paragraph length in term occurrences (0 without paragraphs)."""
+    return float(doc_len.sum() / len(doc_len)) if len(doc_len) else 0.0
+
+
+def tf_weights(
+    tf: npt.NDArray[np.integer],
+    docs: npt.NDArray[np.integer],
+    doc_len: npt.NDArray[np.float64],
+    avgdl: float,
+    params: BM25Params,
+) -> npt.NDArray[np.float32]:
+    """Each posting's term-frequency part of its BM25 score, ``tf * (k1 + 1) / (tf + k1 *
+    (1 - b + b * len / avgdl))``, computed in float64 and kept as float32; ``docs`` are the
+    postings' paragraphs, ``doc_len`` every paragraph's length."""
+    freq = tf.astype(np.float64)
+    norm = params.k1 * (1 - params.b + params.b * doc_len[docs] / avgdl)
+    return (freq * (params.k1 + 1) / (freq + norm)).astype(np.float32)
 
 
 def lucene_idf(df: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.float64]:

@@ -12,15 +12,17 @@ by paragraph; a test holds the two paths equal.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,14 @@ from retrieval.analysis.bulk import map_runs, shared
 from retrieval.analysis.pairs import PairRoute, SplitPairs
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.analysis.tokenizer import Tokenizer
-from retrieval.bm25 import BM25Index, BM25Params, group_occurrences
+from retrieval.bm25 import (
+    BM25Index,
+    BM25Params,
+    UsedTerms,
+    group_occurrences,
+    mean_length,
+    tf_weights,
+)
 from retrieval.corpus import (
     Article,
     ArticleMeta,
@@ -47,6 +56,7 @@ from retrieval.corpus import (
     source_files,
 )
 from retrieval.forward import ForwardIndex
+from retrieval.heap import release_freed_memory, retain_freed_memory
 from retrieval.store import MemoryText, ParagraphStore, StoreBuilder, TextSink
 
 # Below this many bytes of sources, starting worker processes costs more than it saves.
@@ -57,9 +67,6 @@ TASK_BYTES = 16 << 20
 # small enough for glibc to reuse from block to block instead of mapping fresh memory.
 BLOCK_PARAGRAPHS = 10_000
 
-# glibc mallopt parameters (malloc.h).
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
 # prctl(2) option: the signal this process gets when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
 
@@ -122,22 +129,6 @@ def tokenize(
         np.asarray(lengths, dtype=np.int64),
         skipped or [],
     )
-
-
-def retain_freed_memory() -> None:
-    """Keep freed memory in this process for reuse instead of handing it back to the OS.
-
-    Indexing allocates and frees gigabytes of temporary arrays. glibc returns each large block
-    to the kernel on free, so the next one is fresh memory again, and on virtual machines a
-    first touch is slow: 1 GB of fresh pages costs 4 s on the benchmark machine, 0.13 s when
-    reused (BENCHMARKS.md). Only for processes that exit after indexing: peak memory is kept.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to tune
-        return
-    libc.mallopt(_M_MMAP_MAX, 0)
-    libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
 
 
 def die_with_parent(parent: int) -> None:
@@ -337,7 +328,20 @@ def index_tokens(
     progress: Progress = no_progress,
     settings: AnalysisSettings = DEFAULT_SETTINGS,
 ) -> tuple[Analyzer, BM25Index]:
-    """Analyse each distinct token once, then index every occurrence with numpy.
+    """Analyse each distinct token once, then index every occurrence with numpy
+    (:func:`block_tokens`, then :meth:`IndexBlocks.merge`)."""
+    analyzer, blocks = block_tokens(tokens, aliases, params, progress, settings)
+    return analyzer, blocks.merge()
+
+
+def block_tokens(
+    tokens: Tokens,
+    aliases: Iterable[list[str]] = (),
+    params: BM25Params | None = None,
+    progress: Progress = no_progress,
+    settings: AnalysisSettings = DEFAULT_SETTINGS,
+) -> tuple[Analyzer, IndexBlocks]:
+    """Analyse each distinct token once, then make the postings of every block of paragraphs.
 
     Blocks of paragraphs are expanded in threads: numpy releases the GIL for the array work,
     so both cores help. Alias terms are numbered before the threads start (joined names are
@@ -353,8 +357,8 @@ def index_tokens(
     # So are the per-word arrays and strings only the blocks read (the split pairs' hash
     # parts, every word's string): about half a GB at a million paragraphs.
     del table
-    index = _BlockPostings.merge(results, terms, doc_count, params)
-    return analyzer, index
+    release_freed_memory()
+    return analyzer, IndexBlocks.of(results, terms, doc_count, params or BM25Params())
 
 
 def _all_block_postings(
@@ -438,8 +442,8 @@ class _FormTable:
         token_form_ids = np.concatenate([np.zeros(0, np.int32), *ids])
         del ids, per_token
         occurrences = np.zeros(count, dtype=np.int64)
-        for ids, _ in tokens.chunks:
-            occurrences += np.bincount(ids, minlength=count)
+        for chunk in range(len(tokens.chunks)):  # by number: no name left holding the ids
+            occurrences += np.bincount(tokens.chunks[chunk][0], minlength=count)
         form_counts = np.bincount(
             token_form_ids,
             weights=np.repeat(occurrences, forms_per_token),
@@ -447,7 +451,10 @@ class _FormTable:
         ).astype(np.int64)
         form_list = list(forms)
         forms.clear()  # its table and numbers: a couple of hundred MB at a million paragraphs
-        built = Vocabulary.build(form_list, form_counts, aliases, settings)
+        del occurrences
+        release_freed_memory()  # the tokens' strings, the forms' table, the workers' results
+        with _ids_on_disk(tokens):
+            built = Vocabulary.build(form_list, form_counts, aliases, settings)
         analyzer = Analyzer(built)
         # Each form's row in the vocabulary's tables, by the order they were built from.
         rows = np.empty(len(form_list), dtype=np.int64)
@@ -535,6 +542,33 @@ class _FormTable:
             return self.terms.setdefault(phrase, len(self.terms))
 
 
+@contextlib.contextmanager
+def _ids_on_disk(tokens: Tokens) -> Iterator[None]:
+    """Park the token ids in a temporary file while the ``with`` block runs, then read them
+    back: the vocabulary build is the indexing process's peak, and the ids (4 bytes a word
+    of the collection, 190 MB at a million paragraphs) are not read until it is over. Where
+    no temporary file can be written (a full disk), they stay in memory."""
+    try:
+        spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the with below
+    except OSError:
+        yield
+        return
+    with spill:
+        try:
+            for chunk in range(len(tokens.chunks)):  # by number: no name left holding the ids
+                tokens.chunks[chunk][0].tofile(spill)
+            spill.flush()
+        except OSError:
+            yield
+            return
+        parked = [(len(ids), lengths) for ids, lengths in tokens.chunks]
+        tokens.chunks = []
+        yield
+        release_freed_memory()  # the work memory of the ``with`` block, before the ids return
+        spill.seek(0)
+        tokens.chunks = [(np.fromfile(spill, np.int32, n), lengths) for n, lengths in parked]
+
+
 def _letter_keys(forms: list[str]) -> list[str | None]:
     return list(map(letter_pair_key, forms))
 
@@ -563,20 +597,52 @@ class _BlockPostings:
         terms, docs, tf = group_occurrences(keys, len(doc_len))
         return cls(doc_len.astype(np.int32), ForwardIndex.of(terms, docs, tf, len(doc_len)))
 
-    @staticmethod
-    def merge(
-        blocks: list[_BlockPostings], terms: list[str], doc_count: int, params: BM25Params | None
-    ) -> BM25Index:
+
+
+@dataclass
+class IndexBlocks:
+    """Every block's postings, waiting for the merge, and what the index will be without them:
+    its terms, how many paragraphs use each, and its paragraphs' lengths. The tables built
+    from the terms alone (the spelling index, the trigram statistics) are best built before
+    the merge, while the postings' arrays do not exist yet (BENCHMARKS.md, "Build memory,
+    third round")."""
+
+    blocks: list[_BlockPostings]
+    terms: list[str]
+    used: UsedTerms
+    df: npt.NDArray[np.int64]  # of every term of ``terms``
+    doc_len: npt.NDArray[np.float64]
+    params: BM25Params
+
+    @classmethod
+    def of(
+        cls, blocks: list[_BlockPostings], terms: list[str], doc_count: int, params: BM25Params
+    ) -> IndexBlocks:
+        doc_len = np.zeros(doc_count, dtype=np.float64)
+        if blocks:
+            doc_len = np.concatenate([block.doc_len for block in blocks]).astype(np.float64)
+        df = np.zeros(len(terms), dtype=np.int64)
+        for block in blocks:
+            df += np.bincount(block.forward.terms, minlength=len(terms))
+        return cls(blocks, terms, UsedTerms.of(terms, df), df, doc_len, params)
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.doc_len)
+
+    @property
+    def mean_length(self) -> float:
+        return mean_length(self.doc_len)
+
+    def merge(self) -> BM25Index:
         """Join the blocks' forward indexes one after another (their paragraphs follow one
         another), then place each block's postings by term after the previous blocks' in
-        every term's run.
+        every term's run. The blocks are emptied on the way.
 
         Blocks come in paragraph order, so appending keeps every run sorted by paragraph: a
         bucket placement, linear, instead of one global sort of every occurrence.
         """
-        doc_len = np.zeros(doc_count, dtype=np.float64)
-        if blocks:
-            doc_len = np.concatenate([block.doc_len for block in blocks]).astype(np.float64)
+        blocks, doc_count, doc_len, params = self.blocks, self.doc_count, self.doc_len, self.params
         total = sum(len(block.forward.terms) for block in blocks)
         forward = ForwardIndex(
             np.zeros(doc_count + 1, dtype=np.int64),
@@ -598,11 +664,16 @@ class _BlockPostings:
             first_doc += part.doc_count
             placed = end
             del part
-        df = np.bincount(forward.terms, minlength=len(terms)).astype(np.int64)
-        cursor = np.zeros(len(terms), dtype=np.int64)
-        np.cumsum(df[:-1], out=cursor[1:])
+        # The blocks' memory, freed, lies in their threads' arenas, where none of what follows
+        # is allocated.
+        release_freed_memory()
+        avgdl = self.mean_length
+        cursor = np.zeros(len(self.terms), dtype=np.int64)
+        np.cumsum(self.df[:-1], out=cursor[1:])
         doc_ids = np.empty(total, dtype=np.int32)
-        tf = np.empty(total, dtype=np.uint16)
+        # Each posting's BM25 weight is made as it is placed: a whole array of term
+        # frequencies beside it was 2 bytes a posting more.
+        weights = np.empty(total, dtype=np.float32)
         for first, count, start in spans:
             end = int(forward.indptr[first + count])
             part = ForwardIndex(
@@ -615,9 +686,11 @@ class _BlockPostings:
             where = np.repeat(cursor[run_terms] - run_starts, run_lengths)
             where += np.arange(len(where))
             doc_ids[where] = block_docs
-            tf[where] = block_tf
+            weights[where] = tf_weights(block_tf, block_docs, doc_len, avgdl, params)
             cursor[run_terms] += run_lengths
-        return BM25Index.from_postings(terms, df, doc_ids, tf, doc_len, forward, params)
+        return BM25Index.from_weights(
+            self.terms, self.df, doc_ids, weights, doc_count, avgdl, forward, self.used
+        )
 
 
 def _by_term(

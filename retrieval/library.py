@@ -34,11 +34,11 @@ from pathlib import Path
 from retrieval.analysis.steps import DEFAULT_SETTINGS, AnalysisSettings
 from retrieval.bm25 import BM25Params
 from retrieval.filearray import FileIdentity
+from retrieval.heap import retain_freed_memory
 from retrieval.indexing import (
     PARALLEL_MIN_BYTES,
     Progress,
     die_with_parent,
-    retain_freed_memory,
     sources_size,
     start_method,
 )

@@ -17,13 +17,13 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.bm25 import BM25Index, BM25Params
+from retrieval.bm25 import BM25Params
 from retrieval.keys import CodePoints
 from retrieval.tables import Array, Map, check_indptr
 
@@ -70,13 +70,16 @@ class GramStatistics:
         self.term_grams = term_grams
 
     @classmethod
-    def build(cls, index: BM25Index) -> GramStatistics:
-        """One pass over the index's terms: a paragraph lacks a trigram when it lacks every
-        term containing it, taken as independent events. Sums run in term id order, as a
-        loop over the vocabulary would add them."""
-        terms = list(index.vocabulary)  # in id order
-        df = (index.indptr[1:] - index.indptr[:-1]).astype(np.float64)
-        absent = np.log1p(-np.minimum(df / max(index.doc_count, 1), 1 - 1e-9))
+    def build(
+        cls, vocabulary: Mapping[str, int], indptr: Array, doc_count: int, mean_length: float
+    ) -> GramStatistics:
+        """One pass over an index's terms (``vocabulary``, its postings' offsets ``indptr``,
+        its paragraphs' count and mean length in terms): a paragraph lacks a trigram when it
+        lacks every term containing it, taken as independent events. Sums run in term id
+        order, as a loop over the vocabulary would add them."""
+        terms = list(vocabulary)  # in id order
+        df = (indptr[1:] - indptr[:-1]).astype(np.float64)
+        absent = np.log1p(-np.minimum(df / max(doc_count, 1), 1 - 1e-9))
         points = CodePoints.of(terms)
         lengths = points.lengths
         arabic = np.fromiter((bool(_ARABIC.fullmatch(t)) for t in terms), bool, len(terms))
@@ -94,16 +97,15 @@ class GramStatistics:
         gram_id = np.where(is_trigram, trigram, _TRIGRAM_CODES + owner)
         grams, inverse = np.unique(gram_id, return_inverse=True)
         log_absent = np.bincount(inverse, weights=absent[owner], minlength=len(grams))
-        n = index.doc_count
+        n = doc_count
         idf = []
         for log_p in log_absent.tolist():
             gram_df = n * -math.expm1(log_p)
             idf.append(math.log(1 + (n - gram_df + 0.5) / (gram_df + 0.5)))
         names = [_gram_text(int(code), terms) for code in grams.tolist()]
         # Trigrams per term occurrence, estimated over postings (term frequencies are gone).
-        total_grams = float(int((per_term * (index.indptr[1:] - index.indptr[:-1])).sum()))
-        postings = float(len(index.doc_ids))
-        mean_length = index.mean_length * total_grams / max(postings, 1)
+        total_grams = float(int((per_term * (indptr[1:] - indptr[:-1])).sum()))
+        postings = float(int(indptr[-1]))
         table = Map.build(names, {"idf": (idf, np.float64)})
         order = table.keys.built_from
         assert order is not None  # a table just built knows it
@@ -111,7 +113,8 @@ class GramStatistics:
         row_of[order] = np.arange(len(grams), dtype=np.int32)
         term_indptr = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(per_term, out=term_indptr[1:])
-        return cls(table, mean_length, term_indptr, row_of[inverse.reshape(-1)])
+        gram_length = mean_length * total_grams / max(postings, 1)
+        return cls(table, gram_length, term_indptr, row_of[inverse.reshape(-1)])
 
     def row(self, gram: str) -> int:
         """A gram's row, or -1 for a gram no term of the index has."""

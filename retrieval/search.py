@@ -23,7 +23,15 @@ from retrieval.answerability import Confidence, Evidence, Model, shipped_model
 from retrieval.bm25 import BM25Index, BM25Params
 from retrieval.corpus import Corpus, Paragraph
 from retrieval.excerpt import choose_excerpt
-from retrieval.indexing import Progress, Tokens, index_tokens, no_progress, read_sources, tokenize
+from retrieval.indexing import (
+    Progress,
+    Tokens,
+    block_tokens,
+    index_tokens,
+    no_progress,
+    read_sources,
+    tokenize,
+)
 from retrieval.query.reader import QueryReader, Reading
 from retrieval.query.spelling import SpellingIndex
 from retrieval.rerank import (
@@ -105,7 +113,9 @@ class SearchEngine:
         self.spelling = spelling
         self.reader = QueryReader(analyzer, index, spelling)
         self.model = model or shipped_model()
-        self.gram_statistics = grams or GramStatistics.build(index)
+        self.gram_statistics = grams or GramStatistics.build(
+            index.vocabulary, index.indptr, index.doc_count, index.mean_length
+        )
         self.grams = GramScorer(self.gram_statistics, params)
         # Popular paragraphs are quoted again and again; their highlight tokens are reused.
         # Bounded for a server that runs for months: a paragraph's tokens are about 5 KB, its
@@ -143,10 +153,20 @@ class SearchEngine:
         Paragraph text goes to ``text`` (a snapshot being written), by default to memory.
         """
         corpus, tokens = read_sources(directory, progress or no_progress, text)
-        analyzer, index = index_tokens(
+        analyzer, blocks = block_tokens(
             tokens, corpus.aliases, params, progress or no_progress, settings
         )
-        return cls(corpus, analyzer, index, params)
+        # Built before the merge: their work arrays (the spelling index's are hundreds of MB
+        # at a million paragraphs) then reuse memory the postings' arrays will not need.
+        used = blocks.used
+        spelling = None
+        if analyzer.settings.on("spelling"):
+            spelling = SpellingIndex.build(used.vocabulary, used.indptr)
+        grams = GramStatistics.build(
+            used.vocabulary, used.indptr, blocks.doc_count, blocks.mean_length
+        )
+        index = blocks.merge()
+        return cls(corpus, analyzer, index, params, spelling=spelling, grams=grams)
 
     def query_terms(self, question: str) -> list[str]:
         """The index terms of a question (cut to a sane length first)."""

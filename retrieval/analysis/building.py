@@ -27,6 +27,7 @@ from retrieval.analysis.steps import AnalysisSettings
 from retrieval.analysis.tokenizer import ARABIC, LATIN
 from retrieval.analysis.vocabulary import Phrases, Vocabulary
 from retrieval.analysis.words import WordFilters, first_latin
+from retrieval.heap import release_freed_memory
 from retrieval.keys import (
     STRINGS_AT_ONCE,
     CodePoints,
@@ -303,6 +304,7 @@ class _Builder:
         if settings.on("names"):
             self._latin_names()
         terms = self._read_words(read)
+        release_freed_memory()  # the per-word tables of the readings, hundreds of MB
         tables = _BuildTables(self.forms, self.names)
         phrases = Phrases({}, {}, frozenset(), frozenset())
         if settings.on("acronyms"):
@@ -338,6 +340,7 @@ class _Builder:
             stem_of[i] = stem
         del spans
         spellings = self._spellings(read, base)
+        release_freed_memory()  # the spellings' work arrays, before the names' lists
         if settings.on("names"):
             self._arabic_names(spellings, stem_of)
         return self._terms(spellings, stem_of, WordFilters(settings, self.lexicon, self.names, {}))
@@ -548,9 +551,43 @@ class _Builder:
                 compound_keys.append(tail)
                 compound_heads.append(head)
                 compound_terms.append(term_id(term))
+        # Each table is built as soon as its inputs are final, and the Python lists and
+        # dicts it came from dropped: at a million paragraphs they are hundreds of MB of
+        # strings, and the end of this method is the indexing process's peak.
+        arabic_table = Lists.build(
+            arabic.consonants,
+            {
+                "spelling": (arabic.spellings, None),
+                "term": (arabic_terms, np.int32),
+                "mask": (arabic.masks, np.uint64),
+            },
+        )
+        names.arabic_names = None
+        del arabic, arabic_terms
         lexicon_keys = list(self.lexicon)
+        lexicon_table = Map.build(
+            lexicon_keys, {"count": ([self.lexicon[k] for k in lexicon_keys], np.int64)}
+        )
+        self.lexicon.clear()
+        del lexicon_keys
         latin_term_keys = sorted(names.latin_terms)
+        latin_tables = (
+            Lists.build(
+                [consonants for consonants, _, _ in self.latin_entries],
+                {
+                    "form": ([form for _, form, _ in self.latin_entries], None),
+                    "term": ([term for _, _, term in self.latin_entries], None),
+                },
+            ),
+            Map.build(
+                latin_term_keys,
+                {"vowels": ([names.vowels(t) for t in latin_term_keys], np.int32)},
+            ),
+            arabic_table,
+        )
+        release_freed_memory()
         pairs = split_pairs(self.forms, names.latin_names)
+        release_freed_memory()  # the pairs' work arrays, before the tables' own
         built = Vocabulary(
             self.settings,
             Map.build(
@@ -558,31 +595,8 @@ class _Builder:
                 {"term": (form_terms, np.int32), "flags": (pairs.flags, np.uint8)},
             ),
             StringList.build(term_ids),
-            Map.build(
-                lexicon_keys,
-                {"count": ([self.lexicon[k] for k in lexicon_keys], np.int64)},
-            ),
-            (
-                Lists.build(
-                    [consonants for consonants, _, _ in self.latin_entries],
-                    {
-                        "form": ([form for _, form, _ in self.latin_entries], None),
-                        "term": ([term for _, _, term in self.latin_entries], None),
-                    },
-                ),
-                Map.build(
-                    latin_term_keys,
-                    {"vowels": ([names.vowels(t) for t in latin_term_keys], np.int32)},
-                ),
-                Lists.build(
-                    arabic.consonants,
-                    {
-                        "spelling": (arabic.spellings, None),
-                        "term": (arabic_terms, np.int32),
-                        "mask": (arabic.masks, np.uint64),
-                    },
-                ),
-            ),
+            lexicon_table,
+            latin_tables,
             Map.build(acronym_keys, {"term": (acronym_terms, np.int32)}),
             Lists.build(
                 compound_keys,
