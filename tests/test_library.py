@@ -58,6 +58,28 @@ def test_rollback_restores_the_index_before_the_last_reload(tmp_path: Path):
     assert library.engine.search("أسعار القمح في مصر")
 
 
+def test_a_rollback_holds_although_the_snapshot_on_disk_is_the_newer_index(tmp_path: Path):
+    # The watcher used to take the newer snapshot for a change made under the process and load
+    # it again at the next question: every rollback was undone within seconds.
+    sources = write_articles(tmp_path / "s", {"wheat.txt": WHEAT})
+    library = Library.open(sources, default_snapshot(sources))
+    write_articles(sources, {"rice.txt": RICE})
+    library.reload()
+    rolled_back = library.rollback()
+    for _ in range(3):
+        assert library.engine is rolled_back
+        assert not library.reloading  # no reload of the newer snapshot started
+    assert not library.engine.search("إنتاج الأرز في آسيا")
+    # A snapshot another process writes later (sanad index after a new article) is followed.
+    write_articles(sources, {"corn.txt": "زرع الفلاحون الذرة في الصعيد هذا الموسم.\n"})
+    built = tmp_path / "built-elsewhere"
+    Library.open(sources, built)
+    os.replace(built, default_snapshot(sources))
+    library.engine  # noqa: B018 - noticing the change starts a reload in the background
+    wait_until(lambda: library.engine is not rolled_back, 60, "the replaced snapshot served")
+    assert library.engine is not rolled_back
+
+
 # A snapshot changed under a running process (real processes: tests/serving.py).
 
 QUESTION = "كم انخفض مؤشر ناسداك؟"
