@@ -182,7 +182,11 @@ RELOAD_DONE = (
 RELOAD_FAILED = "فشلت إعادة التحميل، وما زلت أجيب من الفهرس السابق.\nالسبب: {reason}"
 # A reload request that joined one another request started (that one reports it).
 RELOAD_JOINED = "تجري إعادة تحميل الآن، وستشمل طلبك؛ يصل تقريرها إلى من بدأها."
-ROLLBACK_DONE = "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs})."
+# A rollback swaps indexes, not files: the next reload reads the sources directory as it is.
+ROLLBACK_DONE = (
+    "أعدت الفهرس السابق (المقالات: {articles}، الفقرات: {paragraphs}).\n"
+    "لم أغيّر ملفات المصادر، فإعادة التحميل التالية تقرؤها كما هي."
+)
 ROLLBACK_NONE = "لا يوجد فهرس سابق للرجوع إليه."
 NONE = "لا شيء"
 UPLOAD_BAD_NAME = (
@@ -192,6 +196,8 @@ UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} با
 UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
 UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
 UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+# After UPLOAD_SAVED when the upload replaced an article of the same name.
+UPLOAD_REPLACED = "واستبدلت به مقالًا بالاسم نفسه، واحتفظت بالسابق في ‎{kept}‎."
 # After UPLOAD_SAVED, one "- reason" line per mend of the file's attribution (Article.warnings).
 UPLOAD_MENDED = "وصحّحت بياناته:"
 # The sources directory cannot be written (a read-only or foreign-owned volume): the operator

@@ -408,13 +408,18 @@ class Sanad:
         self.require_admin(sender, f"store {name[:80]}")
         mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
         self._check_sources_writable(name)
+        path = self.settings.sources_dir / name
         try:
-            uploads.write_atomically(self.settings.sources_dir / name, data)
+            kept = uploads.keep_replaced(path)
+            uploads.write_atomically(path, data)
         except OSError as exc:  # the disk filled up, or the volume changed under us
             log.warning("could not store the uploaded %s: %s", name[:80], exc)
             raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
         log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
         saved = messages.UPLOAD_SAVED.format(name=name)
+        if kept is not None:  # never lost: a mistaken upload can be undone by hand
+            log.info("admin %s replaced %s; the earlier one is kept as %s", sender.key, name, kept)
+            saved += "\n" + messages.UPLOAD_REPLACED.format(kept=kept)
         if mended:  # the article loads, but its uploader should hear what was changed
             lines = [messages.UPLOAD_MENDED, *(f"- {reasons.arabic(m)}" for m in mended)]
             saved += "\n" + "\n".join(lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.service import messages, reasons
@@ -38,6 +40,33 @@ def check_article(name: str, data: bytes, max_bytes: int) -> list[str]:
     except ArticleError as exc:
         raise UploadRejected(messages.UPLOAD_INVALID.format(reason=reasons.arabic(exc))) from exc
     return article.warnings.splitlines()
+
+
+# Where an upload keeps the article it replaces: hidden, so never loaded or fingerprinted
+# (retrieval.corpus.source_files skips hidden folders).
+REPLACED_DIR = ".sanad-replaced"
+
+
+def keep_replaced(path: Path, now: datetime | None = None) -> str | None:
+    """Keep the article at ``path`` that an upload is about to replace, as
+    ``.sanad-replaced/<name>.<UTC time>`` beside it (a hard link: no copy, and the article's
+    bytes stay there when the new file is renamed over it). None: there was none.
+
+    Raises:
+        OSError: nothing could be kept (then nothing must be replaced).
+    """
+    if not path.is_file():
+        return None
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.parent / REPLACED_DIR / f"{path.name}.{stamp}"
+    kept.parent.mkdir(exist_ok=True)
+    try:
+        os.link(path, kept)
+    except FileExistsError:
+        pass  # the same article replaced twice within a second: the first copy is kept
+    except OSError:  # a file system without hard links
+        shutil.copy2(path, kept)
+    return kept.relative_to(path.parent).as_posix()
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -507,3 +507,30 @@ def test_votes_are_bounded_and_expire():
     assert not votes.add("telegram:1:999")  # recent answers keep their one vote
     clock.now += 3601
     assert votes.add("telegram:1:1000") and len(votes) == 1
+
+
+async def test_an_upload_replacing_an_article_keeps_the_earlier_one_and_says_where(seeds_copy):
+    service = make_service(seeds_copy)
+    name = "000_af81419499bc971b.txt"
+    before = (seeds_copy / name).read_bytes()
+    saved = service.add_article(ADMIN, name, WHEAT.encode())
+    [kept] = (seeds_copy / ".sanad-replaced").iterdir()
+    assert kept.name.startswith(name + ".") and kept.read_bytes() == before
+    assert (seeds_copy / name).read_text(encoding="utf-8") == WHEAT
+    assert saved.splitlines()[-1] == messages.UPLOAD_REPLACED.format(
+        kept=f".sanad-replaced/{kept.name}"
+    )
+    # The kept copy is never loaded: the reload sees five articles, the new one among them.
+    await service.reload(ADMIN)
+    assert len(service.engine.corpus.articles) == 5
+    fresh = service.add_article(ADMIN, "rice.txt", WHEAT.encode())
+    assert messages.UPLOAD_REPLACED.split("{")[0] not in fresh
+
+
+async def test_a_rollback_says_the_files_stay_as_they_are(seeds_copy):
+    service = make_service(seeds_copy)
+    service.add_article(ADMIN, "rice.txt", WHEAT.encode())
+    await service.reload(ADMIN)
+    said = service.rollback(ADMIN)
+    assert said == messages.ROLLBACK_DONE.format(articles=5, paragraphs=114)
+    assert "لم أغيّر ملفات المصادر" in said
