@@ -151,6 +151,11 @@ class Library:
             if self._previous is None or not _readable(self._previous):
                 return None
             self._engine, self._previous = self._previous, self._engine
+            # The snapshot on disk is now the newer index's, knowingly not served: the watcher
+            # must not take it for a change made under the process, or it would load it again
+            # at the next question and undo the rollback.
+            self._passed_over = None
+            self._passed_over = self._snapshot_change()
             return self._engine
 
     def _swap(self, new: SearchEngine, started: float) -> ReloadReport:
