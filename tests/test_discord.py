@@ -163,6 +163,26 @@ async def test_ask_sanad_on_a_message_answers_its_text(api, bot):
     assert not answer.ephemeral and "more:3" in [b["custom_id"] for b in buttons(answer)]
 
 
+async def test_ask_sanad_on_its_own_answers_asks_their_question(api, bot):
+    question = await api.user_message(f"<@{BOT_ID}> {QUESTION}")
+    [answer] = await reply_to(api, question)
+    command = api.slash_command("ask", {"question": BROAD})
+    await api.send_interaction(command)
+    first = await response_to(api, command)
+    press = api.button_press(api.messages[first.message["id"]], "more:3")
+    await api.send_interaction(press)
+    second_page = await response_to(api, press)
+    # Asked again: the first page of the same answer, not the answer's text as a question.
+    for own, first_page in [(answer, answer), (second_page, first)]:
+        again = api.message_command(messages.DISCORD_ASK_MESSAGE, api.messages[own.message["id"]])
+        await api.send_interaction(again)
+        reply = await response_to(api, again)
+        assert reply.content == first_page.content
+        assert reply.message["embeds"] == first_page.message["embeds"]
+    assert visible_text(answer.content).splitlines()[0] == f"-# ❓ {QUESTION}"
+    assert rejected(api) == []
+
+
 async def test_commands_are_registered_with_arabic_descriptions(api, bot):
     commands = {c["name"]: c for c in api.commands[None]}
     assert set(commands) == {
