@@ -67,6 +67,33 @@ def install_redaction(secrets: Iterable[str]) -> None:
     logging.setLogRecordFactory(_redacting_record)
 
 
+class RoutineSignatureRefusals(logging.Filter):
+    """hikari's interactions server logs each request with a bad signature at ERROR with
+    PyNaCl's traceback (hikari 2.7, ``impl/interaction_server.py``). Discord sends such requests
+    on purpose, as routine checks that the endpoint refuses them (receiving-and-responding.mdx,
+    "Security and Authorization"), and scanners send them too: each becomes one WARNING line,
+    without traceback. The request is still refused with 400; only the record changes."""
+
+    HIKARI_MESSAGE = "Received a request with an invalid signature"
+    LINE = (
+        "refused an interactions request with an invalid signature (Discord's routine check or"
+        " a stranger; if every request is refused, check SANAD_DISCORD_PUBLIC_KEY)"
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.HIKARI_MESSAGE:
+            return True
+        record.msg, record.args = self.LINE, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        # The record was made because ERROR was enabled; WARNING may not be.
+        return logging.getLogger(record.name).isEnabledFor(logging.WARNING)
+
+
+SIGNATURE_REFUSALS = RoutineSignatureRefusals()
+INTERACTION_SERVER_LOGGER = "hikari.interaction_server"
+
+
 def configure_logging(settings: Settings, default_level: str = "INFO") -> None:
     """Log to stderr at ``settings.log_level`` (else ``default_level``), secrets redacted."""
     install_redaction(settings.secret_values())
@@ -75,3 +102,4 @@ def configure_logging(settings: Settings, default_level: str = "INFO") -> None:
     logging.getLogger().setLevel(level)
     # httpx logs every request at INFO: noise for an operator unless they ask for DEBUG.
     logging.getLogger("httpx").setLevel(level if level == "DEBUG" else "WARNING")
+    logging.getLogger(INTERACTION_SERVER_LOGGER).addFilter(SIGNATURE_REFUSALS)  # added once

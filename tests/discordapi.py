@@ -2124,10 +2124,28 @@ class DiscordApiEmulator:
         self, interaction: Interaction, body: dict, files: dict, flags: int
     ) -> dict:
         """A message sent by an interaction response or follow-up (message.mdx, Message
-        Interaction Metadata): authored by the bot, with webhook_id and interaction_metadata."""
+        Interaction Metadata): authored by the bot, with webhook_id and interaction_metadata.
+
+        The metadata carries what its interaction type's structure holds: a message command's
+        ``target_message_id``, a component interaction's ``interacted_message_id`` (required:
+        hikari 2.7 reads it unconditionally) and, on a follow-up, the
+        ``original_response_message_id``."""
         payload = interaction.payload
         user = payload["member"]["user"] if "member" in payload else payload["user"]
-        command_type = (payload.get("data") or {}).get("type")
+        data = payload.get("data") or {}
+        command_type = data.get("type")
+        metadata: dict[str, Any] = {
+            "id": interaction.id,
+            "type": interaction.type,
+            "user": user,
+            "authorizing_integration_owners": payload["authorizing_integration_owners"],
+        }
+        if interaction.original_id is not None:
+            metadata["original_response_message_id"] = interaction.original_id
+        if interaction.type == MESSAGE_COMPONENT:
+            metadata["interacted_message_id"] = payload["message"]["id"]
+        elif command_type == MESSAGE_COMMAND:
+            metadata["target_message_id"] = data["target_id"]
         kind = (
             {CHAT_INPUT: 20, MESSAGE_COMMAND: 23}.get(command_type, 0)
             if interaction.type == APPLICATION_COMMAND
@@ -2141,12 +2159,7 @@ class DiscordApiEmulator:
             flags=flags,
             webhook_id=APPLICATION_ID,
             application_id=APPLICATION_ID,
-            interaction_metadata={
-                "id": interaction.id,
-                "type": interaction.type,
-                "user": user,
-                "authorizing_integration_owners": payload["authorizing_integration_owners"],
-            },
+            interaction_metadata=metadata,
         )
         self.messages[message["id"]] = message
         return message

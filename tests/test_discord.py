@@ -42,6 +42,7 @@ QUESTION = "بكم انخفض مؤشر ناسداك؟"
 PAGED = "بكم انخفض سهم إنفيديا يوم الاثنين؟"  # a confident answer with a second page
 WEAK = "هل يستخدم الطلاب ديب سيك؟"  # the collection holds only near passages
 UNANSWERABLE = "كيف أطبخ المقلوبة باللحم؟"
+BROAD = "تأثير ديب سيك على أسهم إنفيديا"  # four pages of passages
 PARAGRAPHS = [p.text for p in load_corpus(SEEDS).paragraphs]
 
 
@@ -160,6 +161,26 @@ async def test_ask_sanad_on_a_message_answers_its_text(api, bot):
     answer = await response_to(api, command)
     assert visible_text(answer.content).splitlines()[0] == f"-# ❓ {PAGED}"
     assert not answer.ephemeral and "more:3" in [b["custom_id"] for b in buttons(answer)]
+
+
+async def test_ask_sanad_on_its_own_answers_asks_their_question(api, bot):
+    question = await api.user_message(f"<@{BOT_ID}> {QUESTION}")
+    [answer] = await reply_to(api, question)
+    command = api.slash_command("ask", {"question": BROAD})
+    await api.send_interaction(command)
+    first = await response_to(api, command)
+    press = api.button_press(api.messages[first.message["id"]], "more:3")
+    await api.send_interaction(press)
+    second_page = await response_to(api, press)
+    # Asked again: the first page of the same answer, not the answer's text as a question.
+    for own, first_page in [(answer, answer), (second_page, first)]:
+        again = api.message_command(messages.DISCORD_ASK_MESSAGE, api.messages[own.message["id"]])
+        await api.send_interaction(again)
+        reply = await response_to(api, again)
+        assert reply.content == first_page.content
+        assert reply.message["embeds"] == first_page.message["embeds"]
+    assert visible_text(answer.content).splitlines()[0] == f"-# ❓ {QUESTION}"
+    assert rejected(api) == []
 
 
 async def test_commands_are_registered_with_arabic_descriptions(api, bot):
@@ -301,6 +322,42 @@ async def test_more_on_a_private_answer_stays_private(api, bot):
     second = await response_to(api, press)
     assert first.ephemeral and second.ephemeral
     assert visible_text(second.content).splitlines()[1] == messages.MORE_INTRO
+
+
+async def test_more_twice_in_a_row_and_votes_on_the_page_it_made(api, bot):
+    # A page made by «المزيد» is itself a component interaction's message: its presses carry
+    # that message with interacted_message_id, which hikari must read for every press on it.
+    command = api.slash_command("ask", {"question": BROAD})
+    await api.send_interaction(command)
+    pages = [await response_to(api, command)]
+    for offset in (3, 6):
+        press = api.button_press(api.messages[pages[-1].message["id"]], f"more:{offset}")
+        await api.send_interaction(press)
+        pages.append(await response_to(api, press))
+    assert [visible_text(p.content).splitlines() for p in pages[1:]] == [
+        [f"-# ❓ {BROAD}", messages.MORE_INTRO]
+    ] * 2
+    assert "more:9" in [b["custom_id"] for b in buttons(pages[2])]
+    quotes = [e["description"] for p in pages for e in p.message["embeds"]]
+    assert len(quotes) == 9 and len(set(quotes)) == 9  # three pages, no passage twice
+    for page in pages:
+        assert_quotes_are_exact(page)
+    # 👍 on the third page from two clients before either is served: both get an answer.
+    stored = api.messages[pages[2].message["id"]]
+    first, second = api.button_press(stored, "fb:1"), api.button_press(stored, "fb:1", user=OWNER)
+    await api.send_interaction(first)
+    await api.send_interaction(second)
+    await api.wait_for(lambda: first.response_type and second.response_type)
+    assert sorted([first.response_type, second.response_type]) == [4, 7]
+    already = next(
+        s for s in api.sent if s.interaction_id in (first.id, second.id) and s.ephemeral
+    )
+    assert visible_text(already.content) == messages.FEEDBACK_ALREADY
+    labels = [
+        b["label"] for row in api.messages[stored["id"]]["components"] for b in row["components"]
+    ]
+    assert labels == [messages.MORE_BUTTON, messages.FEEDBACK_THANKS]
+    assert bot.stats.helpful == 1 and rejected(api) == []
 
 
 async def test_feedback_is_counted_once_per_answer(api, bot):

@@ -8,6 +8,8 @@ another.
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,6 +17,13 @@ from discordapi import CHANNEL_ID, PERSON, DiscordApiEmulator
 from discordbot import emulator, make_settings, rejected, response_to, visible_text
 
 from bot.discord.app import INTERACTIONS_PATH, running_interactions_server
+from bot.logs import (
+    INTERACTION_SERVER_LOGGER,
+    SIGNATURE_REFUSALS,
+    RoutineSignatureRefusals,
+    configure_logging,
+    install_redaction,
+)
 from bot.service import messages
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -66,6 +75,38 @@ async def test_a_forged_or_unsigned_request_is_refused_and_not_served(api, url, 
     result = await api.post_interaction(url, command, signature=signature)
     assert 400 <= result.status < 500 and not result.accepted
     assert command.response_type is None and api.sent == []
+
+
+@pytest.fixture
+def operator_log():
+    """What ``sanad discord`` writes to stderr, as configured by it, formatted the same way."""
+    root = logging.getLogger()
+    level = root.level
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    configure_logging(Settings(log_level="INFO"))
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+    logging.getLogger(INTERACTION_SERVER_LOGGER).removeFilter(SIGNATURE_REFUSALS)
+    install_redaction([])
+
+
+async def test_forged_requests_are_one_warning_line_each_without_traceback(api, url, operator_log):
+    # Discord sends invalid signatures as routine checks, and scanners do too.
+    for _ in range(2):
+        forged = await api.post_interaction(
+            url, api.slash_command("ask", {"question": QUESTION}), signature="invalid"
+        )
+        assert (forged.status, forged.body) == (400, "Invalid request signature")
+    answered = await api.post_interaction(url, api.slash_command("ask", {"question": QUESTION}))
+    assert answered.accepted
+    lines = operator_log.getvalue().splitlines()
+    refusal = f"WARNING {INTERACTION_SERVER_LOGGER}: {RoutineSignatureRefusals.LINE}"
+    assert [line for line in lines if INTERACTION_SERVER_LOGGER in line] == [refusal] * 2
+    assert not any("Traceback" in line or "nacl" in line for line in lines)
 
 
 async def test_commands_are_registered_at_start(api, url):

@@ -671,6 +671,44 @@ async def test_button_press_carries_custom_id_and_the_message_it_is_on(api, rest
     assert press.response_type == 7
 
 
+async def test_interaction_messages_carry_the_metadata_of_their_interaction_type(api, rest):
+    # message.mdx, Message Interaction Metadata: a message command's answer names its target,
+    # a component interaction's message the message pressed, a follow-up the original response.
+    await register_commands(rest)
+    chatter = await api.user_message("كم انخفض مؤشر ناسداك؟", author=PERSON)
+    command = api.message_command("اسأل سند", chatter)
+    await api.send_interaction(command)
+    buttons = rest.build_message_action_row()
+    buttons.add_interactive_button(hikari.ButtonStyle.SECONDARY, "more:3", label="المزيد")
+    await rest.create_interaction_response(
+        command.id, command.token, hikari.ResponseType.MESSAGE_CREATE, "1", component=buttons
+    )
+    followup = await rest.execute_webhook(int(BOT_ID), command.token, "2", component=buttons)
+    answer = api.messages[command.original_id]
+    async with gateway_bot(api) as bot:
+        interactions = interactions_of(bot)
+        pages = [answer]
+        for _ in range(2):  # a press on the page the previous press made
+            press = api.button_press(pages[-1], "more:3")
+            await api.send_interaction(press)
+            pressed = await asyncio.wait_for(interactions.get(), 5)
+            await pressed.create_initial_response(
+                hikari.ResponseType.MESSAGE_CREATE, "التالي", component=buttons
+            )
+            pages.append(api.messages[press.original_id])
+        metadata = pressed.message.interaction_metadata
+    assert answer["interaction_metadata"]["target_message_id"] == chatter["id"]
+    assert "original_response_message_id" not in answer["interaction_metadata"]
+    followed = api.messages[str(followup.id)]["interaction_metadata"]
+    assert followed["original_response_message_id"] == answer["id"]
+    assert [p["interaction_metadata"].get("interacted_message_id") for p in pages] == [
+        None,
+        answer["id"],
+        pages[1]["id"],
+    ]
+    assert metadata.interacted_message_id == int(answer["id"])  # hikari read the second press
+
+
 async def test_attachment_option_is_resolved_and_downloadable(api):
     article = '+++\ntitle = "مقال"\n+++\nفقرة أولى.\n'.encode()
     async with gateway_bot(api) as bot:

@@ -100,10 +100,14 @@ async def on_ask(
 async def on_ask_message(
     interaction: hikari.CommandInteraction, responder: Responder, ctx: Context
 ) -> None:
-    """«اسأل سند» on a message: answer its text in the channel."""
+    """«اسأل سند» on a message: answer its text in the channel; on one of Sanad's own answers,
+    the question that answer was for (read back from it, as «المزيد» does)."""
     resolved, target_id = interaction.resolved, interaction.target_id
     target = resolved.messages.get(target_id) if resolved and target_id else None
     text = target.content if target and target.content else ""
+    # An application's bot user has the application's id (every application since 2019).
+    if target and target.author and target.author.id == interaction.application_id:
+        text = render.question_of_answer(text) or text
     await respond_in_time(
         responder, ask(ctx.service, text, *requester(interaction)), ephemeral=False
     )
