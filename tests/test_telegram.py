@@ -215,6 +215,51 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     assert QUESTION in gaps.params["text"]
 
 
+@pytest.mark.parametrize("second", ["fb:1", "fb:0"])
+async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
+    api, bot, second
+):
+    api.user_message(QUESTION)
+    await api.wait_for("sendMessage")
+    answer = last_bot_message(api, 111)
+    first = api.press_button(answer, "fb:1")
+    await api.wait_for("answerCallbackQuery", callback_query_id=first)
+    await api.wait_for("editMessageReplyMarkup")
+    # The keyboard is gone now, as the person's client shows it, and they press again.
+    assert "reply_markup" not in answer
+    again = api.press_button(answer, second)
+    [repeat] = await api.wait_for("answerCallbackQuery", callback_query_id=again)
+    assert repeat.params["text"] == messages.FEEDBACK_ALREADY
+    assert bot.service.stats.helpful == 1 and bot.service.stats.unhelpful == 0
+    later = api.user_message(BROAD)
+    calls = await api.wait_for("sendMessage", count=2)
+    assert calls[1].params["reply_parameters"]["message_id"] == later["message_id"]
+    assert "<blockquote" in calls[1].params["text"]
+
+
+async def test_more_pressed_twice_sends_pages_two_and_three_and_the_bot_keeps_serving(api, bot):
+    api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    pages = [api.calls_of("sendMessage")[0].params["text"]]
+    for page in (2, 3):
+        shown = last_bot_message(api, 111)
+        [more] = [
+            b
+            for row in shown["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["text"] == "المزيد"
+        ]
+        query_id = api.press_button(shown, more["callback_data"])
+        await api.wait_for("answerCallbackQuery", callback_query_id=query_id)
+        calls = await api.wait_for("sendMessage", count=page)
+        pages.append(calls[-1].params["text"])
+        assert "مزيد من الفقرات" in pages[-1]
+    assert len(set(pages)) == 3
+    api.user_message(QUESTION)
+    calls = await api.wait_for("sendMessage", count=4)
+    assert "ناسداك" in calls[3].params["text"]
+
+
 async def test_inline_query_pages_with_next_offset(api, bot):
     api.inline_query(BROAD)
     [first] = await api.wait_for("answerInlineQuery")
