@@ -527,6 +527,68 @@ async def test_telegram_429_is_retried_and_500_does_not_stop_the_bot(api, bot):
     await api.wait_for("sendMessage", count=2, timeout=15)
 
 
+async def until(condition, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (the bot works in other tasks meanwhile)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_a_passing_telegram_failure_is_retried_and_the_answer_arrives(api, bot, status):
+    api.fail_next("sendMessage", status, times=2)
+    question = api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", chat_id=111, timeout=15)
+    assert "ناسداك" in answer.params["text"]
+    assert answer.params["reply_parameters"]["message_id"] == question["message_id"]
+    assert len(api.calls_of("sendMessage", ok=False)) == 2
+
+
+async def test_telegram_failing_every_attempt_is_one_raw_log_line_and_an_apology(
+    api, bot, caplog, monkeypatch
+):
+    from bot.telegram import send
+
+    monkeypatch.setattr(send, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    caplog.set_level(logging.INFO, logger="bot.telegram")
+    api.fail_next("sendMessage", 500, times=len(send.RETRY_DELAYS) + 1)
+    api.user_message(QUESTION)
+    [apology] = await api.wait_for("sendMessage", chat_id=111)
+    assert apology.params["text"] == messages.ERROR
+    assert len(api.calls_of("sendMessage", ok=False)) == len(send.RETRY_DELAYS) + 1
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("update failed")]
+    # Logs show the text as it is; HTML escaping is for what Telegram parses.
+    assert failed.getMessage() == "update failed: NetworkError('Internal Server Error')"
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "Forbidden: bot was blocked by the user",
+        "Forbidden: user is deactivated",
+        "Forbidden: bot was kicked from the supergroup chat",
+    ],
+)
+async def test_a_chat_that_refuses_the_bot_is_one_log_line_and_no_second_message(
+    api, bot, caplog, refusal
+):
+    caplog.set_level(logging.INFO, logger="bot.telegram")
+    api.fail_next("sendMessage", 403, description=refusal)
+    api.user_message(QUESTION, user_id=112)
+    await until(lambda: any("cannot write" in r.getMessage() for r in caplog.records))
+    api.user_message(QUESTION, user_id=113)  # still serving everyone else
+    await api.wait_for("sendMessage", chat_id=113)
+    assert [c.ok for c in api.calls_of("sendMessage", ok=None) if c.params["chat_id"] == 112] == [
+        False
+    ]
+    records = [r for r in caplog.records if r.name.startswith("bot.telegram")]
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("INFO", f"cannot write to chat 112: {refusal}")
+    ]
+    assert not any(r.exc_info for r in records)
+
+
 async def test_rejected_html_is_resent_as_plain_text(api, bot):
     api.fail_next("sendMessage", 400)
     api.user_message(QUESTION)
@@ -730,11 +792,14 @@ async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
     assert "reload" not in {c["command"] for c in scopes["default"].params["commands"]}
 
 
-async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
+async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy, monkeypatch):
     import io
     import logging
 
     from bot.logs import configure_logging, install_redaction
+    from bot.telegram import send
+
+    monkeypatch.setattr(send, "RETRY_DELAYS", (0.01,))
 
     root = logging.getLogger()
     levels = {name: logging.getLogger(name).level for name in ("", "httpx")}
@@ -746,8 +811,8 @@ async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
     try:
         configure_logging(settings)
         async with RunningBot(api, settings, Library.open(seeds_copy)):
-            api.fail_next("sendMessage", 500)
-            api.user_message(QUESTION)  # fails: the error handler logs the exception
+            api.fail_next("sendMessage", 500, times=2)
+            api.user_message(QUESTION)  # fails twice: the error handler logs the exception
             api.user_message(BROAD)
             await api.wait_for("sendMessage", count=2)
     finally:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import os
 from typing import Any
 
 import httpx
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -82,11 +81,22 @@ async def guard_chats(update: Update, context: Context) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure first, then tell the user something went wrong; never crash."""
+    """Log the failure first, then tell the user something went wrong; never crash.
+
+    Telegram's 403 (the person blocked the bot, deleted their account, removed it from the
+    group) is everyday, not a fault: one line, and nothing more is sent to that chat, which
+    would only be refused again.
+    """
     if update is None and isinstance(context.error, TelegramError):
         log_polling_failure(context.error)
         return
-    log.error("update failed: %s", html.escape(repr(context.error))[:500], exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        chat = update.effective_chat if isinstance(update, Update) else None
+        where = f"chat {chat.id}" if chat is not None else "a chat"
+        log.info("cannot write to %s: %s", where, context.error.message)
+        return
+    # The log shows the text as it is; only what is sent to Telegram as HTML is escaped.
+    log.error("update failed: %s", repr(context.error)[:500], exc_info=context.error)
     if isinstance(update, Update):
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
