@@ -139,6 +139,22 @@ async def test_private_unknown_command_greeting_and_typed_more_get_the_services_
     assert all("reply_markup" not in c.params for c in calls)
 
 
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        # Past max_question_chars (500); what is kept of the first finds nothing.
+        (f"{QUESTION} " + "وأريد أن أعرف التفاصيل الكاملة " * 40, False),
+        (f"{QUESTION} " * 30, True),
+    ],
+)
+async def test_a_cut_question_is_told_so_with_or_without_an_answer(api, bot, question, found):
+    api.user_message(question)
+    [call] = await api.wait_for("sendMessage", chat_id=111)
+    visible = parse_telegram_html(call.params["text"])
+    assert visible.lstrip("\u200f").startswith(messages.QUESTION_TRIMMED + "\n")
+    assert ("ناسداك" in visible) == found
+
+
 async def test_group_leaves_unknown_commands_to_other_bots(api, bot):
     api.user_message("/foo", chat_id=-100, chat_type="supergroup")
     api.user_message(f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")
