@@ -690,6 +690,39 @@ async def test_chat_outside_the_allow_list_is_ignored(api, seeds_copy):
     assert sent_texts(api, 222) == []
 
 
+async def test_allow_list_keeps_admins_private_chat_and_inline_and_logs_each_drop_once(
+    api, seeds_copy, caplog
+):
+    caplog.set_level(logging.INFO, logger="bot.telegram.app")
+    group = -100321
+    settings = make_settings(api, seeds_copy, allowed_chat_ids=[group])
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for _ in range(2):
+            api.user_message(QUESTION, user_id=222)
+            api.user_message(f"/ask {QUESTION}", chat_id=-100999, chat_type="supergroup")
+        api.user_message(f"/ask {QUESTION}", chat_id=group, chat_type="supergroup")
+        api.user_message("/stats", user_id=ADMIN)
+        api.user_message("/gaps", user_id=ADMIN)
+        await api.wait_for("sendMessage", chat_id=group)
+        await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+        stranger = api.inline_query(QUESTION, user_id=222)
+        admin = api.inline_query(QUESTION, user_id=ADMIN)
+        [refused] = await api.wait_for("answerInlineQuery", inline_query_id=stranger)
+        [answered] = await api.wait_for("answerInlineQuery", inline_query_id=admin)
+        api.inline_query(BROAD, user_id=222)
+        await api.wait_for("answerInlineQuery", count=3)
+    assert sent_texts(api, 222) == [] and sent_texts(api, -100999) == []
+    assert refused.params["results"] == [] and refused.params["is_personal"] is True
+    assert answered.params["results"] and answered.params["is_personal"] is True
+    dropped = sorted(r.getMessage() for r in caplog.records if "ignoring" in r.getMessage())
+    assert dropped == [
+        "ignoring chat -100999 (supergroup): not in allowed_chat_ids",
+        "ignoring chat 222 (private): not in allowed_chat_ids",
+        "ignoring inline queries from telegram:222: allowed_chat_ids is set, "
+        "inline mode is for admins",
+    ]
+
+
 async def test_start_lists_sources_examples_and_inline_button(api, bot):
     api.user_message("/start")
     [call] = await api.wait_for("sendMessage")

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import httpx
+from cachetools import LRUCache
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -38,7 +39,7 @@ from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from bot.telegram import admin, handlers, inline
 from bot.telegram.context import BotState, Context
-from bot.telegram.incoming import chat_of
+from bot.telegram.incoming import chat_of, sender_of
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 # keep up with Telegram's 30 messages a second at a second's latency each.
 CONCURRENT_UPDATES = 32
 CONNECTIONS = 2 * CONCURRENT_UPDATES
+# Chats outside allowed_chat_ids already logged once; past this many, the least recent one
+# would be logged again, which costs a line while memory stays bounded.
+DROPPED_REMEMBERED = 10_000
 
 USER_COMMANDS = [BotCommand(name, text) for name, text in messages.USER_COMMANDS]
 ADMIN_COMMANDS = [BotCommand(name, text) for name, text in messages.ADMIN_COMMANDS]
@@ -75,9 +79,27 @@ async def register_commands(application: Application) -> None:
 
 
 async def guard_chats(update: Update, context: Context) -> None:
-    """Drop updates from chats outside the allow-list (an empty list allows every chat)."""
-    if not context.bot_data.service.policy.chat_allowed(chat_of(update.effective_chat)):
-        raise ApplicationHandlerStop
+    """Drop updates the allow-list does not admit (``Policy.chat_allowed``).
+
+    The operator reads one line per dropped chat (or inline asker), not one per message. An
+    inline query gets an empty answer, so the asker's client stops waiting.
+    """
+    sender = sender_of(update)
+    chat = update.effective_chat
+    if context.bot_data.service.policy.chat_allowed(chat_of(chat), sender):
+        return
+    dropped = context.bot_data.dropped
+    key = f"chat {chat.id}" if chat is not None else f"inline queries from {sender.key}"
+    if key not in dropped:
+        dropped[key] = True
+        if chat is not None:
+            log.info("ignoring %s (%s): not in allowed_chat_ids", key, chat.type)
+        else:
+            log.info("ignoring %s: allowed_chat_ids is set, inline mode is for admins", key)
+    if update.inline_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
+    raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -177,6 +199,7 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     bidi.prepare()
     state: BotState = application.bot_data
     state.service = service
+    state.dropped = LRUCache(maxsize=DROPPED_REMEMBERED)
 
     application.add_handler(TypeHandler(Update, guard_chats), group=-1)
     application.add_handlers(
