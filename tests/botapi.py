@@ -73,6 +73,16 @@ def _user(user_id: int) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": "سارة", "language_code": "ar"}
 
 
+def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
+    """Give ``message`` the keyboard of an edit, as Telegram does: an edit without one (or with
+    no buttons) removes it, and the message then has no ``reply_markup`` field at all, never an
+    empty object (python-telegram-bot cannot read ``{}`` as a keyboard)."""
+    if markup and markup.get("inline_keyboard"):
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+
+
 class ParseError(ValueError):
     """The text is not valid Telegram HTML."""
 
@@ -564,7 +574,7 @@ class BotApiEmulator:
             raise BotApiError(400, "Bad Request: message to edit not found")
         message = self.messages[key]
         message["text"] = params["text"]
-        message["reply_markup"] = params.get("reply_markup", {})
+        _set_markup(message, params.get("reply_markup"))
         return message
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
@@ -572,7 +582,7 @@ class BotApiEmulator:
         key = (int(params["chat_id"]), int(params["message_id"]))
         if key not in self.messages:
             raise BotApiError(400, "Bad Request: message to edit not found")
-        self.messages[key]["reply_markup"] = params.get("reply_markup", {})
+        _set_markup(self.messages[key], params.get("reply_markup"))
         return self.messages[key]
 
     def _answer_once(self, query_id: str) -> None:

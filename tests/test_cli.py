@@ -21,6 +21,7 @@ from serving import alive, descendants, grandchildren, kill_group, wait_until
 
 from bot.console.render import BOLD, RESET, render_answer
 from bot.health import start_health_server
+from bot.service import messages
 from retrieval.library import Library
 from retrieval.search import SearchEngine
 
@@ -117,6 +118,23 @@ def test_ask_says_plainly_when_there_is_no_answer():
     result = run(["ask", "--sources", str(SEEDS), "كيف أطبخ المقلوبة؟"])
     assert result.returncode == 1
     assert "لم أجد" in result.stdout
+
+
+# Past max_question_chars (500): what is kept of the first asks nothing the sources answer;
+# what is kept of the second still asks about the Nasdaq.
+CUT_UNANSWERED = "بكم انخفض مؤشر ناسداك؟ " + "وأريد أن أعرف التفاصيل الكاملة " * 40
+CUT_ANSWERED = "بكم انخفض مؤشر ناسداك؟ " * 30
+
+
+@pytest.mark.parametrize(("question", "found"), [(CUT_UNANSWERED, False), (CUT_ANSWERED, True)])
+def test_ask_and_chat_say_that_a_long_question_was_cut(question, found):
+    asked = run(["ask", "--sources", str(SEEDS), question])
+    assert asked.returncode == (0 if found else 1), asked.stderr
+    first_line = "".join(ch for ch in asked.stdout if ch not in BIDI_CONTROLS).splitlines()[0]
+    assert first_line == messages.QUESTION_TRIMMED
+    [reply] = chat_replies(question + "\n")
+    assert reply.startswith(messages.QUESTION_TRIMMED + "\n")
+    assert ("«" in reply) == found
 
 
 def test_eval_reports_the_figures(tmp_path: Path):

@@ -139,6 +139,22 @@ async def test_private_unknown_command_greeting_and_typed_more_get_the_services_
     assert all("reply_markup" not in c.params for c in calls)
 
 
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        # Past max_question_chars (500); what is kept of the first finds nothing.
+        (f"{QUESTION} " + "وأريد أن أعرف التفاصيل الكاملة " * 40, False),
+        (f"{QUESTION} " * 30, True),
+    ],
+)
+async def test_a_cut_question_is_told_so_with_or_without_an_answer(api, bot, question, found):
+    api.user_message(question)
+    [call] = await api.wait_for("sendMessage", chat_id=111)
+    visible = parse_telegram_html(call.params["text"])
+    assert visible.lstrip("\u200f").startswith(messages.QUESTION_TRIMMED + "\n")
+    assert ("ناسداك" in visible) == found
+
+
 async def test_group_leaves_unknown_commands_to_other_bots(api, bot):
     api.user_message("/foo", chat_id=-100, chat_type="supergroup")
     api.user_message(f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")
@@ -213,6 +229,51 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     api.user_message("/gaps", user_id=ADMIN)
     [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
     assert QUESTION in gaps.params["text"]
+
+
+@pytest.mark.parametrize("second", ["fb:1", "fb:0"])
+async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
+    api, bot, second
+):
+    api.user_message(QUESTION)
+    await api.wait_for("sendMessage")
+    answer = last_bot_message(api, 111)
+    first = api.press_button(answer, "fb:1")
+    await api.wait_for("answerCallbackQuery", callback_query_id=first)
+    await api.wait_for("editMessageReplyMarkup")
+    # The keyboard is gone now, as the person's client shows it, and they press again.
+    assert "reply_markup" not in answer
+    again = api.press_button(answer, second)
+    [repeat] = await api.wait_for("answerCallbackQuery", callback_query_id=again)
+    assert repeat.params["text"] == messages.FEEDBACK_ALREADY
+    assert bot.service.stats.helpful == 1 and bot.service.stats.unhelpful == 0
+    later = api.user_message(BROAD)
+    calls = await api.wait_for("sendMessage", count=2)
+    assert calls[1].params["reply_parameters"]["message_id"] == later["message_id"]
+    assert "<blockquote" in calls[1].params["text"]
+
+
+async def test_more_pressed_twice_sends_pages_two_and_three_and_the_bot_keeps_serving(api, bot):
+    api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    pages = [api.calls_of("sendMessage")[0].params["text"]]
+    for page in (2, 3):
+        shown = last_bot_message(api, 111)
+        [more] = [
+            b
+            for row in shown["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["text"] == "المزيد"
+        ]
+        query_id = api.press_button(shown, more["callback_data"])
+        await api.wait_for("answerCallbackQuery", callback_query_id=query_id)
+        calls = await api.wait_for("sendMessage", count=page)
+        pages.append(calls[-1].params["text"])
+        assert "مزيد من الفقرات" in pages[-1]
+    assert len(set(pages)) == 3
+    api.user_message(QUESTION)
+    calls = await api.wait_for("sendMessage", count=4)
+    assert "ناسداك" in calls[3].params["text"]
 
 
 async def test_inline_query_pages_with_next_offset(api, bot):
@@ -482,6 +543,68 @@ async def test_telegram_429_is_retried_and_500_does_not_stop_the_bot(api, bot):
     await api.wait_for("sendMessage", count=2, timeout=15)
 
 
+async def until(condition, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (the bot works in other tasks meanwhile)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_a_passing_telegram_failure_is_retried_and_the_answer_arrives(api, bot, status):
+    api.fail_next("sendMessage", status, times=2)
+    question = api.user_message(QUESTION)
+    [answer] = await api.wait_for("sendMessage", chat_id=111, timeout=15)
+    assert "ناسداك" in answer.params["text"]
+    assert answer.params["reply_parameters"]["message_id"] == question["message_id"]
+    assert len(api.calls_of("sendMessage", ok=False)) == 2
+
+
+async def test_telegram_failing_every_attempt_is_one_raw_log_line_and_an_apology(
+    api, bot, caplog, monkeypatch
+):
+    from bot.telegram import send
+
+    monkeypatch.setattr(send, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    caplog.set_level(logging.INFO, logger="bot.telegram")
+    api.fail_next("sendMessage", 500, times=len(send.RETRY_DELAYS) + 1)
+    api.user_message(QUESTION)
+    [apology] = await api.wait_for("sendMessage", chat_id=111)
+    assert apology.params["text"] == messages.ERROR
+    assert len(api.calls_of("sendMessage", ok=False)) == len(send.RETRY_DELAYS) + 1
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("update failed")]
+    # Logs show the text as it is; HTML escaping is for what Telegram parses.
+    assert failed.getMessage() == "update failed: NetworkError('Internal Server Error')"
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "Forbidden: bot was blocked by the user",
+        "Forbidden: user is deactivated",
+        "Forbidden: bot was kicked from the supergroup chat",
+    ],
+)
+async def test_a_chat_that_refuses_the_bot_is_one_log_line_and_no_second_message(
+    api, bot, caplog, refusal
+):
+    caplog.set_level(logging.INFO, logger="bot.telegram")
+    api.fail_next("sendMessage", 403, description=refusal)
+    api.user_message(QUESTION, user_id=112)
+    await until(lambda: any("cannot write" in r.getMessage() for r in caplog.records))
+    api.user_message(QUESTION, user_id=113)  # still serving everyone else
+    await api.wait_for("sendMessage", chat_id=113)
+    assert [c.ok for c in api.calls_of("sendMessage", ok=None) if c.params["chat_id"] == 112] == [
+        False
+    ]
+    records = [r for r in caplog.records if r.name.startswith("bot.telegram")]
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("INFO", f"cannot write to chat 112: {refusal}")
+    ]
+    assert not any(r.exc_info for r in records)
+
+
 async def test_rejected_html_is_resent_as_plain_text(api, bot):
     api.fail_next("sendMessage", 400)
     api.user_message(QUESTION)
@@ -565,6 +688,39 @@ async def test_chat_outside_the_allow_list_is_ignored(api, seeds_copy):
         await api.wait_for("sendMessage", chat_id=111)
         await asyncio.sleep(0.3)
     assert sent_texts(api, 222) == []
+
+
+async def test_allow_list_keeps_admins_private_chat_and_inline_and_logs_each_drop_once(
+    api, seeds_copy, caplog
+):
+    caplog.set_level(logging.INFO, logger="bot.telegram.app")
+    group = -100321
+    settings = make_settings(api, seeds_copy, allowed_chat_ids=[group])
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        for _ in range(2):
+            api.user_message(QUESTION, user_id=222)
+            api.user_message(f"/ask {QUESTION}", chat_id=-100999, chat_type="supergroup")
+        api.user_message(f"/ask {QUESTION}", chat_id=group, chat_type="supergroup")
+        api.user_message("/stats", user_id=ADMIN)
+        api.user_message("/gaps", user_id=ADMIN)
+        await api.wait_for("sendMessage", chat_id=group)
+        await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
+        stranger = api.inline_query(QUESTION, user_id=222)
+        admin = api.inline_query(QUESTION, user_id=ADMIN)
+        [refused] = await api.wait_for("answerInlineQuery", inline_query_id=stranger)
+        [answered] = await api.wait_for("answerInlineQuery", inline_query_id=admin)
+        api.inline_query(BROAD, user_id=222)
+        await api.wait_for("answerInlineQuery", count=3)
+    assert sent_texts(api, 222) == [] and sent_texts(api, -100999) == []
+    assert refused.params["results"] == [] and refused.params["is_personal"] is True
+    assert answered.params["results"] and answered.params["is_personal"] is True
+    dropped = sorted(r.getMessage() for r in caplog.records if "ignoring" in r.getMessage())
+    assert dropped == [
+        "ignoring chat -100999 (supergroup): not in allowed_chat_ids",
+        "ignoring chat 222 (private): not in allowed_chat_ids",
+        "ignoring inline queries from telegram:222: allowed_chat_ids is set, "
+        "inline mode is for admins",
+    ]
 
 
 async def test_start_lists_sources_examples_and_inline_button(api, bot):
@@ -685,11 +841,14 @@ async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
     assert "reload" not in {c["command"] for c in scopes["default"].params["commands"]}
 
 
-async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
+async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy, monkeypatch):
     import io
     import logging
 
     from bot.logs import configure_logging, install_redaction
+    from bot.telegram import send
+
+    monkeypatch.setattr(send, "RETRY_DELAYS", (0.01,))
 
     root = logging.getLogger()
     levels = {name: logging.getLogger(name).level for name in ("", "httpx")}
@@ -701,8 +860,8 @@ async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy):
     try:
         configure_logging(settings)
         async with RunningBot(api, settings, Library.open(seeds_copy)):
-            api.fail_next("sendMessage", 500)
-            api.user_message(QUESTION)  # fails: the error handler logs the exception
+            api.fail_next("sendMessage", 500, times=2)
+            api.user_message(QUESTION)  # fails twice: the error handler logs the exception
             api.user_message(BROAD)
             await api.wait_for("sendMessage", count=2)
     finally:

@@ -74,7 +74,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except SanadError as exc:
         say(exc.text)
         return 1
-    print(render_answer(page.answer, ansi=sys.stdout.isatty()))
+    print(render_answer(page.answer, ansi=sys.stdout.isatty(), trimmed_question=page.trimmed))
     return 0 if page.answer.found else 1
 
 
@@ -129,7 +129,7 @@ def run_chat(service: Sanad) -> int:
                 say(exc.text)
                 continue
             last = question, offset
-            print(render_answer(page.answer, ansi=ansi))
+            print(render_answer(page.answer, ansi=ansi, trimmed_question=page.trimmed))
             print()
 
 

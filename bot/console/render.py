@@ -45,9 +45,12 @@ def source_line(source: Source) -> str:
     return " — ".join(parts)
 
 
-def render_answer(answer: Answer, ansi: bool = False) -> str:
-    """The whole reply for ``sanad ask`` and ``sanad chat``."""
+def render_answer(answer: Answer, ansi: bool = False, trimmed_question: bool = False) -> str:
+    """The whole reply for ``sanad ask`` and ``sanad chat``; it says first when the question
+    was cut to ``max_question_chars`` (``trimmed_question``)."""
     intro = messages.reply_intro(answer, no_answer=messages.NO_ANSWER_CONSOLE)
+    if trimmed_question:
+        intro = f"{messages.QUESTION_TRIMMED}\n{intro}"
     if not answer.passages:
         return rtl_line(intro)
     lines = [rtl_line(intro), ""]

@@ -106,12 +106,23 @@ class Policy:
             sender.platform, frozenset()
         )
 
-    def chat_allowed(self, chat: Chat | None) -> bool:
-        """Whether the bot works in ``chat`` (an empty list allows every chat)."""
-        if chat is None:
+    def restricts_chats(self, platform: str) -> bool:
+        """Whether ``platform`` has an allow-list of chats (``allowed_chat_ids``)."""
+        return bool(self.allowed_chats.get(platform))
+
+    def chat_allowed(self, chat: Chat | None, sender: Sender) -> bool:
+        """Whether the bot works for ``sender`` in ``chat``.
+
+        An empty allow-list allows every chat. Otherwise the listed chats, and always an
+        admin's own private chat (where /stats, /gaps, uploads and /reload are used). A request
+        with no chat (``None``: an inline query, whose answer can be posted in any chat) only
+        from an admin.
+        """
+        if not self.restricts_chats(sender.platform):
             return True
-        allowed = self.allowed_chats.get(chat.platform, frozenset())
-        return not allowed or chat.id in allowed
+        if (chat is None or chat.private) and self.is_admin(sender):
+            return True
+        return chat is not None and chat.id in self.allowed_chats[sender.platform]
 
     def answers_every_message(self, chat: Chat) -> bool:
         """Whether every message in ``chat`` is a question (private chats and listed groups)."""

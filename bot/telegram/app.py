@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import os
 from typing import Any
 
 import httpx
+from cachetools import LRUCache
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -39,7 +39,7 @@ from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from bot.telegram import admin, handlers, inline
 from bot.telegram.context import BotState, Context
-from bot.telegram.incoming import chat_of
+from bot.telegram.incoming import chat_of, sender_of
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 # keep up with Telegram's 30 messages a second at a second's latency each.
 CONCURRENT_UPDATES = 32
 CONNECTIONS = 2 * CONCURRENT_UPDATES
+# Chats outside allowed_chat_ids already logged once; past this many, the least recent one
+# would be logged again, which costs a line while memory stays bounded.
+DROPPED_REMEMBERED = 10_000
 
 USER_COMMANDS = [BotCommand(name, text) for name, text in messages.USER_COMMANDS]
 ADMIN_COMMANDS = [BotCommand(name, text) for name, text in messages.ADMIN_COMMANDS]
@@ -76,17 +79,46 @@ async def register_commands(application: Application) -> None:
 
 
 async def guard_chats(update: Update, context: Context) -> None:
-    """Drop updates from chats outside the allow-list (an empty list allows every chat)."""
-    if not context.bot_data.service.policy.chat_allowed(chat_of(update.effective_chat)):
-        raise ApplicationHandlerStop
+    """Drop updates the allow-list does not admit (``Policy.chat_allowed``).
+
+    The operator reads one line per dropped chat (or inline asker), not one per message. An
+    inline query gets an empty answer, so the asker's client stops waiting.
+    """
+    sender = sender_of(update)
+    chat = update.effective_chat
+    if context.bot_data.service.policy.chat_allowed(chat_of(chat), sender):
+        return
+    dropped = context.bot_data.dropped
+    key = f"chat {chat.id}" if chat is not None else f"inline queries from {sender.key}"
+    if key not in dropped:
+        dropped[key] = True
+        if chat is not None:
+            log.info("ignoring %s (%s): not in allowed_chat_ids", key, chat.type)
+        else:
+            log.info("ignoring %s: allowed_chat_ids is set, inline mode is for admins", key)
+    if update.inline_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
+    raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure first, then tell the user something went wrong; never crash."""
+    """Log the failure first, then tell the user something went wrong; never crash.
+
+    Telegram's 403 (the person blocked the bot, deleted their account, removed it from the
+    group) is everyday, not a fault: one line, and nothing more is sent to that chat, which
+    would only be refused again.
+    """
     if update is None and isinstance(context.error, TelegramError):
         log_polling_failure(context.error)
         return
-    log.error("update failed: %s", html.escape(repr(context.error))[:500], exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        chat = update.effective_chat if isinstance(update, Update) else None
+        where = f"chat {chat.id}" if chat is not None else "a chat"
+        log.info("cannot write to %s: %s", where, context.error.message)
+        return
+    # The log shows the text as it is; only what is sent to Telegram as HTML is escaped.
+    log.error("update failed: %s", repr(context.error)[:500], exc_info=context.error)
     if isinstance(update, Update):
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
@@ -167,6 +199,7 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     bidi.prepare()
     state: BotState = application.bot_data
     state.service = service
+    state.dropped = LRUCache(maxsize=DROPPED_REMEMBERED)
 
     application.add_handler(TypeHandler(Update, guard_chats), group=-1)
     application.add_handlers(

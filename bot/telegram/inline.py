@@ -17,7 +17,7 @@ from bot.fitting import shorten
 from bot.service import messages, paging
 from bot.service.errors import EmptyQuestion, SanadError
 from bot.telegram.context import Context
-from bot.telegram.incoming import sender_of
+from bot.telegram.incoming import PLATFORM, sender_of
 from bot.telegram.render import (
     INLINE_DESCRIPTION_UNITS,
     INLINE_TITLE_UNITS,
@@ -60,6 +60,9 @@ async def on_inline_query(update: Update, context: Context) -> None:
         return
     service = context.bot_data.service
     cache = service.settings.inline_cache_seconds
+    # With allowed_chat_ids set only admins are answered inline (bot.telegram.app.guard_chats):
+    # results cached for all askers would reach others without the bot being asked.
+    personal = service.policy.restricts_chats(PLATFORM)
     offset = paging.parse_offset(inline.offset) or 0  # a crafted offset: the first page
     try:
         page = await service.ask(
@@ -67,16 +70,19 @@ async def on_inline_query(update: Update, context: Context) -> None:
         )
     except EmptyQuestion:
         card = _card("help", messages.INLINE_HELP_TITLE, messages.INLINE_HELP_TEXT)
-        await inline.answer([card], cache_time=cache)
+        await inline.answer([card], cache_time=cache, is_personal=personal)
         return
     except SanadError as exc:
-        await inline.answer([_card("refused", exc.text, exc.text)], cache_time=0)
+        refused = [_card("refused", exc.text, exc.text)]
+        await inline.answer(refused, cache_time=0, is_personal=personal)
         return
     answer = page.answer
     if not answer.found:
         text = messages.INLINE_NO_ANSWER_TEXT.format(question=answer.question)
         await inline.answer(
-            [_card("none", messages.INLINE_NO_ANSWER_TITLE, text)], cache_time=cache
+            [_card("none", messages.INLINE_NO_ANSWER_TITLE, text)],
+            cache_time=cache,
+            is_personal=personal,
         )
         return
     results = [
@@ -90,11 +96,15 @@ async def on_inline_query(update: Update, context: Context) -> None:
     ]
     next_offset = str(page.next_offset) if page.next_offset is not None else ""
     try:
-        await inline.answer(results, cache_time=cache, next_offset=next_offset)
+        await inline.answer(
+            results, cache_time=cache, is_personal=personal, next_offset=next_offset
+        )
     except BadRequest as exc:  # one bad result fails them all: send them again as plain text
         log.warning("Telegram refused inline results (%s); sending them as plain text", exc)
         plain = [_plain(result) for result in results]
-        await inline.answer(plain, cache_time=cache, next_offset=next_offset)
+        await inline.answer(
+            plain, cache_time=cache, is_personal=personal, next_offset=next_offset
+        )
 
 
 def _plain(result: InlineQueryResultArticle) -> InlineQueryResultArticle:

@@ -144,10 +144,10 @@ def passage_html(passage: Passage, room: int = MESSAGE_LIMIT) -> Rendered:
 def answer_html(answer: Answer, trimmed_question: bool = False) -> str:
     """The whole reply to a question: every passage of the page, within 4096 units."""
     intro = messages.reply_intro(answer)
+    if trimmed_question:  # with or without passages: the person should know what was searched
+        intro = f"{messages.QUESTION_TRIMMED}\n{intro}"
     if not answer.passages:
         return escape(intro)
-    if trimmed_question:
-        intro = f"{messages.QUESTION_TRIMMED}\n{intro}"
     parts = [f"{RLM}{escape(intro)}"]
     room = MESSAGE_LIMIT - visible_length(parts[0])
     for index, passage in enumerate(answer.passages):

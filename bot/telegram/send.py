@@ -4,22 +4,33 @@ Telegram refuses a whole message for one bad part: a button URL it does not acce
 cannot parse, a text it counts as too long, a reply target that is gone. Each refusal names
 the part, so the message is sent again without it (the buttons first, then the formatting)
 until it goes through or nothing is left to drop; the person still gets the answer.
+
+A failure of Telegram's own (a 5xx) or of the connection says nothing about the message, so the
+same message is sent again a few times after a short wait (:data:`RETRY_DELAYS`). Flood
+control (429) is retried by python-telegram-bot's ``AIORateLimiter`` (``bot.telegram.app``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from bot import fitting
 from bot.telegram.render import MESSAGE_LIMIT, plain_messages, plain_text
 
 log = logging.getLogger(__name__)
+
+# Seconds to wait before each new attempt at a message after a 5xx or a failed connection: an
+# answer survives a few seconds of a Bot API hiccup, and a person who is still waiting gets it.
+# A timeout may come after Telegram delivered the message, so a retry can repeat it once:
+# a rare duplicate beats a lost answer.
+RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +75,9 @@ async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
 
     Raises:
         BadRequest: Telegram refused even the plainest form.
+        NetworkError: Telegram failed (5xx) or could not be reached at every attempt.
     """
+    delays = iter(RETRY_DELAYS)
     while True:
         reply = (
             ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
@@ -85,6 +98,12 @@ async def send(bot: Bot, chat_id: int, message: Outgoing) -> Message:
                 raise
             message, dropped = smaller
             log.warning("Telegram refused a message (%s); sending it without %s", exc, dropped)
+        except NetworkError as exc:  # BadRequest, a refusal, is caught above
+            delay = next(delays, None)
+            if delay is None:
+                raise
+            log.warning("sending a message failed (%s); trying again in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
 
 
 async def send_html(

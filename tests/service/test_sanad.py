@@ -230,8 +230,18 @@ def test_policy_admins_chats_and_every_message_groups():
     assert policy.is_admin(ADMIN) and not policy.is_admin(USER) and policy.is_admin(OPERATOR)
     assert not policy.is_admin(Sender("discord", "discord:999", 999))  # ids are per platform
     assert not policy.is_admin(Sender("telegram", "telegram:chat:-5"))
-    assert policy.chat_allowed(PRIVATE) and not policy.chat_allowed(Chat("telegram", 222, True))
-    assert policy.chat_allowed(None)  # inline queries come from no chat
+    assert policy.chat_allowed(PRIVATE, USER)
+    assert not policy.chat_allowed(Chat("telegram", 222, True), Sender("telegram", "t:222", 222))
+    assert policy.chat_allowed(Chat("telegram", -5, False), USER)
+    assert not policy.chat_allowed(Chat("telegram", -6, False), USER)
+    # The admin's own private chat always; other chats only when listed, for admins too.
+    assert policy.chat_allowed(Chat("telegram", 999, True), ADMIN)
+    assert not policy.chat_allowed(Chat("telegram", -6, False), ADMIN)
+    # Inline queries come from no chat: answered for admins only while the list is set.
+    assert policy.chat_allowed(None, ADMIN) and not policy.chat_allowed(None, USER)
+    open_policy = Sanad(Settings(admin_ids=[999]), Library.open(SEEDS)).policy
+    assert open_policy.chat_allowed(None, USER)
+    assert open_policy.chat_allowed(Chat("telegram", -6, False), USER)
     assert policy.answers_every_message(Chat("telegram", -5, private=False))
     assert not policy.answers_every_message(Chat("telegram", -6, private=False))
     assert policy.answers_every_message(PRIVATE)
