@@ -184,8 +184,6 @@ def read_part(directory: Path, names: list[str], catalog: dict[str, ArticleMeta]
 
 
 Chunk = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]  # token ids, tokens per paragraph
-# A block of paragraphs: token ids, tokens per paragraph, the first paragraph's number.
-Block = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], int]
 
 
 @dataclass
@@ -204,7 +202,7 @@ class Tokens:
     def doc_count(self) -> int:
         return sum(len(lengths) for _, lengths in self.chunks)
 
-    def blocks(self) -> list[Block]:
+    def blocks(self) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], int]]:
         """(token ids, tokens per paragraph, first paragraph) of each block of paragraphs."""
         blocks = []
         first_doc = 0
@@ -345,9 +343,9 @@ def block_tokens(
 ) -> tuple[Analyzer, IndexBlocks]:
     """Analyse each distinct token once, then make the postings of every block of paragraphs.
 
-    Blocks of paragraphs are expanded on both cores (:func:`_all_block_postings`). Alias
-    terms are numbered before the blocks (joined names are terms of corpus words already),
-    so the index is the same on every run. ``tokens`` is
+    Blocks of paragraphs are expanded in threads: numpy releases the GIL for the array work,
+    so both cores help. Alias terms are numbered before the threads start (joined names are
+    terms of corpus words already), so the index is the same on every run. ``tokens`` is
     emptied on the way: its ids are the largest arrays of the build, its distinct tokens
     millions of strings.
     """
@@ -366,65 +364,17 @@ def block_tokens(
 def _all_block_postings(
     table: _FormTable, tokens: Tokens, progress: Progress
 ) -> list[_BlockPostings]:
-    """The postings of every block of paragraphs, in order: in forked worker processes when
-    this process may fork and there is more than one block, else in threads.
-
-    Threads alone barely use the second core: numpy releases the GIL for the array work,
-    but the candidate phrases (:meth:`Analyzer.phrase_at`, hundreds of thousands at a
-    million paragraphs) are Python. Forked workers inherit the form table and the token ids
-    instead of receiving them, and send back only each block's forward index.
-    """
+    """The postings of every block of paragraphs, in order, made in threads."""
     doc_count = tokens.doc_count
     blocks = tokens.blocks()
-    workers = os.cpu_count() or 1
-    if len(blocks) > 1 and workers > 1 and start_method() == "fork":
-        results = _forked_block_postings(table, blocks, workers)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(lambda block: table.block_postings(*block), blocks)
-    done = []
-    for (_, lengths, first), result in zip(blocks, results, strict=True):
-        done.append(result)
-        progress("indexing", first + len(lengths), doc_count)
-    return done
-
-
-# What the forked block workers read: set before the pool starts, inherited by the children.
-_BLOCK_WORK: list[tuple[_FormTable, list[Block]]] = []
-
-
-def _forked_block_postings(
-    table: _FormTable, blocks: list[Block], workers: int
-) -> Iterator[_BlockPostings]:
-    """:meth:`_FormTable.block_postings` of each block in forked workers, in order.
-
-    A block whose phrases would need a term the table lacks (never expected: alias, acronym
-    and joined terms are numbered up front) is made again here, in order, so every id is
-    given by this process as the threads would.
-    """
-    _BLOCK_WORK[:] = [(table, blocks)]
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            futures = deque(pool.submit(_worker_block_postings, i) for i in range(len(blocks)))
-            for block in blocks:  # popped, so each result is freed once taken
-                result = futures.popleft().result()
-                yield result if result is not None else table.block_postings(*block)
-    finally:
-        _BLOCK_WORK.clear()
-
-
-def _worker_block_postings(index: int) -> _BlockPostings | None:
-    """One block's postings in a forked worker; None when it needed a new phrase term (the
-    worker's copy of the terms is not the indexer's)."""
-    table, blocks = _BLOCK_WORK[0]
-    known = len(table.terms)
-    result = table.block_postings(*blocks[index])
-    return result if len(table.terms) == known else None
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = []
+        for (_, lengths, first), result in zip(
+            blocks, pool.map(lambda block: table.block_postings(*block), blocks), strict=True
+        ):
+            results.append(result)
+            progress("indexing", first + len(lengths), doc_count)
+    return results
 
 
 # Between the forms of a run of tokens: whitespace, so never inside a form.

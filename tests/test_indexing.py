@@ -152,55 +152,6 @@ def test_distinct_words_analysed_on_every_core_index_the_same(tmp_path: Path, mo
     assert paragraph_terms(parallel) == paragraph_terms(serial)
 
 
-_ANALYSE = indexing._FormTable.analyse.__func__
-
-
-def _index_with_blocks_in(mode: str, sources: Path, monkeypatch, drop: str | None = None):
-    """The index of ``sources`` in blocks of 7 paragraphs, made in forked worker processes
-    ("fork") or in threads ("spawn": no forking); ``drop``: a joined term the form table is
-    made without, as if it had not been numbered up front."""
-    monkeypatch.setattr(indexing, "BLOCK_PARAGRAPHS", 7)
-    monkeypatch.setattr(indexing, "start_method", lambda: mode)
-
-    def without(cls, *args, **kwargs):
-        table = _ANALYSE(cls, *args, **kwargs)
-        if drop is not None:
-            del table.terms[drop]
-            table.terms = {term: i for i, term in enumerate(table.terms)}
-        return table
-
-    monkeypatch.setattr(indexing._FormTable, "analyse", classmethod(without))
-    corpus, tokens = read_sources(sources)
-    return index_tokens(tokens, corpus.aliases)[1]
-
-
-def test_blocks_indexed_in_forked_workers_give_the_threads_index(tmp_path: Path, monkeypatch):
-    sources = write_articles(
-        tmp_path / "s", TRICKY | {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
-    )
-    assert threading.active_count() == 1  # else nothing would fork, and this tests nothing
-    forked = _index_with_blocks_in("fork", sources, monkeypatch)
-    threads = _index_with_blocks_in("spawn", sources, monkeypatch)
-    assert postings(forked) == postings(threads)
-    assert paragraph_terms(forked) == paragraph_terms(threads)
-    assert "deepseek" in forked.vocabulary  # joined pairs were read in the workers
-
-
-def test_a_block_needing_a_new_phrase_term_is_indexed_again_by_the_indexer(
-    tmp_path: Path, monkeypatch
-):
-    """A worker's copy of the terms is its own: a phrase term the table lacks must get its id
-    from the indexing process, the same id the threads give it."""
-    sources = write_articles(
-        tmp_path / "s", TRICKY | {p.name: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
-    )
-    forked = _index_with_blocks_in("fork", sources, monkeypatch, drop="deepseek")
-    threads = _index_with_blocks_in("spawn", sources, monkeypatch, drop="deepseek")
-    assert "deepseek" in forked.vocabulary
-    assert postings(forked) == postings(threads)
-    assert paragraph_terms(forked) == paragraph_terms(threads)
-
-
 def test_words_worked_on_a_few_at_a_time_give_the_same_tables_and_index(
     tmp_path: Path, monkeypatch
 ):
