@@ -644,6 +644,13 @@ async def test_every_message_channels_need_the_content_intent(api, seeds_copy):
             pass
     api.message_content_enabled = True  # the operator switched it on in the portal
     async with gateway_bot(api, settings):
+        # Talk among people gets passages or nothing («لم أجد…» to «صباح الخير» was noise).
+        for talk in ("صباح الخير يا جماعة", "كيف أطبخ المقلوبة باللحم؟"):
+            await api.user_message(talk)
         chatter = await api.user_message(QUESTION)
         [answer] = await reply_to(api, chatter)
+        called = await api.user_message(f"<@{BOT_ID}> كيف أطبخ المقلوبة باللحم؟")
+        [no_answer] = await reply_to(api, called)
     assert visible_text(answer.content).splitlines()[0] == f"-# ❓ {QUESTION}"
+    assert "لم أجد" in visible_text(no_answer.content)
+    assert len(api.sent) == 2, [visible_text(s.content) for s in api.sent]

@@ -884,3 +884,26 @@ def test_emulator_rejects_what_telegram_rejects():
         parse_telegram_html("a & b")
     assert parse_telegram_html("<b>a</b> &amp; <blockquote expandable>c</blockquote>") == "a & c"
     assert utf16_length("🤖") == 2
+
+
+async def test_a_group_answered_in_full_hears_passages_or_nothing_unless_it_calls_the_bot(
+    api, seeds_copy
+):
+    # A trial saw «صباح الخير يا جماعة» and «هههههه» each answered «لم أجد…» in such a group.
+    settings = make_settings(api, seeds_copy, answer_every_group_message=[-100])
+    async with RunningBot(api, settings, Library.open(seeds_copy)) as running:
+        for chatter in ("صباح الخير يا جماعة", "هههههه", "كيف أطبخ المقلوبة باللحم؟"):
+            api.user_message(chatter, chat_id=-100, chat_type="supergroup")
+        api.user_message(QUESTION, chat_id=-100, chat_type="supergroup")
+        called = f"@{BOT_USER['username']} كيف أطبخ المقلوبة باللحم؟"
+        api.user_message(called, chat_id=-100, chat_type="supergroup")
+        await api.wait_for("sendMessage", chat_id=-100, count=2)
+        stats = running.service.stats
+        for _ in range(500):  # until every search reached the service (5 s at most)
+            if stats.answered + stats.unanswered >= 4:
+                break
+            await asyncio.sleep(0.01)
+    texts = sent_texts(api, -100)
+    assert len(texts) == 2, texts
+    assert any("<b>ناسداك</b>" in text for text in texts)
+    assert any("لم أجد" in text for text in texts)

@@ -49,9 +49,11 @@ async def answer_message(message: hikari.PartialMessage, ctx: Context) -> None:
         if chat.private:
             await reply_to(ctx, message, render.text_payload(messages.NOT_TEXT))
         return
+    chatter = ctx.service.policy.unprompted(chat, is_called(message, ctx))
     with _typing_after(ctx, message.channel_id):
-        payload = await ask(ctx.service, message.content, sender_of(author), chat)
-    await reply_to(ctx, message, payload)
+        payload = await ask(ctx.service, message.content, sender_of(author), chat, chatter=chatter)
+    if payload is not None:
+        await reply_to(ctx, message, payload)
 
 
 def is_addressed(message: hikari.PartialMessage, ctx: Context) -> bool:
@@ -63,6 +65,11 @@ def is_addressed(message: hikari.PartialMessage, ctx: Context) -> bool:
     """
     if ctx.service.policy.answers_every_message(chat_of(message.channel_id, message.guild_id)):
         return True
+    return is_called(message, ctx)
+
+
+def is_called(message: hikari.PartialMessage, ctx: Context) -> bool:
+    """Whether a message mentions the bot or replies to one of its messages."""
     if ctx.user_id in (message.user_mentions_ids or ()):
         return True
     replied = message.referenced_message
@@ -70,16 +77,25 @@ def is_addressed(message: hikari.PartialMessage, ctx: Context) -> bool:
 
 
 async def ask(
-    service: Sanad, text: str, sender: Sender, chat: Chat, *, ephemeral: bool = False
-) -> render.Payload:
+    service: Sanad,
+    text: str,
+    sender: Sender,
+    chat: Chat,
+    *,
+    ephemeral: bool = False,
+    chatter: bool = False,
+) -> render.Payload | None:
     """The first page of an answer to ``text``, or the service's refusal, as a payload
-    (what ``sanad discord-preview`` prints)."""
+    (what ``sanad discord-preview`` prints); for ``chatter`` (:meth:`Policy.unprompted`)
+    only passages, else None."""
     asked = question_of(text)  # one line already
     question = render.fit_question(asked)
     try:
         page = await service.ask(question, sender, chat)
     except SanadError as exc:
-        return render.text_payload(exc.text, ephemeral=True)
+        return None if chatter else render.text_payload(exc.text, ephemeral=True)
+    if chatter and not page.answer.found:
+        return None
     cut = len(question) < len(asked)
     return render.answer_payload(page, trimmed=page.trimmed or cut, ephemeral=ephemeral)
 

@@ -128,6 +128,18 @@ class Policy:
         """Whether every message in ``chat`` is a question (private chats and listed groups)."""
         return chat.private or chat.id in self.every_message_chats.get(chat.platform, frozenset())
 
+    def unprompted(self, chat: Chat | None, called: bool) -> bool:
+        """Whether a message is read only because its group or channel answers every message:
+        not a private chat, and not ``called`` (no mention of the bot, no reply to it, no
+        command). Such chatter gets passages or nothing: no "no answer", refusal or greeting
+        is posted to people talking among themselves."""
+        return (
+            chat is not None
+            and not chat.private
+            and not called
+            and chat.id in self.every_message_chats.get(chat.platform, frozenset())
+        )
+
     def may_show_questions(self, chat: Chat) -> bool:
         """Whether a reply that lists users' questions may be posted in ``chat``.
 

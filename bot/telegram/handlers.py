@@ -33,6 +33,11 @@ def is_addressed(message: Message, context: Context) -> bool:
     chat = chat_of(message.chat)
     if chat is not None and context.bot_data.service.policy.answers_every_message(chat):
         return True
+    return is_called(message, context)
+
+
+def is_called(message: Message, context: Context) -> bool:
+    """Whether a message mentions the bot or replies to one of its messages."""
     replied = message.reply_to_message
     if (
         replied is not None
@@ -48,7 +53,9 @@ async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not is_addressed(message, context):
         return
-    await ask(update, message, question_of(message, context.bot.username), context)
+    policy = context.bot_data.service.policy
+    chatter = policy.unprompted(chat_of(message.chat), is_called(message, context))
+    await ask(update, message, question_of(message, context.bot.username), context, chatter)
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
@@ -71,11 +78,14 @@ async def on_ask_command(update: Update, context: Context) -> None:
     await ask(update, message, question, context)
 
 
-async def ask(update: Update, message: Message, question: str, context: Context) -> None:
-    """Ask the service and reply with the first page, or with why it refused."""
+async def ask(
+    update: Update, message: Message, question: str, context: Context, chatter: bool = False
+) -> None:
+    """Ask the service and reply with the first page, or with why it refused; to
+    ``chatter`` (:meth:`Policy.unprompted`) only with passages."""
     service = context.bot_data.service
     request = service.ask(question, sender_of(update), chat_of(update.effective_chat))
-    await reply_with_page(message, request, context)
+    await reply_with_page(message, request, context, chatter)
 
 
 async def on_more(update: Update, context: Context) -> None:
@@ -150,15 +160,19 @@ async def on_start(update: Update, context: Context) -> None:
 
 
 async def reply_with_page(
-    message: Message, request: Awaitable[AnswerPage], context: Context
+    message: Message, request: Awaitable[AnswerPage], context: Context, chatter: bool = False
 ) -> None:
-    """Wait for the service (showing "typing…" if it takes a while), then reply."""
+    """Wait for the service (showing "typing…" if it takes a while), then reply; to
+    ``chatter``, only with passages."""
     with _typing_after(message, context.bot_data.service.settings.typing_after_ms):
         try:
             page = await request
         except SanadError as exc:
-            await reply_text(message, exc.text, quote=True)
+            if not chatter:
+                await reply_text(message, exc.text, quote=True)
             return
+    if chatter and not page.answer.found:
+        return
     await send_page(message, page, context)
 
 

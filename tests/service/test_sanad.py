@@ -245,6 +245,12 @@ def test_policy_admins_chats_and_every_message_groups():
     assert policy.answers_every_message(Chat("telegram", -5, private=False))
     assert not policy.answers_every_message(Chat("telegram", -6, private=False))
     assert policy.answers_every_message(PRIVATE)
+    # Chatter: read only because the group answers every message, so passages or nothing.
+    assert policy.unprompted(Chat("telegram", -5, private=False), called=False)
+    assert not policy.unprompted(Chat("telegram", -5, private=False), called=True)
+    assert not policy.unprompted(Chat("telegram", -6, private=False), called=False)
+    assert not policy.unprompted(PRIVATE, called=False)
+    assert not policy.unprompted(None, called=False)
 
 
 def test_discord_admins_and_every_message_channels_are_discord_ids():
