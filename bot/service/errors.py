@@ -31,9 +31,8 @@ class NotAQuestion(SanadError):
 
 
 class RateLimited(SanadError):
-    """The sender asked more questions in a minute than the configured limit allows."""
-
-    default = messages.RATE_LIMITED
+    """The sender asked more questions in a minute than the configured limit allows; ``text``
+    says how long to wait (:data:`messages.RATE_LIMITED`)."""
 
 
 class PageExpired(SanadError):

@@ -7,6 +7,7 @@ are different numbers.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,15 @@ class RateLimit:
         """Senders currently remembered."""
         self._buckets.expire()
         return len(self._buckets)
+
+    def wait(self, key: str) -> int:
+        """Whole seconds until ``key`` may ask again (0: now); its bucket refills at
+        ``per_minute`` questions a minute."""
+        now = self._clock()
+        tokens, then = self._buckets.get(key, (float(self.per_minute), now))
+        tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+        seconds = (1 - tokens) * 60 / self.per_minute
+        return 0 if tokens >= 1 else math.ceil(round(seconds, 6))  # 10.000000001 is 10 s
 
     def allow(self, key: str) -> bool:
         """Take one question from ``key``'s bucket; False when it is empty."""
@@ -150,3 +160,7 @@ class Policy:
     def may_ask(self, sender: Sender) -> bool:
         """Count a question from ``sender``; False when it is over the rate limit."""
         return sender.operator or self.rate_limit.allow(sender.key)
+
+    def wait(self, sender: Sender) -> int:
+        """Whole seconds until ``sender`` may ask again (0: now)."""
+        return 0 if sender.operator else self.rate_limit.wait(sender.key)

@@ -213,7 +213,7 @@ class Sanad:
         text, trimmed = self.read_question(question)
         self._reply_to_chatter(text, sender.platform)
         if offset == 0 and not self.policy.may_ask(sender):
-            raise RateLimited()
+            raise RateLimited(messages.RATE_LIMITED.format(seconds=self.policy.wait(sender)))
         started = time.perf_counter()
         answer = await self._answer(text, limit or self.settings.answer_passages, offset)
         if offset == 0:

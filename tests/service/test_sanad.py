@@ -138,7 +138,12 @@ async def test_rate_limit_is_per_sender_key_and_refills(tmp_path):
     await service.ask(QUESTION, USER, PRIVATE)
     with pytest.raises(RateLimited) as limited:
         await service.ask(QUESTION, USER, PRIVATE)
-    assert "انتظر" in limited.value.text
+    # Two a minute: the bucket gets a question back every 30 s, and the refusal says so.
+    assert limited.value.text == messages.RATE_LIMITED.format(seconds=30)
+    clock.now += 20
+    with pytest.raises(RateLimited) as limited:
+        await service.ask(QUESTION, USER, PRIVATE)
+    assert limited.value.text == messages.RATE_LIMITED.format(seconds=10)
     await service.ask(QUESTION, other, PRIVATE)  # another sender has a bucket of its own
     await service.more(BROAD, paging.more_token(3), USER, PRIVATE)  # paging is not counted
     clock.now += 61
