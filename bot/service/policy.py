@@ -74,20 +74,22 @@ class RateLimit:
         self._buckets.expire()
         return len(self._buckets)
 
-    def wait(self, key: str) -> int:
-        """Whole seconds until ``key`` may ask again (0: now); its bucket refills at
-        ``per_minute`` questions a minute."""
-        now = self._clock()
+    def _tokens(self, key: str, now: float) -> float:
+        """Questions left in ``key``'s bucket at ``now``: it refills at ``per_minute`` a
+        minute, up to ``per_minute``."""
         tokens, then = self._buckets.get(key, (float(self.per_minute), now))
-        tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+        return min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+
+    def wait(self, key: str) -> int:
+        """Whole seconds until ``key`` may ask again (0: now)."""
+        tokens = self._tokens(key, self._clock())
         seconds = (1 - tokens) * 60 / self.per_minute
         return 0 if tokens >= 1 else math.ceil(round(seconds, 6))  # 10.000000001 is 10 s
 
     def allow(self, key: str) -> bool:
         """Take one question from ``key``'s bucket; False when it is empty."""
         now = self._clock()
-        tokens, then = self._buckets.get(key, (float(self.per_minute), now))
-        tokens = min(float(self.per_minute), tokens + (now - then) * self.per_minute / 60)
+        tokens = self._tokens(key, now)
         allowed = tokens >= 1
         self._buckets[key] = (tokens - 1 if allowed else tokens, now)
         return allowed
@@ -147,7 +149,7 @@ class Policy:
             chat is not None
             and not chat.private
             and not called
-            and chat.id in self.every_message_chats.get(chat.platform, frozenset())
+            and self.answers_every_message(chat)
         )
 
     def may_show_questions(self, chat: Chat) -> bool:

@@ -254,11 +254,7 @@ def _check_environment_names() -> None:
 def _check_no_secrets_in(config_file: Path) -> None:
     """Refuse a token in the configuration file: the README and config.example.toml keep
     secrets in the environment only (a config file is mounted, copied and committed)."""
-    try:
-        keys = tomllib.loads(config_file.read_text(encoding="utf-8")).keys()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # missing, or reported with its line by Settings itself
-    secret = next((key for key in keys if _is_secret(key)), None)
+    secret = next((key for key in _keys_in(config_file) if _is_secret(key)), None)
     if secret is not None:
         raise ConfigError(
             f"'{secret}' is a secret: set {ENV_PREFIX}{secret.upper()} in the environment and "
@@ -304,8 +300,13 @@ def _origin(key: str, config_file: Path) -> str:
     env = ENV_PREFIX + key.upper()
     if any(name.upper() == env for name in os.environ):
         return f" (env {env})"
+    return f" (in {config_file})" if key in _keys_in(config_file) else ""
+
+
+def _keys_in(config_file: Path) -> set[str]:
+    """The top-level keys of the configuration file; none when it is missing or unreadable
+    (Settings reports an unreadable file with its line)."""
     try:
-        in_file = key in tomllib.loads(config_file.read_text(encoding="utf-8"))
+        return set(tomllib.loads(config_file.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        in_file = False
-    return f" (in {config_file})" if in_file else ""
+        return set()
