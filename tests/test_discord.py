@@ -344,15 +344,7 @@ async def test_more_twice_in_a_row_and_votes_on_the_page_it_made(api, bot):
         assert_quotes_are_exact(page)
     # 👍 on the third page from two clients before either is served: both get an answer.
     stored = api.messages[pages[2].message["id"]]
-    first, second = api.button_press(stored, "fb:1"), api.button_press(stored, "fb:1", user=OWNER)
-    await api.send_interaction(first)
-    await api.send_interaction(second)
-    await api.wait_for(lambda: first.response_type and second.response_type)
-    assert sorted([first.response_type, second.response_type]) == [4, 7]
-    already = next(
-        s for s in api.sent if s.interaction_id in (first.id, second.id) and s.ephemeral
-    )
-    assert visible_text(already.content) == messages.FEEDBACK_ALREADY
+    await press_twice_at_once(api, stored, "fb:1")
     labels = [
         b["label"] for row in api.messages[stored["id"]]["components"] for b in row["components"]
     ]
@@ -360,12 +352,12 @@ async def test_more_twice_in_a_row_and_votes_on_the_page_it_made(api, bot):
     assert bot.stats.helpful == 1 and rejected(api) == []
 
 
-async def test_feedback_is_counted_once_per_answer(api, bot):
-    question = await api.user_message(QUESTION, channel_id=api.dm_channel_id(PERSON_ID))
-    [answer] = await reply_to(api, question)
-    stored = api.messages[answer.message["id"]]
-    # Two presses on the same answer before either is served (two clients, two replicas).
-    first, second = api.button_press(stored, "fb:0"), api.button_press(stored, "fb:0", user=OWNER)
+async def press_twice_at_once(api, stored: dict, custom_id: str) -> None:
+    """Two people press the same vote button before either press is served (two clients, two
+    replicas): one press updates the answer (7), the other gets the ephemeral 'already rated'
+    (4); nothing is refused."""
+    first = api.button_press(stored, custom_id)
+    second = api.button_press(stored, custom_id, user=OWNER)
     await api.send_interaction(first)
     await api.send_interaction(second)
     await api.wait_for(lambda: first.response_type and second.response_type)
@@ -374,6 +366,14 @@ async def test_feedback_is_counted_once_per_answer(api, bot):
         s for s in api.sent if s.interaction_id in (first.id, second.id) and s.ephemeral
     )
     assert visible_text(already.content) == messages.FEEDBACK_ALREADY
+
+
+async def test_feedback_is_counted_once_per_answer(api, bot):
+    question = await api.user_message(QUESTION, channel_id=api.dm_channel_id(PERSON_ID))
+    [answer] = await reply_to(api, question)
+    stored = api.messages[answer.message["id"]]
+    # Two presses on the same answer before either is served (two clients, two replicas).
+    await press_twice_at_once(api, stored, "fb:0")
     [rated] = [b for row in api.messages[stored["id"]]["components"] for b in row["components"]]
     assert rated["label"] == messages.FEEDBACK_THANKS and rated["disabled"]
     assert bot.stats.unhelpful == 1 and [g.question for g in bot.stats.gaps] == [QUESTION]
