@@ -305,6 +305,13 @@ class BotApiEmulator:
             self.push_update({"message": message})
         return message
 
+    def edit_user_message(self, message: dict[str, Any], text: str) -> None:
+        """The user edits ``message`` (from :meth:`user_message`) to ``text``. As on Telegram,
+        every message replying to it shows the new text from now on."""
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        self.push_update({"edited_message": message})
+
     def press_button(self, bot_message: dict[str, Any], data: str, user_id: int = 111) -> str:
         """Push a callback query for a button under ``bot_message``."""
         query_id = f"cb{next(self._update_ids)}"

@@ -253,6 +253,48 @@ async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
     assert "<blockquote" in calls[1].params["text"]
 
 
+def more_data(bot_message: dict) -> str:
+    [more] = [
+        b for row in bot_message["reply_markup"]["inline_keyboard"] for b in row
+        if b["text"] == "المزيد"
+    ]
+    return more["callback_data"]
+
+
+async def test_more_under_an_answer_whose_question_was_edited_does_not_page_the_new_question(
+    api, bot
+):
+    question = api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    first = last_bot_message(api, 111)
+    api.edit_user_message(question, "ما الذي قاله جيم فان عن ديب سيك؟")
+    await api.wait_for("sendMessage", count=2)
+    second = last_bot_message(api, 111)
+    # Telegram shows the edited text in every reply to it, the first answer's too.
+    assert first["reply_to_message"]["text"] == "ما الذي قاله جيم فان عن ديب سيك؟"
+    stale = api.press_button(first, more_data(first))
+    [alert] = await api.wait_for("answerCallbackQuery", callback_query_id=stale)
+    assert alert.params["text"] == messages.QUESTION_EDITED
+    assert alert.params["show_alert"] is True
+    fresh = api.press_button(second, more_data(second))
+    await api.wait_for("answerCallbackQuery", callback_query_id=fresh)
+    calls = await api.wait_for("sendMessage", count=3)
+    assert "مزيد من الفقرات" in calls[2].params["text"]
+    assert calls[2].params["reply_parameters"]["message_id"] == question["message_id"]
+
+
+async def test_more_still_pages_when_an_edit_changed_only_spacing(api, bot):
+    question = api.user_message(BROAD)
+    await api.wait_for("sendMessage")
+    first = last_bot_message(api, 111)
+    api.edit_user_message(question, "  " + BROAD.replace(" ", "  ") + " ")
+    await api.wait_for("sendMessage", count=2)
+    pressed = api.press_button(first, more_data(first))
+    await api.wait_for("answerCallbackQuery", callback_query_id=pressed)
+    calls = await api.wait_for("sendMessage", count=3)
+    assert "مزيد من الفقرات" in calls[2].params["text"]
+
+
 async def test_more_pressed_twice_sends_pages_two_and_three_and_the_bot_keeps_serving(api, bot):
     api.user_message(BROAD)
     await api.wait_for("sendMessage")

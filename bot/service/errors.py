@@ -41,6 +41,13 @@ class PageExpired(SanadError):
     default = messages.PAGE_EXPIRED
 
 
+class QuestionEdited(SanadError):
+    """The question an answer replied to was edited after it: its «المزيد» would page through
+    another question (the edited one gets an answer of its own)."""
+
+    default = messages.QUESTION_EDITED
+
+
 class AlreadyVoted(SanadError):
     """This answer was rated before: one vote per answer."""
 

@@ -27,6 +27,7 @@ from bot.service.errors import (
     NotAQuestion,
     PageExpired,
     PrivateOnly,
+    QuestionEdited,
     RateLimited,
     ReloadFailed,
     UploadRejected,
@@ -67,10 +68,12 @@ WELCOME_TITLES = 5
 
 @dataclass(frozen=True, slots=True)
 class AnswerPage:
-    """One page of an answer; ``trimmed`` when the question was cut to the configured length."""
+    """One page of an answer to ``question`` (as searched); ``trimmed`` when the question was
+    cut to the configured length."""
 
     answer: Answer
     trimmed: bool = False
+    question: str = ""
 
     @property
     def next_offset(self) -> int | None:
@@ -222,7 +225,7 @@ class Sanad:
                 self.stats.record_inline(seconds)
             else:
                 self.stats.record_answer(text, answer.found, seconds)
-        return AnswerPage(answer, trimmed)
+        return AnswerPage(answer, trimmed, text)
 
     def _reply_to_chatter(self, text: str, platform: str) -> None:
         """Answer chat text that asks no question (:mod:`bot.service.phrases`) with a sentence
@@ -255,10 +258,13 @@ class Sanad:
 
         Raises:
             PageExpired: the token is not a "more" token, or the question is gone.
+            QuestionEdited: the token was made for another wording of the question.
         """
         offset = paging.parse_more(token)
         if offset is None or not question.strip():
             raise PageExpired()
+        if not paging.asked_with(token, self.read_question(question)[0]):
+            raise QuestionEdited()
         return await self.ask(question, sender, chat, offset=offset, limit=limit)
 
     async def _answer(self, question: str, limit: int, offset: int) -> Answer:

@@ -202,7 +202,9 @@ def answer_keyboard(page: AnswerPage) -> InlineKeyboardMarkup | None:
     if page.next_offset is not None:
         first_row.append(
             InlineKeyboardButton(
-                messages.MORE_BUTTON, callback_data=paging.more_token(page.next_offset)
+                messages.MORE_BUTTON,
+                # With the question: Telegram lets its asker edit it under the answer.
+                callback_data=paging.more_token(page.next_offset, page.question),
             )
         )
     url = link_url(answer.passages[0].source.url)

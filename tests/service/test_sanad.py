@@ -15,6 +15,7 @@ from bot.service.errors import (
     NotAQuestion,
     PageExpired,
     PrivateOnly,
+    QuestionEdited,
     RateLimited,
     ReloadFailed,
     UploadRejected,
@@ -201,6 +202,12 @@ def test_one_vote_per_answer(tmp_path):
         "more:+3",
         "more:3.0",
         "more:۳",
+        "more:3:",
+        "more:3:abc",
+        "more:3:ABCDEF12",
+        "more:3:0123456789",
+        "more:3:zzzzzzzz",
+        "more::0123abcd",
     ],
 )
 async def test_a_bad_more_token_is_a_polite_refusal(seeds_service, token):
@@ -224,6 +231,20 @@ def test_paging_tokens_round_trip():
     assert paging.parse_feedback(paging.feedback_token(False)) is False
     assert paging.parse_feedback("fb:2") is None
     assert all(len(paging.more_token(n).encode()) <= 64 for n in (0, paging.MAX_OFFSET))
+    token = paging.more_token(paging.MAX_OFFSET, "سؤال طويل " * 100)
+    assert paging.parse_more(token) == paging.MAX_OFFSET and len(token.encode()) <= 64
+
+
+async def test_more_with_the_token_of_another_wording_says_the_question_was_edited(
+    seeds_service,
+):
+    page = await seeds_service.ask(BROAD, USER, PRIVATE)
+    token = paging.more_token(page.next_offset, page.question)
+    second = await seeds_service.more(f"  {BROAD}  ", token, USER, PRIVATE)  # spacing aside
+    assert second.answer.offset == 3
+    with pytest.raises(QuestionEdited) as refused:
+        await seeds_service.more(QUESTION, token, USER, PRIVATE)
+    assert refused.value.text == messages.QUESTION_EDITED
 
 
 def test_policy_admins_chats_and_every_message_groups():
@@ -455,9 +476,7 @@ def test_sources_lists_mended_attribution_beside_skipped_files(tmp_path):
     )
 
 
-async def test_skipped_files_and_mended_attribution_are_logged_once_per_load(
-    tmp_path, caplog
-):
+async def test_skipped_files_and_mended_attribution_are_logged_once_per_load(tmp_path, caplog):
     sources = mended_sources(tmp_path / "s")
     expected = [
         "skipped bad.txt: not UTF-8 text",
