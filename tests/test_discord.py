@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -635,6 +636,28 @@ async def test_a_wrong_token_is_one_line_without_the_token(api, seeds_copy):
         async with gateway_bot(api, settings):
             pass
     assert "rejected the bot token" in str(refused.value) and "XXXX" not in str(refused.value)
+
+
+async def test_talk_in_a_channel_answered_in_full_does_not_use_up_the_questions_of_the_minute(
+    api, seeds_copy
+):
+    settings = make_settings(
+        api,
+        seeds_copy,
+        discord_answer_every_message=[int(CHANNEL_ID)],
+        user_questions_per_minute=2,
+    )
+    api.message_content_enabled = True
+    async with gateway_bot(api, settings) as service:
+        for talk in ("كيف أطبخ المقلوبة باللحم؟", "مين جاي على العشاء بكرة؟", "هههههه"):
+            await api.user_message(talk)
+        async with asyncio.timeout(5):  # the talk searched, nothing posted: poll the service
+            while len(service.stats.latencies_ms) < 3:
+                await asyncio.sleep(0.01)
+        called = await api.user_message(f"<@{BOT_ID}> {QUESTION}")
+        [answer] = await reply_to(api, called)
+    assert visible_text(answer.content).splitlines()[0] == f"-# ❓ {QUESTION}"
+    assert answer.message["embeds"] and len(api.sent) == 1
 
 
 async def test_every_message_channels_need_the_content_intent(api, seeds_copy):

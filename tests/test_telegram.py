@@ -255,7 +255,9 @@ async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
 
 def more_data(bot_message: dict) -> str:
     [more] = [
-        b for row in bot_message["reply_markup"]["inline_keyboard"] for b in row
+        b
+        for row in bot_message["reply_markup"]["inline_keyboard"]
+        for b in row
         if b["text"] == "المزيد"
     ]
     return more["callback_data"]
@@ -942,10 +944,28 @@ async def test_a_group_answered_in_full_hears_passages_or_nothing_unless_it_call
         await api.wait_for("sendMessage", chat_id=-100, count=2)
         stats = running.service.stats
         for _ in range(500):  # until every search reached the service (5 s at most)
-            if stats.answered + stats.unanswered >= 4:
+            if len(stats.latencies_ms) >= 4:
                 break
             await asyncio.sleep(0.01)
     texts = sent_texts(api, -100)
     assert len(texts) == 2, texts
     assert any("<b>ناسداك</b>" in text for text in texts)
     assert any("لم أجد" in text for text in texts)
+
+
+async def test_talk_in_a_group_answered_in_full_does_not_use_up_the_questions_of_the_minute(
+    api, seeds_copy
+):
+    # A trial: after chatting in such a group, a question to the bot was refused as too many.
+    settings = make_settings(
+        api, seeds_copy, answer_every_group_message=[-100], user_questions_per_minute=2
+    )
+    async with RunningBot(api, settings, Library.open(seeds_copy)) as running:
+        for talk in ("كيف أطبخ المقلوبة باللحم؟", "مين جاي على العشاء بكرة؟", "هههههه"):
+            api.user_message(talk, chat_id=-100, chat_type="supergroup")
+        await until(lambda: len(running.service.stats.latencies_ms) >= 3)
+        api.user_message(
+            f"@{BOT_USER['username']} {QUESTION}", chat_id=-100, chat_type="supergroup"
+        )
+        [answer] = await api.wait_for("sendMessage", chat_id=-100)
+    assert "<b>ناسداك</b>" in answer.params["text"]

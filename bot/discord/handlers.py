@@ -91,7 +91,7 @@ async def ask(
     asked = question_of(text)  # one line already
     question = render.fit_question(asked)
     try:
-        page = await service.ask(question, sender, chat)
+        page = await service.ask(question, sender, chat, unprompted=chatter)
     except SanadError as exc:
         return None if chatter else render.text_payload(exc.text, ephemeral=True)
     if chatter and not page.answer.found:

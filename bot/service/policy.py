@@ -94,6 +94,11 @@ class RateLimit:
         self._buckets[key] = (tokens - 1 if allowed else tokens, now)
         return allowed
 
+    def give_back(self, key: str) -> None:
+        """Return one question to ``key``'s bucket (one that :meth:`allow` took for nothing)."""
+        now = self._clock()
+        self._buckets[key] = (min(float(self.per_minute), self._tokens(key, now) + 1), now)
+
 
 class Policy:
     """Admins, allowed chats, chats answered in full, and the per-sender rate limit."""
@@ -162,6 +167,11 @@ class Policy:
     def may_ask(self, sender: Sender) -> bool:
         """Count a question from ``sender``; False when it is over the rate limit."""
         return sender.operator or self.rate_limit.allow(sender.key)
+
+    def give_back(self, sender: Sender) -> None:
+        """Uncount a question :meth:`may_ask` counted: chatter that got no passage."""
+        if not sender.operator:
+            self.rate_limit.give_back(sender.key)
 
     def wait(self, sender: Sender) -> int:
         """Whole seconds until ``sender`` may ask again (0: now)."""

@@ -201,11 +201,15 @@ class Sanad:
         offset: int = 0,
         limit: int | None = None,
         inline: bool = False,
+        unprompted: bool = False,
     ) -> AnswerPage:
         """Answer one page of ``question`` (``limit`` passages from ``offset``).
 
         A first page counts against the sender's rate limit and in the statistics (inline
-        queries only by latency and number, see :meth:`BotStats.record_inline`).
+        queries only by latency and number, see :meth:`BotStats.record_inline`). An
+        ``unprompted`` message (:meth:`Policy.unprompted`) that finds no passage gets no
+        reply, so it is not counted against the sender: talking in a group answered in full
+        must not use up the questions they later put to the bot.
 
         Raises:
             EmptyQuestion: nothing to search for.
@@ -221,7 +225,10 @@ class Sanad:
         answer = await self._answer(text, limit or self.settings.answer_passages, offset)
         if offset == 0:
             seconds = time.perf_counter() - started
-            if inline:
+            if unprompted and not answer.found:  # no reply is posted
+                self.policy.give_back(sender)
+                self.stats.record_unheard(seconds)
+            elif inline:
                 self.stats.record_inline(seconds)
             else:
                 self.stats.record_answer(text, answer.found, seconds)

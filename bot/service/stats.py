@@ -43,6 +43,12 @@ class BotStats:
             self.unanswered += 1
             self.gaps.append(Gap(question, "unanswered"))
 
+    def record_unheard(self, seconds: float) -> None:
+        """Count how long a search took whose result nobody saw: a message in a group answered
+        in full (:meth:`Policy.unprompted`) that found no passage. It asked the bot nothing,
+        so it is neither an unanswered question nor a gap."""
+        self.latencies_ms.append(seconds * 1000)
+
     def record_inline(self, seconds: float) -> None:
         """Count one inline query and how long it took.
 

@@ -84,7 +84,9 @@ async def ask(
     """Ask the service and reply with the first page, or with why it refused; to
     ``chatter`` (:meth:`Policy.unprompted`) only with passages."""
     service = context.bot_data.service
-    request = service.ask(question, sender_of(update), chat_of(update.effective_chat))
+    request = service.ask(
+        question, sender_of(update), chat_of(update.effective_chat), unprompted=chatter
+    )
     await reply_with_page(message, request, context, chatter)
 
 

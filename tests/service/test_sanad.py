@@ -151,6 +151,36 @@ async def test_rate_limit_is_per_sender_key_and_refills(tmp_path):
     await service.ask(QUESTION, USER, PRIVATE)
 
 
+GROUP = Chat("telegram", -5, private=False)
+TALK = ("كيف أطبخ المقلوبة باللحم؟", "هههههه", "مين جاي على العشاء بكرة؟")
+
+
+async def test_group_talk_that_finds_nothing_uses_no_question_and_is_no_gap():
+    clock = Clock()
+    service = make_service(SEEDS, clock, user_questions_per_minute=2)
+    for talk in TALK * 2:
+        page = await service.ask(talk, USER, GROUP, unprompted=True)
+        assert not page.answer.found
+    # Six messages of talk later, the sender still has both questions of the minute.
+    await service.ask(QUESTION, USER, GROUP)
+    called = await service.ask(TALK[0], USER, GROUP)  # called by name: a real "no answer"
+    assert not called.answer.found
+    with pytest.raises(RateLimited):
+        await service.ask(QUESTION, USER, GROUP)
+    assert service.stats.unanswered == 1
+    assert [gap.question for gap in service.stats.gaps] == [TALK[0]]
+
+
+async def test_group_talk_that_finds_passages_counts_like_a_question():
+    service = make_service(SEEDS, Clock(), user_questions_per_minute=2)
+    for _ in range(2):
+        page = await service.ask(QUESTION, USER, GROUP, unprompted=True)
+        assert page.answer.found
+    with pytest.raises(RateLimited):
+        await service.ask(QUESTION, USER, GROUP, unprompted=True)
+    assert service.stats.answered == 2
+
+
 async def test_console_operator_is_never_rate_limited(tmp_path):
     service = make_service(SEEDS, user_questions_per_minute=1)
     for _ in range(3):
