@@ -130,11 +130,14 @@ class SearchEngine:
         # Trigram counts of paragraphs reordered lately, by paragraph (about 15 KB each).
         self._gram_counts: dict[int, Counter[int]] = {}
         vocabulary = index.vocabulary
-        self._term_strings: Sequence[str] = (
+        strings: Sequence[str] = (
             vocabulary.terms
             if isinstance(vocabulary, TermIds)
             else sorted(vocabulary, key=vocabulary.__getitem__)
         )
+        # Each term's pattern root by term id: reading a term's string from the table costs
+        # more than the rest of the roots step, and the reordered paragraphs share words.
+        self._root_of_id = lru_cache(maxsize=1 << 16)(lambda i: pattern_root(strings[i]))
 
     @classmethod
     def build(
@@ -291,12 +294,18 @@ class SearchEngine:
         total = sum(reading.weights.values())
         if not wanted or total <= 0:
             return [0.0] * len(docs)
-        strings = self._term_strings
+        vocabulary = self.index.vocabulary
+        ids = {term: vocabulary.get(term) for term in wanted}
+        root_of_id = self._root_of_id
         shares = []
         for doc in docs:
-            terms = {strings[i] for i in self.index.forward.terms_of(doc)[0].tolist()}
-            roots = {pattern_root(term) for term in terms}
-            held = sum(w for t, (r, w) in wanted.items() if t not in terms and r in roots)
+            held_ids = set(self.index.forward.terms_of(doc)[0].tolist())
+            roots = {root_of_id(i) for i in held_ids}
+            held = sum(
+                weight
+                for term, (root, weight) in wanted.items()
+                if ids[term] not in held_ids and root in roots
+            )
             shares.append(held / total)
         return shares
 
