@@ -41,7 +41,9 @@ from retrieval.rerank import (
     fuse,
     letter_grams,
 )
+from retrieval.stemming import pattern_root
 from retrieval.store import ParagraphStore, TextSink
+from retrieval.tables import TermIds
 
 # How many of the best paragraphs the answerability evidence looks at for its best coverage.
 CONFIDENCE_DEPTH = 10
@@ -51,6 +53,10 @@ VARIANT_SHARE = 2 / 3
 # A reordered paragraph holding the kind of answer the question asks for (a number for «كم»)
 # gains this much beside its relative BM25 and trigram scores (measured in BENCHMARKS.md).
 ANSWER_TYPE_WEIGHT = 0.3
+# A reordered paragraph gains this much times the share of the question's weight it holds only
+# in another derivation (the ``roots`` step; measured in BENCHMARKS.md, 0.3 chosen as the
+# answer type's weight before measuring, 0.6 and 1.0 measured beside it).
+ROOT_WEIGHT = 0.3
 # Passages far below the best one are noise, not further answers.
 MIN_RELATIVE_SCORE = 0.25
 # Paragraphs whose trigram counts are remembered: popular paragraphs are reordered again and
@@ -123,6 +129,15 @@ class SearchEngine:
         self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
         # Trigram counts of paragraphs reordered lately, by paragraph (about 15 KB each).
         self._gram_counts: dict[int, Counter[int]] = {}
+        vocabulary = index.vocabulary
+        strings: Sequence[str] = (
+            vocabulary.terms
+            if isinstance(vocabulary, TermIds)
+            else sorted(vocabulary, key=vocabulary.__getitem__)
+        )
+        # Each term's pattern root by term id: reading a term's string from the table costs
+        # more than the rest of the roots step, and the reordered paragraphs share words.
+        self._root_of_id = lru_cache(maxsize=1 << 16)(lambda i: pattern_root(strings[i]))
 
     @classmethod
     def build(
@@ -202,6 +217,9 @@ class SearchEngine:
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
         grams = self.grams.scores(terms, self._paragraph_grams([doc for doc, _ in head]))
         fused = fuse([score for _, score in head], grams)
+        if self.analyzer.settings.on("roots"):
+            for i, share in enumerate(self._root_shares(reading, [doc for doc, _ in head])):
+                fused[i] += ROOT_WEIGHT * share
         if reading.answer_type is not None:
             for i, (doc, _) in enumerate(head):
                 fused[i] += ANSWER_TYPE_WEIGHT * self._holds(doc, reading.answer_type)
@@ -263,6 +281,33 @@ class SearchEngine:
                 reading.answer_type is None or self._holds(first, reading.answer_type)
             ),
         )
+
+    def _root_shares(self, reading: Reading, docs: Sequence[int]) -> list[float]:
+        """Share of the question's weight each paragraph holds only in another derivation:
+        a question term it lacks whose :func:`pattern_root` one of its terms has («كلف»
+        in a paragraph that says «تكلفة»)."""
+        wanted = {
+            term: (root, weight)
+            for term, weight in reading.weights.items()
+            if (root := pattern_root(term)) is not None
+        }
+        total = sum(reading.weights.values())
+        if not wanted or total <= 0:
+            return [0.0] * len(docs)
+        vocabulary = self.index.vocabulary
+        ids = {term: vocabulary.get(term) for term in wanted}
+        root_of_id = self._root_of_id
+        shares = []
+        for doc in docs:
+            held_ids = set(self.index.forward.terms_of(doc)[0].tolist())
+            roots = {root_of_id(i) for i in held_ids}
+            held = sum(
+                weight
+                for term, (root, weight) in wanted.items()
+                if ids[term] not in held_ids and root in roots
+            )
+            shares.append(held / total)
+        return shares
 
     def _paragraph_grams(self, docs: Sequence[int]) -> list[Counter[int]]:
         """Letter trigrams (rows of the statistics) of the terms each paragraph is indexed by

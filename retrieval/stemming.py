@@ -9,6 +9,7 @@ removes them only when what remains is a stem the corpus itself uses more often.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
@@ -170,3 +171,46 @@ def stem_latin(word: str) -> str:
     if word.endswith("us") and len(word) > 4:
         return word
     return word[:-1]
+
+
+# Derivational prefixes of the verb and noun patterns (استفعل، مستفعل، مفعول، تفعيل، يفعل، انفعل)
+# and the dialect passive (اتفعل), longest first; the long vowels a pattern puts inside a root;
+# the hamza seats a root letter is written with.
+_PATTERN_PREFIXES = ("مست", "است", "ات", "ان", "م", "ت", "ي", "ن", "ا")
+_PATTERN_VOWELS = "اوي"
+_HAMZA_SEATS = str.maketrans("ءؤئ", "ااا")
+_ARABIC_LETTERS = re.compile("[\u0621-\u064a]+")
+ROOT_LETTERS = 3
+
+
+@lru_cache(maxsize=1 << 16)
+def pattern_root(term: str) -> str | None:
+    """A three-letter key shared by the derivations of an Arabic stem, or None.
+
+    Light stemming folds inflections, not derivations: «كلف» and «تكلفة», «وزير» and
+    «وزراء», «نجح» and «نجاح» keep different stems. Removing a verb's trailing ت or وا, the
+    long vowel before the last letter (فعيل، فعال، فعول، تفعيل), one pattern prefix and then
+    any long vowel inside leaves the root in the common patterns. A heuristic, not a
+    morphological analysis: hollow roots (قاد، تقود) do not meet and unrelated words may share
+    a key (إعدام and عدم), so it only ever adds evidence beside exact terms.
+    """
+    if not _ARABIC_LETTERS.fullmatch(term):
+        return None
+    word = term.translate(_HAMZA_SEATS)
+    if len(word) >= ROOT_LETTERS + 2 and word.endswith("وا"):
+        word = word[:-2]
+    elif len(word) > ROOT_LETTERS and word.endswith("ت"):
+        word = word[:-1]
+    if len(word) > ROOT_LETTERS and word[-2] in _PATTERN_VOWELS:
+        word = word[:-2] + word[-1]
+    if len(word) > ROOT_LETTERS:
+        for prefix in _PATTERN_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= ROOT_LETTERS:
+                word = word[len(prefix) :]
+                break
+    i = len(word) - 1
+    while len(word) > ROOT_LETTERS and i > 0:
+        if word[i] in _PATTERN_VOWELS:
+            word = word[:i] + word[i + 1 :]
+        i -= 1
+    return word if len(word) == ROOT_LETTERS else None

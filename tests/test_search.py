@@ -6,6 +6,7 @@ from conftest import write_articles
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from retrieval.analysis.steps import AnalysisSettings
 from retrieval.answer import ELLIPSIS
 from retrieval.corpus import load_corpus
 from retrieval.indexing import indexed_text
@@ -279,6 +280,23 @@ def test_question_word_the_corpus_only_has_in_a_derived_form_is_answered(tmp_pat
     assert "استقلت" not in engine.index.vocabulary
     answer = engine.answer("متى استقلت الجزائر؟")
     assert answer.found and answer.passages[0].source.paragraph == 2
+
+
+def test_a_question_word_held_only_in_another_derivation_lifts_its_paragraph(tmp_path: Path):
+    """الوزير (question) and الوزراء (text) share no stem and few trigrams; their pattern root
+    puts the minister's paragraph above one that only shares the other words."""
+    directory = write_articles(
+        tmp_path / "s",
+        {
+            "a.txt": "قال المتحدث إن الحكومة تدرس خطة جديدة للنقل.\n"
+            "قال أحد الوزراء إن الحكومة تدرس خطة جديدة للنقل.\n"
+        },
+    )
+    corpus = load_corpus(directory)
+    question = "ماذا قال الوزير عن الحكومة؟"
+    without = SearchEngine.build(corpus, settings=AnalysisSettings.without("roots"))
+    assert without.search(question)[0].paragraph.number == 1
+    assert SearchEngine.build(corpus).search(question)[0].paragraph.number == 2
 
 
 def test_scores_fall_from_hit_to_hit_past_the_reordered_ones(seed_engine):

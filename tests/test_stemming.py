@@ -1,4 +1,6 @@
-from retrieval.stemming import light10, stem_latin, strip_proclitics
+import pytest
+
+from retrieval.stemming import light10, pattern_root, stem_latin, strip_proclitics
 
 
 def test_light10_strips_article_and_suffixes_like_lucene():
@@ -65,3 +67,32 @@ def test_latin_plural_s_is_dropped_but_not_from_ss_us_is():
         "analysis",
         "bus",
     ]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("كلف", "تكلف"),  # كلّف / تكلفة (ة folded to ه and stemmed off)
+        ("وزير", "وزراء"),  # a broken plural
+        ("نجح", "نجاح"),
+        ("نجحت", "نجح"),  # a perfect verb's ت
+        ("مؤسس", "اسس"),  # a hamza seat and the participle's م
+        ("تاسست", "اسس"),
+        ("انولد", "ولد"),  # the dialect passive
+        ("صوروا", "تصوير"),
+        ("مشهور", "شهر"),
+    ],
+)
+def test_derivations_of_one_root_share_a_pattern_root(one, other):
+    assert pattern_root(one) == pattern_root(other) is not None
+
+
+def test_different_roots_keep_different_keys():
+    assert pattern_root("كلف") != pattern_root("كتب")
+    assert pattern_root("وزير") != pattern_root("وزن")
+
+
+def test_no_pattern_root_for_latin_or_short_terms():
+    assert pattern_root("nvidia") is None
+    assert pattern_root("r1") is None
+    assert pattern_root("من") is None

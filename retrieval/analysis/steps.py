@@ -21,7 +21,8 @@ from pathlib import Path
 
 # Every step, in chain order, with what it does. The first two make words of text; the per-word
 # filters give each word its term; the phrase joiners read several words as one term; the
-# question reader rewrites question words only (retrieval.query).
+# question reader rewrites question words only (retrieval.query); ``roots`` only reorders the best
+# paragraphs (retrieval.search), the index is the same with it on or off.
 STEPS: dict[str, str] = {
     "normalize": "fold spelling variants: hamza seats, alef, ya, ta marbuta, digits, accents",
     "stopwords": "drop function and question words, and single letters",
@@ -32,6 +33,7 @@ STEPS: dict[str, str] = {
     "acronyms": "Arabic letter names spelling a Latin acronym (جي بي تي = GPT)",
     "split-names": "two words the corpus writes as one word or one name (ديب سيك)",
     "spelling": "a question word the corpus lacks read as a corpus term one edit away",
+    "roots": "rerank: a question word a paragraph holds only in another derivation counts",
 }
 # The module that implements each step (its imports within retrieval are followed).
 _MODULES: dict[str, str] = {
@@ -44,6 +46,7 @@ _MODULES: dict[str, str] = {
     "acronyms": "retrieval.analysis.phrases",
     "split-names": "retrieval.analysis.phrases",
     "spelling": "retrieval.query.spelling",
+    "roots": "retrieval.stemming",
 }
 
 
