@@ -41,9 +41,8 @@ from retrieval.rerank import (
     fuse,
     letter_grams,
 )
-from retrieval.stemming import pattern_root
+from retrieval.roots import NO_ROOT, TermRoots, root_code
 from retrieval.store import ParagraphStore, TextSink
-from retrieval.tables import TermIds
 
 # How many of the best paragraphs the answerability evidence looks at for its best coverage.
 CONFIDENCE_DEPTH = 10
@@ -103,9 +102,11 @@ class SearchEngine:
         model: Model | None = None,
         spelling: SpellingIndex | None = None,
         grams: GramStatistics | None = None,
+        roots: TermRoots | None = None,
     ) -> None:
-        """``spelling`` and ``grams`` are the tables a snapshot saved; without them they are
-        built from ``index`` (spelling only when the analyser's ``spelling`` step is on)."""
+        """``spelling``, ``grams`` and ``roots`` are the tables a snapshot saved; without them
+        they are built from ``index`` (spelling only when the analyser's ``spelling`` step is
+        on)."""
         if not isinstance(corpus.paragraphs, ParagraphStore):
             raise TypeError("an engine serves a corpus packed in a ParagraphStore")
         self.corpus = corpus
@@ -129,15 +130,7 @@ class SearchEngine:
         self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
         # Trigram counts of paragraphs reordered lately, by paragraph (about 15 KB each).
         self._gram_counts: dict[int, Counter[int]] = {}
-        vocabulary = index.vocabulary
-        strings: Sequence[str] = (
-            vocabulary.terms
-            if isinstance(vocabulary, TermIds)
-            else sorted(vocabulary, key=vocabulary.__getitem__)
-        )
-        # Each term's pattern root by term id: reading a term's string from the table costs
-        # more than the rest of the roots step, and the reordered paragraphs share words.
-        self._root_of_id = lru_cache(maxsize=1 << 16)(lambda i: pattern_root(strings[i]))
+        self.roots = roots or TermRoots.build(index.vocabulary)
 
     @classmethod
     def build(
@@ -180,8 +173,9 @@ class SearchEngine:
         grams = GramStatistics.build(
             used.vocabulary, used.indptr, blocks.doc_count, blocks.mean_length
         )
+        roots = TermRoots.build(used.vocabulary)
         index = blocks.merge()
-        return cls(corpus, analyzer, index, params, spelling=spelling, grams=grams)
+        return cls(corpus, analyzer, index, params, spelling=spelling, grams=grams, roots=roots)
 
     def query_terms(self, question: str) -> list[str]:
         """The index terms of a question (cut to a sane length first)."""
@@ -289,18 +283,18 @@ class SearchEngine:
         wanted = {
             term: (root, weight)
             for term, weight in reading.weights.items()
-            if (root := pattern_root(term)) is not None
+            if (root := root_code(term)) != NO_ROOT
         }
         total = sum(reading.weights.values())
         if not wanted or total <= 0:
             return [0.0] * len(docs)
         vocabulary = self.index.vocabulary
         ids = {term: vocabulary.get(term) for term in wanted}
-        root_of_id = self._root_of_id
         shares = []
         for doc in docs:
-            held_ids = set(self.index.forward.terms_of(doc)[0].tolist())
-            roots = {root_of_id(i) for i in held_ids}
+            term_ids = self.index.forward.terms_of(doc)[0]
+            held_ids = set(term_ids.tolist())
+            roots = self.roots.of(term_ids)
             held = sum(
                 weight
                 for term, (root, weight) in wanted.items()

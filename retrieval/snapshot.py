@@ -4,8 +4,9 @@ A snapshot holds everything a search engine needs: the BM25 arrays, the articles
 (attribution in the header; paragraph text as one UTF-8 blob with offsets), and the vocabulary
 tables built at index time (:mod:`retrieval.tables`): the index's terms, the analyser's
 (every corpus word's term, the lexicon, names, acronyms, split-pair bits), the spelling index,
-the trigram statistics and each paragraph's terms (:mod:`retrieval.forward`). Loading parses
-nothing per paragraph and runs nothing per word: small arrays are copied into memory, the
+the trigram statistics, each paragraph's terms (:mod:`retrieval.forward`) and each term's
+pattern root (:mod:`retrieval.roots`). Loading parses nothing per paragraph and runs nothing
+per word: small arrays are copied into memory, the
 postings, the paragraphs' terms, the text, the tables' strings and the tables only a question
 word the collection lacks needs are read slice by slice with ``pread``
 (:mod:`retrieval.filearray`), so a million paragraphs load as fast as five and stay on disk (in
@@ -62,12 +63,13 @@ from retrieval.filearray import FileArray, FileIdentity, ReadOnlyFile
 from retrieval.forward import ForwardIndex
 from retrieval.query.spelling import SpellingIndex
 from retrieval.rerank import GramStatistics
+from retrieval.roots import TermRoots
 from retrieval.search import SearchEngine
 from retrieval.store import ParagraphStore
 from retrieval.tables import TermIds
 
 MAGIC = b"SANADIX\x07"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 # What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
 # is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
 _BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
@@ -89,11 +91,12 @@ _VOCABULARY = "vocabulary"
 _SPELLING = "spelling"
 _GRAMS = "grams"
 _FORWARD = "forward"
+_ROOTS = "roots"
 # Tables every answer reads (each word of the quoted paragraphs, each question term and gram):
 # their keys and values are held in memory, their strings (only read to check a hit, which is
 # then remembered) are read when needed. Every other table is read a slice at a time, when a
 # question word the collection lacks asks (only its directory is held), like the postings.
-_HOT_TABLES = ("analysis.forms.", "analysis.terms.", "vocabulary.", "grams.")
+_HOT_TABLES = ("analysis.forms.", "analysis.terms.", "vocabulary.", "grams.", "roots.")
 _STRINGS = (".blob", ".offsets")
 # Except the words' own strings and their terms': every word of every quoted paragraph is
 # checked and its term read, in memory a few hundred nanoseconds, read from the file a few µs.
@@ -234,6 +237,7 @@ class SnapshotWriter:
         arrays |= _term_ids(index.vocabulary).arrays(_VOCABULARY)
         arrays |= engine.gram_statistics.arrays(_GRAMS)
         arrays |= index.forward.arrays(_FORWARD)
+        arrays |= engine.roots.arrays(_ROOTS)
         if engine.spelling is not None:
             arrays |= engine.spelling.arrays(_SPELLING)
         for name, array in arrays.items():
@@ -492,7 +496,10 @@ def _engine(
     grams = GramStatistics.from_arrays(
         _GRAMS, arrays, header["gram_mean_length"], len(vocabulary)
     )
-    return SearchEngine(corpus, analyzer, index, params, spelling=spelling, grams=grams)
+    roots = TermRoots.from_arrays(_ROOTS, arrays, len(vocabulary))
+    return SearchEngine(
+        corpus, analyzer, index, params, spelling=spelling, grams=grams, roots=roots
+    )
 
 
 def _read_in_place(name: str, size: int) -> bool:

@@ -52,6 +52,16 @@ def test_snapshot_answers_exactly_like_a_fresh_build(seeds_copy: Path):
         assert ranking(loaded, question) == ranking(fresh, question) == ranking(built, question)
 
 
+def test_snapshot_keeps_every_term_s_pattern_root(seeds_copy: Path):
+    fresh = Library.open(seeds_copy).engine
+    Library.open(seeds_copy, default_snapshot(seeds_copy))
+    loaded = Library.open(seeds_copy, default_snapshot(seeds_copy)).engine
+    terms = sorted(fresh.index.vocabulary, key=fresh.index.vocabulary.__getitem__)
+    assert list(loaded.index.vocabulary.terms) == terms
+    assert np.asarray(loaded.roots.codes).tolist() == np.asarray(fresh.roots.codes).tolist()
+    assert 0 < np.count_nonzero(fresh.roots.codes) < len(terms)
+
+
 def test_changed_sources_are_reindexed_not_served_stale(seeds_copy: Path):
     snapshot = default_snapshot(seeds_copy)
     Library.open(seeds_copy, snapshot)
