@@ -448,6 +448,20 @@ async def test_gaps_are_shown_only_in_a_dm(api, bot):
     ]
 
 
+async def test_gaps_show_a_question_asked_in_several_spellings_once_with_its_count(api, bot):
+    dm = api.dm_channel_id(PERSON_ID)
+    for question in (UNANSWERABLE, "كيف اطبخ المقلوبـــة  باللحم", "ما عاصمة منغوليا؟"):
+        await reply_to(api, await api.user_message(question, channel_id=dm))
+    command = api.slash_command("gaps", user=OWNER, channel_id=api.dm_channel_id(ADMIN_ID))
+    await api.send_interaction(command)
+    listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines() == [
+        messages.GAPS_HEADER,
+        f"• ❓ {UNANSWERABLE} " + messages.GAP_ASKED.format(count=2),
+        "• ❓ ما عاصمة منغوليا؟",
+    ]
+
+
 async def test_sources_is_open_to_everyone_in_the_channel(api, bot):
     command = api.slash_command("sources", user=PERSON)
     await api.send_interaction(command)

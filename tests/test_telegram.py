@@ -231,6 +231,25 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     assert QUESTION in gaps.params["text"]
 
 
+async def test_gaps_show_a_question_asked_in_several_spellings_once_with_its_count(api, bot):
+    spellings = [
+        "كيف أطبخ المقلوبة باللحم؟",
+        "كيف اطبخ المقلوبـــة  باللحم",
+        "كيف إطبخ المقلوبه باللحم؟!",
+    ]
+    for question in ["ما عاصمة منغوليا؟", *spellings]:
+        api.user_message(question, user_id=222)
+    await api.wait_for("sendMessage", count=4, chat_id=222)
+    api.user_message("/gaps", user_id=ADMIN)
+    [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    lines = parse_telegram_html(gaps.params["text"]).splitlines()
+    assert [line.lstrip("\u200f") for line in lines] == [
+        messages.GAPS_HEADER,
+        f"• ❓ {spellings[0]} " + messages.GAP_ASKED.format(count=3),
+        "• ❓ ما عاصمة منغوليا؟",
+    ]
+
+
 @pytest.mark.parametrize("second", ["fb:1", "fb:0"])
 async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
     api, bot, second

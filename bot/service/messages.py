@@ -218,6 +218,8 @@ STATS = (
     "التقييمات: 👍 {helpful} / 👎 {unhelpful}"
 )
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
+# After a /gaps question asked (or marked unhelpful) more than once.
+GAP_ASKED = "(المرات: {count})"
 LIST_CUT = "(وسطور أخرى لم تُعرض: {count})"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
 

@@ -35,7 +35,7 @@ from bot.service.policy import Chat, Policy, Sender
 from bot.service.reloads import Coalescer
 from bot.service.searcher import SearchProcess, cpu_count
 from bot.service.settings import Settings
-from bot.service.stats import BotStats
+from bot.service.stats import BotStats, Gap
 from retrieval.answer import Answer
 from retrieval.corpus import Corpus
 from retrieval.library import Library, ReloadError, ReloadReport
@@ -474,15 +474,10 @@ class Sanad:
         self.require_admin(sender, "gaps")
         if not self.policy.may_show_questions(chat):
             raise PrivateOnly()
-        gaps = list(self.stats.gaps)[-GAPS_SHOWN:]
+        gaps = self.stats.gaps.most_asked(GAPS_SHOWN)
         if not gaps:
             return Listing((messages.GAPS_NONE,))
-        lines = [messages.GAPS_HEADER]
-        lines += [
-            f"• {'❓' if g.reason == 'unanswered' else '👎'} {g.question[:GAP_QUESTION_CHARS]}"
-            for g in gaps
-        ]
-        return Listing(tuple(lines))
+        return Listing((messages.GAPS_HEADER, *map(gap_line, gaps)))
 
 
 def sources_listing(engine: SearchEngine) -> Listing:
@@ -519,6 +514,16 @@ def log_load_notes(corpus: Corpus) -> None:
     """Log each of :func:`load_notes` once, when an index starts serving."""
     for line in load_notes(corpus):
         log.warning("%s", line)
+
+
+def gap_line(gap: Gap) -> str:
+    """One line of /gaps: ❓ unanswered, 👎 marked unhelpful (both when both happened), the
+    question, and how many times when more than once."""
+    marks = ("❓" if gap.unanswered else "") + ("👎" if gap.unhelpful else "")
+    line = f"• {marks} {gap.question[:GAP_QUESTION_CHARS]}"
+    if gap.asked > 1:
+        line += " " + messages.GAP_ASKED.format(count=gap.asked)
+    return line
 
 
 def _names(names: list[str]) -> str:

@@ -176,6 +176,43 @@ async def test_unanswered_and_unhelpful_questions_become_gaps_for_admins(tmp_pat
         service.gaps(USER, PRIVATE)
 
 
+async def test_a_question_asked_again_in_other_spellings_is_one_gap_with_its_count(tmp_path):
+    service = make_service(SEEDS)
+    spellings = [
+        "كيف أطبخ المقلوبة باللحم؟",
+        "كيف اطبخ المقلوبـــة  باللحم",  # alef without hamza, tatweel, two spaces
+        "  كيف إطبخ المقلوبه باللحم؟!",
+    ]
+    await service.ask("ما عاصمة منغوليا؟", USER, PRIVATE)
+    for question in spellings:
+        await service.ask(question, USER, PRIVATE)
+    service.feedback("telegram:111:7", spellings[1], helpful=False)
+    service.feedback("telegram:111:8", QUESTION, helpful=False)
+    service.feedback("telegram:111:9", QUESTION + "..", helpful=False)
+    assert service.gaps(ADMIN, ADMIN_CHAT).lines == (
+        messages.GAPS_HEADER,
+        f"• ❓👎 {spellings[0]} " + messages.GAP_ASKED.format(count=4),
+        f"• 👎 {QUESTION} " + messages.GAP_ASKED.format(count=2),
+        "• ❓ ما عاصمة منغوليا؟",
+    )
+
+
+async def test_gaps_list_the_twenty_most_asked_of_the_fifty_remembered(tmp_path):
+    service = make_service(SEEDS)
+    for n in range(60):  # the first ten are forgotten
+        service.feedback(f"telegram:1:{n}", f"سؤال رقم {n}", helpful=False)
+    for vote, n in enumerate((5, 30, 30, 59)):
+        service.feedback(f"telegram:2:{vote}", f"سؤال رقم {n}؟", helpful=False)
+    lines = service.gaps(ADMIN, ADMIN_CHAT).lines
+    assert len(lines) == 1 + 20
+    assert lines[1:3] == (
+        "• 👎 سؤال رقم 30 " + messages.GAP_ASKED.format(count=3),
+        "• 👎 سؤال رقم 59 " + messages.GAP_ASKED.format(count=2),
+    )
+    # Asked once: the most recent, in the order they came (5 was forgotten, then came again).
+    assert lines[3:] == (*(f"• 👎 سؤال رقم {n}" for n in range(42, 59)), "• 👎 سؤال رقم 5؟")
+
+
 def test_one_vote_per_answer(tmp_path):
     service = make_service(SEEDS)
     assert service.feedback("telegram:111:5", QUESTION, helpful=True) == messages.FEEDBACK_THANKS
