@@ -288,8 +288,10 @@ class Sanad:
         return await loop.run_in_executor(self._searches, engine.answer, question, limit, offset)
 
     def start(self) -> None:
-        """Have the search process load a large serving index ahead of the first question
-        (when the bots start; a question does the same). Returns at once."""
+        """Say what is served (:func:`serving_line`, once, at INFO) and have the search
+        process load a large serving index ahead of the first question (when the bots or the
+        console chat start; a question does the same). Returns at once."""
+        log.info("%s", serving_line(self.library))
         engine = self.engine
         if self._process is not None and len(engine.store) > INLINE_MAX_PARAGRAPHS:
             self._process.prepare(engine)
@@ -501,6 +503,22 @@ def sources_listing(engine: SearchEngine) -> Listing:
             lines.append(header)
             lines.extend(f"- {note.file}: {reasons.arabic(note.reason)}" for note in notes)
     return Listing(tuple(lines))
+
+
+def serving_line(library: Library) -> str:
+    """The operator's line about what starts serving: articles, paragraphs, the sources
+    directory, and whether the index snapshot was loaded or the index built, in how long."""
+    corpus = library.engine.corpus
+    served = (
+        f"serving {counted(len(corpus.articles), 'article')} and "
+        f"{counted(len(corpus.paragraphs), 'paragraph')} from {library.sources_dir.resolve()}"
+    )
+    opening = library.opening
+    if opening is None:
+        return served
+    if opening.snapshot_loaded:
+        return f"{served}: index snapshot {library.snapshot} loaded in {opening.seconds:.1f} s"
+    return f"{served}: index built from the sources in {opening.seconds:.1f} s"
 
 
 def load_notes(corpus: Corpus) -> list[str]:
