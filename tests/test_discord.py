@@ -544,6 +544,31 @@ async def test_a_bad_upload_is_refused_and_nothing_is_written(
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "logged"),
+    [
+        ("../../etc/passwd.txt", ARTICLE.encode(), "unsafe file name"),
+        ("latin.txt", "café au lait".encode("latin-1"), "not UTF-8"),
+        ("empty.md", b"\n\n", "not readable as an article: no text"),
+        ("big.md", b"x" * 1_500, "1500 bytes, over upload_max_bytes (1000)"),
+    ],
+)
+async def test_a_refused_upload_is_one_log_line_with_the_admin_the_file_and_why(
+    api, seeds_copy, caplog, name, data, logged
+):
+    caplog.set_level(logging.INFO, logger="bot")
+    async with gateway_bot(api, make_settings(api, seeds_copy, upload_max_bytes=1_000)):
+        upload = api.slash_command("upload", {"file": (name, data, "text/plain")}, user=OWNER)
+        await api.send_interaction(upload)
+        refusal = await response_to(api, upload)
+    assert refusal.ephemeral and visible_text(refusal.content) != messages.ERROR
+    [line] = [r for r in caplog.records if r.getMessage().startswith("refused")]
+    assert line.getMessage().startswith(
+        f"refused the upload {name!r} from discord:{ADMIN_ID}: {logged}"
+    )
+    assert line.levelname == "WARNING" and line.exc_info is None
+
+
 async def test_an_upload_from_someone_else_is_refused(api, bot, seeds_copy):
     upload = api.slash_command("upload", {"file": ("wheat.md", ARTICLE.encode(), "")})
     await api.send_interaction(upload)

@@ -508,6 +508,43 @@ async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, see
     assert not (seeds_copy / "latin.txt").exists()
 
 
+REFUSED_UPLOADS = {
+    "bad name": ("../evil.txt", b"text", None, "unsafe file name", messages.UPLOAD_BAD_NAME),
+    "bad encoding": ("latin.txt", "café".encode("latin-1"), None, "not UTF-8", None),
+    "no text": ("empty.md", b"  \n", None, "not readable as an article: no text", None),
+    "too large": (
+        "big.txt",
+        b"x",
+        5_000_000,
+        "5000000 bytes, over upload_max_bytes (1000000)",
+        messages.UPLOAD_TOO_BIG.format(limit=1_000_000),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "size", "logged", "reply"), REFUSED_UPLOADS.values(), ids=REFUSED_UPLOADS
+)
+async def test_a_refused_upload_is_one_log_line_and_an_arabic_reply(
+    api, bot, caplog, name, data, size, logged, reply
+):
+    caplog.set_level(logging.INFO, logger="bot")
+    api.add_file("doc", data)
+    document = {"file_id": "doc", "file_unique_id": "u", "file_name": name}
+    if size is not None:
+        document["file_size"] = size
+    api.user_message(None, user_id=ADMIN, extra={"document": document})
+    [sent] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    [refusal] = [r for r in caplog.records if r.getMessage().startswith("refused")]
+    assert refusal.getMessage().startswith(
+        f"refused the upload {name!r} from telegram:{ADMIN}: {logged}"
+    )
+    assert refusal.levelname == "WARNING" and refusal.exc_info is None
+    if reply is not None:
+        assert sent.params["text"] == reply
+    assert sent.params["text"] != messages.ERROR and not (bot.library.sources_dir / name).exists()
+
+
 @pytest.mark.parametrize(
     "hostile",
     [

@@ -60,7 +60,12 @@ class PrivateOnly(SanadError):
 
 
 class UploadRejected(SanadError):
-    """An uploaded article was refused (name, size, encoding or content)."""
+    """An uploaded article was refused (name, size, encoding, content, or a sources directory
+    that cannot take it); ``reason`` says why in English, for the operator's log line."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason
 
 
 class ReloadFailed(SanadError):

@@ -10,9 +10,10 @@ uploads, statistics and gaps behave the same on all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -398,8 +399,9 @@ class Sanad:
             NotAdmin, UploadRejected
         """
         self.require_admin(sender, f"upload {name[:80]}")
-        uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
-        self._check_sources_writable(name)
+        with _logged_refusal(sender, name):
+            uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
+            self._check_sources_writable()
 
     def add_article(self, sender: Sender, name: str, data: bytes) -> str:
         """Validate an uploaded article and store it atomically (then call :meth:`reload`).
@@ -408,15 +410,16 @@ class Sanad:
             NotAdmin, UploadRejected: nothing was written.
         """
         self.require_admin(sender, f"store {name[:80]}")
-        mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
-        self._check_sources_writable(name)
-        path = self.settings.sources_dir / name
-        try:
-            kept = uploads.keep_replaced(path)
-            uploads.write_atomically(path, data)
-        except OSError as exc:  # the disk filled up, or the volume changed under us
-            log.warning("could not store the uploaded %s: %s", name[:80], exc)
-            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
+        with _logged_refusal(sender, name):
+            mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
+            self._check_sources_writable()
+            path = self.settings.sources_dir / name
+            try:
+                kept = uploads.keep_replaced(path)
+                uploads.write_atomically(path, data)
+            except OSError as exc:  # the disk filled up, or the volume changed under us
+                reason = f"could not store it: {exc}"
+                raise UploadRejected(messages.UPLOAD_NOT_WRITABLE, reason) from exc
         log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
         saved = messages.UPLOAD_SAVED.format(name=name)
         if kept is not None:  # never lost: a mistaken upload can be undone by hand
@@ -427,7 +430,7 @@ class Sanad:
             saved += "\n" + "\n".join(lines)
         return saved
 
-    def _check_sources_writable(self, name: str) -> None:
+    def _check_sources_writable(self) -> None:
         """Refuse an upload the sources directory cannot take, before downloading it.
 
         Asked at each upload, not once at start, so fixing the volume's owner takes effect
@@ -436,15 +439,13 @@ class Sanad:
         Raises:
             UploadRejected: with :data:`messages.UPLOAD_NOT_WRITABLE`.
         """
-        reason = why_unwritable(self.settings.sources_dir)
+        sources = self.settings.sources_dir
+        reason = why_unwritable(sources)
         if reason is not None:
-            log.warning(
-                "refused the upload %s: sources directory %s cannot be written (%s)",
-                name[:80],
-                self.settings.sources_dir,
-                reason,
+            raise UploadRejected(
+                messages.UPLOAD_NOT_WRITABLE,
+                f"sources directory {sources} cannot be written ({reason})",
             )
-            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE)
 
     def stats_text(self, sender: Sender) -> str:
         """Traffic, no-answer rate, latency, index size, feedback."""
@@ -480,6 +481,17 @@ class Sanad:
         if not gaps:
             return Listing((messages.GAPS_NONE,))
         return Listing((messages.GAPS_HEADER, *map(gap_line, gaps)))
+
+
+@contextlib.contextmanager
+def _logged_refusal(sender: Sender, name: str) -> Iterator[None]:
+    """Log an upload refused in the block, once: who sent it, the file, and why (the admin
+    reads the Arabic reason in the reply). The name is quoted: it is the sender's text."""
+    try:
+        yield
+    except UploadRejected as exc:
+        log.warning("refused the upload %r from %s: %s", name[:80], sender.key, exc.reason)
+        raise
 
 
 def sources_listing(engine: SearchEngine) -> Listing:

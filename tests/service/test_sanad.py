@@ -382,6 +382,48 @@ def test_upload_validation_refuses_and_writes_nothing(seeds_copy, name, data, re
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
 
 
+def refusal_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused the")]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "logged"),
+    [
+        ("../evil.txt", b"text", "unsafe file name (Latin letters, digits, - and _ with"),
+        ("latin.txt", "café".encode("latin-1"), "not UTF-8 (unexpected end of data at byte 3)"),
+        ("empty.txt", b"   \n", "not readable as an article: no text"),
+        ("big.txt", b"x" * 2_000, "2000 bytes, over upload_max_bytes (1000)"),
+    ],
+)
+def test_a_refused_upload_is_one_log_line_with_the_admin_the_file_and_why(
+    seeds_copy, caplog, name, data, logged
+):
+    service = make_service(seeds_copy, upload_max_bytes=1_000)
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.add_article(ADMIN, name, data)
+    [line] = refusal_lines(caplog)
+    assert line.startswith(f"refused the upload {name!r} from telegram:999: {logged}")
+
+
+def test_refusals_for_unwritable_sources_are_logged_once_before_download_and_at_store(
+    seeds_copy, tmp_path, caplog
+):
+    service = make_service(seeds_copy)
+    (seeds_copy / "rice.md").mkdir()  # the rename onto it fails after the data is written
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.add_article(ADMIN, "rice.md", WHEAT.encode())
+    seeds_copy.rename(tmp_path / "elsewhere")
+    seeds_copy.write_text("not a directory", encoding="utf-8")
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.check_upload(ADMIN, "wheat.md", 500)
+    stored, checked = refusal_lines(caplog)
+    assert stored.startswith("refused the upload 'rice.md' from telegram:999: could not store it")
+    assert checked == (
+        f"refused the upload 'wheat.md' from telegram:999: sources directory {seeds_copy} "
+        "cannot be written (not a directory)"
+    )
+
+
 def test_stored_upload_is_logged_with_its_size_in_words(seeds_copy, caplog):
     service = make_service(seeds_copy)
     with caplog.at_level("INFO", logger="bot.service.sanad"):
