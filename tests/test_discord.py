@@ -10,6 +10,7 @@ from discordapi import (
     BOT_ID,
     CHANNEL_ID,
     MODERATORS_ROLE_ID,
+    OTHER_PERSON,
     OTHER_PERSON_ID,
     OWNER,
     PERSON,
@@ -393,6 +394,27 @@ async def test_a_crafted_button_gets_a_polite_answer(api, bot, custom_id, reply)
     await api.send_interaction(press)
     refusal = await response_to(api, press)
     assert refusal.ephemeral and visible_text(refusal.content) == reply
+
+
+async def test_a_burst_over_the_rate_limit_gets_one_refusal_but_ask_is_always_answered(
+    api, seeds_copy
+):
+    async with gateway_bot(api, make_settings(api, seeds_copy, user_questions_per_minute=1)):
+        dm = api.dm_channel_id(PERSON_ID)
+        await reply_to(api, await api.user_message(QUESTION, channel_id=dm))
+        burst = [await api.user_message(BROAD, channel_id=dm) for _ in range(4)]
+        mention = await api.user_message(f"<@{BOT_ID}> {PAGED}")  # in the guild channel
+        other = await api.user_message(
+            QUESTION, author=OTHER_PERSON, channel_id=api.dm_channel_id(OTHER_PERSON_ID)
+        )
+        await reply_to(api, other)  # handled after the burst
+        [refusal] = await reply_to(api, burst[0])
+        command = api.slash_command("ask", {"question": BROAD})
+        await api.send_interaction(command)
+        refused = await response_to(api, command)
+    assert visible_text(refusal.content).startswith("أسئلة كثيرة في وقت قصير!")
+    assert [replies_to(api, m) for m in (*burst[1:], mention)] == [[], [], [], []]
+    assert refused.ephemeral and visible_text(refused.content) == visible_text(refusal.content)
 
 
 # ----- admin ------------------------------------------------------------------------------------

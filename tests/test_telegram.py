@@ -703,6 +703,26 @@ async def test_per_user_rate_limit_answers_kindly(api, seeds_copy):
     assert "انتظر" in calls[1].params["text"]
 
 
+async def test_a_burst_over_the_rate_limit_gets_one_refusal_but_inline_is_always_answered(
+    api, seeds_copy
+):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=1)
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.user_message(QUESTION)
+        await api.wait_for("sendMessage", chat_id=111)
+        for _ in range(4):
+            api.user_message(BROAD)
+        api.user_message(QUESTION, user_id=222)  # handled after the burst
+        await api.wait_for("sendMessage", chat_id=222)
+        await api.wait_for("sendMessage", count=2, chat_id=111)
+        api.inline_query(BROAD)
+        [inline] = await api.wait_for("answerInlineQuery")
+    texts = sent_texts(api, 111)
+    assert len(texts) == 2 and texts[1].startswith("أسئلة كثيرة في وقت قصير!")
+    [card] = inline.params["results"]
+    assert card["title"].startswith("أسئلة كثيرة في وقت قصير!")
+
+
 ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot: "from" of every anonymous admin
 CHANNEL_BOT = 136817688  # "from" of every message sent on behalf of a channel
 

@@ -209,12 +209,15 @@ class Sanad:
             EmptyQuestion: nothing to search for.
             NotAQuestion: a greeting, «المزيد» typed out or an unknown command; its text is
                 the reply.
-            RateLimited: the sender asked too often this minute.
+            RateLimited: the sender asked too often this minute (``repeated`` after the
+                first refusal of a window).
         """
         text, trimmed = self.read_question(question)
         self._reply_to_chatter(text, sender.platform)
         if offset == 0 and not self.policy.may_ask(sender):
-            raise RateLimited(messages.RATE_LIMITED.format(seconds=self.policy.wait(sender)))
+            wait = self.policy.wait(sender)
+            repeated = self.policy.refused_before(sender, wait)
+            raise RateLimited(messages.RATE_LIMITED.format(seconds=wait), repeated)
         started = time.perf_counter()
         answer = await self._answer(text, limit or self.settings.answer_passages, offset)
         if offset == 0:

@@ -150,6 +150,25 @@ async def test_rate_limit_is_per_sender_key_and_refills(tmp_path):
     await service.ask(QUESTION, USER, PRIVATE)
 
 
+async def test_a_burst_over_the_rate_limit_is_told_once_per_window(tmp_path):
+    clock = Clock()
+    service = make_service(SEEDS, clock, user_questions_per_minute=2)
+    await service.ask(QUESTION, USER, PRIVATE)
+    await service.ask(QUESTION, USER, PRIVATE)
+    repeats = []
+    for _ in range(3):
+        with pytest.raises(RateLimited) as limited:
+            await service.ask(QUESTION, USER, PRIVATE)
+        repeats.append(limited.value.repeated)
+    assert repeats == [False, True, True]
+    clock.now += 30  # one question back: asked, then the next refusal opens a new window
+    await service.ask(QUESTION, USER, PRIVATE)
+    with pytest.raises(RateLimited) as limited:
+        await service.ask(QUESTION, USER, PRIVATE)
+    assert not limited.value.repeated
+    assert limited.value.text == messages.RATE_LIMITED.format(seconds=30)
+
+
 async def test_console_operator_is_never_rate_limited(tmp_path):
     service = make_service(SEEDS, user_questions_per_minute=1)
     for _ in range(3):
