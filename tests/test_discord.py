@@ -16,6 +16,7 @@ from discordapi import (
     PERSON,
     PERSON_ID,
     TOKEN,
+    clickable_links,
 )
 from discordbot import (
     ADMIN_ID,
@@ -270,6 +271,36 @@ async def test_hostile_questions_are_answered_safely_in_a_guild_and_by_slash_com
         line = sent.content.split("\n")[0].split(render.QUESTION_MARK, 1)[1]
         assert live_markdown(line) == []
     assert rejected(api) == []
+
+
+async def test_links_in_a_question_are_no_links_and_more_and_ask_sanad_read_it_back(api, bot):
+    linked = f"{PAGED} https://evil.example/a_b?c=1 discord.gg/abc"
+    question = await api.user_message(linked, channel_id=api.dm_channel_id(PERSON_ID))
+    [first] = await reply_to(api, question)
+    press = api.button_press(api.messages[first.message["id"]], "more:3")
+    await api.send_interaction(press)
+    second = await response_to(api, press)
+    again = api.message_command(messages.DISCORD_ASK_MESSAGE, api.messages[first.message["id"]])
+    await api.send_interaction(again)
+    asked_again = await response_to(api, again)
+    for sent in (first, second, asked_again):
+        assert clickable_links(sent.content) == []
+        assert render.question_of_answer(sent.content) == linked
+        assert visible_text(sent.content).splitlines()[0] == f"-# ❓ {linked}"
+    assert visible_text(second.content).splitlines()[1] == messages.MORE_INTRO
+    assert asked_again.content == first.content
+
+
+async def test_links_in_questions_listed_by_gaps_are_no_links(api, bot):
+    unanswerable = "كيف أطبخ المقلوبة؟ https://evil.example/recipe discord.gg/abc"
+    await reply_to(
+        api, await api.user_message(unanswerable, channel_id=api.dm_channel_id(PERSON_ID))
+    )
+    command = api.slash_command("gaps", user=OWNER, channel_id=api.dm_channel_id(ADMIN_ID))
+    await api.send_interaction(command)
+    listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines()[1] == f"• ❓ {unanswerable}"
+    assert clickable_links(listing.content) == []
 
 
 async def test_a_very_long_question_is_cut_and_says_so(api, bot):
