@@ -579,6 +579,26 @@ async def test_an_admin_uploads_an_article_that_is_then_answered(api, bot, seeds
     assert visible_text(answer.message["embeds"][0]["title"]) == "القمح في مصر"
 
 
+async def test_several_files_in_one_upload_get_one_reply_and_one_reload(api, bot, seeds_copy):
+    replaced = sorted(p.name for p in seeds_copy.glob("*.txt"))[0]
+    files = {
+        "file": ("wheat.md", ARTICLE.encode(), "text/markdown"),
+        "file2": ("latin.txt", "café".encode("latin-1"), "text/plain"),
+        "file3": (replaced, "انخفض إنتاج الأرز في آسيا بعد الفيضانات.\n".encode(), "text/plain"),
+    }
+    upload = api.slash_command("upload", files, user=OWNER)
+    await api.send_interaction(upload)
+    report = await response_to(api, upload)
+    lines = visible_text(report.content).splitlines()
+    assert lines[0] == "wheat.md: " + visible_text(messages.UPLOAD_SAVED.format(name="wheat.md"))
+    assert lines[1] == "latin.txt: " + messages.UPLOAD_NOT_UTF8
+    assert lines[2].startswith(f"{replaced}: ") and lines[3].startswith("واستبدلت به")
+    reloads = [line for line in lines if line.startswith("تمت إعادة التحميل")]
+    assert len(reloads) == 1
+    assert "wheat.md" in report.content and not (seeds_copy / "latin.txt").exists()
+    assert bot.library.engine.search("إنتاج الأرز في آسيا")
+
+
 UPLOAD_REFUSALS = {
     "bad name": ("../../etc/passwd.txt", ARTICLE.encode(), messages.UPLOAD_BAD_NAME),
     "bad encoding": ("latin.txt", "café au lait".encode("latin-1"), messages.UPLOAD_NOT_UTF8),

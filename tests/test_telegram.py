@@ -443,28 +443,42 @@ async def test_admin_uploads_an_article_file(api, bot, seeds_copy):
     assert bot.library.engine.search("إنتاج الأرز في آسيا")
 
 
-async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_one(
+async def test_album_with_a_slow_download_gets_one_reply_for_every_file_and_one_reload(
     api, bot, seeds_copy
 ):
+    replaced = sorted(p.name for p in seeds_copy.glob("*.txt"))[0]
     articles = {
-        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n",
-        "rice.txt": "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n",
-        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n",
+        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n".encode(),
+        "latin.txt": "café".encode("latin-1"),
+        replaced: "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n".encode(),
+        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n".encode(),
     }
     slow = api.hold_file("olive.txt")
-    for name, text in articles.items():
-        api.add_file(name, text.encode())
+    for name, data in articles.items():
+        api.add_file(name, data)
         document = {"file_id": name, "file_unique_id": f"u-{name}", "file_name": name}
-        api.user_message(None, user_id=ADMIN, extra={"document": document})
+        extra = {"document": document, "media_group_id": "album-1"}
+        api.user_message(None, user_id=ADMIN, extra=extra)
     deadline = asyncio.get_running_loop().time() + 10
-    while not bot.library.reloading:  # wait for a reload to be under way, then finish the
-        assert asyncio.get_running_loop().time() < deadline  # slow download during it
+    while not (seeds_copy / "wheat.txt").exists():  # the others are stored meanwhile
+        assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.005)
+    assert sent_texts(api, ADMIN) == [] and not bot.library.reloading
     slow.set()
-    await api.wait_for("sendMessage", count=5, chat_id=ADMIN, timeout=20)  # 3 saved, 2 reports
-    reports = [t for t in sent_texts(api, ADMIN) if "تمت إعادة التحميل" in t]
-    assert all(any(name in report for report in reports) for name in articles)
-    assert not any("فشلت" in t or "جارية" in t for t in sent_texts(api, ADMIN))
+    [reply] = await api.wait_for("sendMessage", chat_id=ADMIN, timeout=20)
+    lines = reply.params["text"].split("\n\n")
+    assert lines[0] == messages.ALBUM_FILE.format(
+        name="wheat.txt", outcome=messages.UPLOAD_SAVED.format(name="wheat.txt")
+    )
+    assert lines[1] == messages.ALBUM_FILE.format(
+        name="latin.txt", outcome=messages.UPLOAD_NOT_UTF8
+    )
+    assert replaced in lines[2] and messages.UPLOAD_REPLACED.split("{")[0] in lines[2]
+    assert lines[3].startswith("\u200eolive.txt\u200e: ")
+    report = lines[4]  # one reload, for the whole album
+    assert report.startswith("تمت إعادة التحميل") and "wheat.txt" in report
+    assert "olive.txt" in report and replaced in report
+    assert len(lines) == 5 and sent_texts(api, ADMIN) == [reply.params["text"]]
     for question in ("أسعار القمح في مصر", "إنتاج الأرز في آسيا", "محصول الزيتون في تونس"):
         assert bot.library.engine.search(question), question
 
