@@ -78,6 +78,15 @@ class ReloadReport:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """How :meth:`Library.open` got its index: ``snapshot_loaded`` (else built from the
+    sources), in ``seconds`` of wall time."""
+
+    snapshot_loaded: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
 class _SnapshotChange:
     """How the snapshot file differs from the one the serving engine reads."""
 
@@ -105,6 +114,8 @@ class Library:
         self._lock = threading.Lock()
         # A change already acted on without success: not acted on (nor logged) again.
         self._passed_over: _SnapshotChange | None = None
+        # Set by open(): how the index that started serving was got (None: handed in).
+        self.opening: Opening | None = None
 
     @classmethod
     def open(
@@ -119,8 +130,11 @@ class Library:
 
         Raises :class:`ReloadError` when nothing can be served.
         """
-        engine = _open_engine(sources_dir, snapshot, progress, analysis=analysis)
-        return cls(sources_dir, engine, snapshot, analysis)
+        started = time.perf_counter()
+        engine, loaded = _open_engine(sources_dir, snapshot, progress, analysis=analysis)
+        library = cls(sources_dir, engine, snapshot, analysis)
+        library.opening = Opening(loaded, time.perf_counter() - started)
+        return library
 
     @property
     def engine(self) -> SearchEngine:
@@ -216,7 +230,7 @@ class Library:
         try:
             if change.in_place:  # the normal load path: load the file, or rebuild it
                 _wait_until_written(change.path)
-                new = _open_engine(self.sources_dir, change.path, analysis=self.analysis)
+                new, _ = _open_engine(self.sources_dir, change.path, analysis=self.analysis)
             else:
                 # Loaded only if it fits the sources: rebuilding would rename a snapshot of
                 # ours over it, and a replica of another version sharing the directory would
@@ -296,21 +310,22 @@ def _open_engine(
     progress: Progress | None = None,
     params: BM25Params = DEFAULT_PARAMS,
     analysis: AnalysisSettings = DEFAULT_SETTINGS,
-) -> SearchEngine:
-    """Load a snapshot that matches the sources, else index them (and save the snapshot)."""
+) -> tuple[SearchEngine, bool]:
+    """Load a snapshot that matches the sources, else index them (and save the snapshot);
+    with whether the snapshot was loaded."""
     _check_sources(sources_dir)
     if snapshot is None:
-        return _index(sources_dir, params, progress, analysis=analysis)
+        return _index(sources_dir, params, progress, analysis=analysis), False
     remove_dead_temp_files(snapshot)
     try:
         source_print = _fingerprint(sources_dir, params, analysis)
-        return load_snapshot(snapshot, source_print, params, analysis)
+        return load_snapshot(snapshot, source_print, params, analysis), True
     except SnapshotError as exc:
         log.info("indexing from sources: %s", exc)
     if _unsaveable(snapshot):
-        return _index(sources_dir, params, progress, analysis=analysis)
+        return _index(sources_dir, params, progress, analysis=analysis), False
     large = sources_size(sources_dir) >= PARALLEL_MIN_BYTES
-    return _index_saving(sources_dir, snapshot, progress, params, large, analysis)
+    return _index_saving(sources_dir, snapshot, progress, params, large, analysis), False
 
 
 def _unsaveable(snapshot: Path) -> bool:

@@ -11,11 +11,13 @@ from discordapi import (
     BOT_ID,
     CHANNEL_ID,
     MODERATORS_ROLE_ID,
+    OTHER_PERSON,
     OTHER_PERSON_ID,
     OWNER,
     PERSON,
     PERSON_ID,
     TOKEN,
+    clickable_links,
 )
 from discordbot import (
     ADMIN_ID,
@@ -272,6 +274,36 @@ async def test_hostile_questions_are_answered_safely_in_a_guild_and_by_slash_com
     assert rejected(api) == []
 
 
+async def test_links_in_a_question_are_no_links_and_more_and_ask_sanad_read_it_back(api, bot):
+    linked = f"{PAGED} https://evil.example/a_b?c=1 discord.gg/abc"
+    question = await api.user_message(linked, channel_id=api.dm_channel_id(PERSON_ID))
+    [first] = await reply_to(api, question)
+    press = api.button_press(api.messages[first.message["id"]], "more:3")
+    await api.send_interaction(press)
+    second = await response_to(api, press)
+    again = api.message_command(messages.DISCORD_ASK_MESSAGE, api.messages[first.message["id"]])
+    await api.send_interaction(again)
+    asked_again = await response_to(api, again)
+    for sent in (first, second, asked_again):
+        assert clickable_links(sent.content) == []
+        assert render.question_of_answer(sent.content) == linked
+        assert visible_text(sent.content).splitlines()[0] == f"-# ❓ {linked}"
+    assert visible_text(second.content).splitlines()[1] == messages.MORE_INTRO
+    assert asked_again.content == first.content
+
+
+async def test_links_in_questions_listed_by_gaps_are_no_links(api, bot):
+    unanswerable = "كيف أطبخ المقلوبة؟ https://evil.example/recipe discord.gg/abc"
+    await reply_to(
+        api, await api.user_message(unanswerable, channel_id=api.dm_channel_id(PERSON_ID))
+    )
+    command = api.slash_command("gaps", user=OWNER, channel_id=api.dm_channel_id(ADMIN_ID))
+    await api.send_interaction(command)
+    listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines()[1] == f"• ❓ {unanswerable}"
+    assert clickable_links(listing.content) == []
+
+
 async def test_a_very_long_question_is_cut_and_says_so(api, bot):
     text = HOSTILE["4000 characters"]
     question = await api.user_message(text, channel_id=api.dm_channel_id(PERSON_ID))
@@ -396,6 +428,27 @@ async def test_a_crafted_button_gets_a_polite_answer(api, bot, custom_id, reply)
     assert refusal.ephemeral and visible_text(refusal.content) == reply
 
 
+async def test_a_burst_over_the_rate_limit_gets_one_refusal_but_ask_is_always_answered(
+    api, seeds_copy
+):
+    async with gateway_bot(api, make_settings(api, seeds_copy, user_questions_per_minute=1)):
+        dm = api.dm_channel_id(PERSON_ID)
+        await reply_to(api, await api.user_message(QUESTION, channel_id=dm))
+        burst = [await api.user_message(BROAD, channel_id=dm) for _ in range(4)]
+        mention = await api.user_message(f"<@{BOT_ID}> {PAGED}")  # in the guild channel
+        other = await api.user_message(
+            QUESTION, author=OTHER_PERSON, channel_id=api.dm_channel_id(OTHER_PERSON_ID)
+        )
+        await reply_to(api, other)  # handled after the burst
+        [refusal] = await reply_to(api, burst[0])
+        command = api.slash_command("ask", {"question": BROAD})
+        await api.send_interaction(command)
+        refused = await response_to(api, command)
+    assert visible_text(refusal.content).startswith("أسئلة كثيرة في وقت قصير!")
+    assert [replies_to(api, m) for m in (*burst[1:], mention)] == [[], [], [], []]
+    assert refused.ephemeral and visible_text(refused.content) == visible_text(refusal.content)
+
+
 # ----- admin ------------------------------------------------------------------------------------
 
 
@@ -446,6 +499,20 @@ async def test_gaps_are_shown_only_in_a_dm(api, bot):
     assert visible_text(listing.content).splitlines() == [
         messages.GAPS_HEADER,
         f"• ❓ {UNANSWERABLE}",
+    ]
+
+
+async def test_gaps_show_a_question_asked_in_several_spellings_once_with_its_count(api, bot):
+    dm = api.dm_channel_id(PERSON_ID)
+    for question in (UNANSWERABLE, "كيف اطبخ المقلوبـــة  باللحم", "ما عاصمة منغوليا؟"):
+        await reply_to(api, await api.user_message(question, channel_id=dm))
+    command = api.slash_command("gaps", user=OWNER, channel_id=api.dm_channel_id(ADMIN_ID))
+    await api.send_interaction(command)
+    listing = await response_to(api, command)
+    assert visible_text(listing.content).splitlines() == [
+        messages.GAPS_HEADER,
+        f"• ❓ {UNANSWERABLE} " + messages.GAP_ASKED.format(count=2),
+        "• ❓ ما عاصمة منغوليا؟",
     ]
 
 
@@ -513,6 +580,26 @@ async def test_an_admin_uploads_an_article_that_is_then_answered(api, bot, seeds
     assert visible_text(answer.message["embeds"][0]["title"]) == "القمح في مصر"
 
 
+async def test_several_files_in_one_upload_get_one_reply_and_one_reload(api, bot, seeds_copy):
+    replaced = sorted(p.name for p in seeds_copy.glob("*.txt"))[0]
+    files = {
+        "file": ("wheat.md", ARTICLE.encode(), "text/markdown"),
+        "file2": ("latin.txt", "café".encode("latin-1"), "text/plain"),
+        "file3": (replaced, "انخفض إنتاج الأرز في آسيا بعد الفيضانات.\n".encode(), "text/plain"),
+    }
+    upload = api.slash_command("upload", files, user=OWNER)
+    await api.send_interaction(upload)
+    report = await response_to(api, upload)
+    lines = visible_text(report.content).splitlines()
+    assert lines[0] == "wheat.md: " + visible_text(messages.UPLOAD_SAVED.format(name="wheat.md"))
+    assert lines[1] == "latin.txt: " + messages.UPLOAD_NOT_UTF8
+    assert lines[2].startswith(f"{replaced}: ") and lines[3].startswith("واستبدلت به")
+    reloads = [line for line in lines if line.startswith("تمت إعادة التحميل")]
+    assert len(reloads) == 1
+    assert "wheat.md" in report.content and not (seeds_copy / "latin.txt").exists()
+    assert bot.library.engine.search("إنتاج الأرز في آسيا")
+
+
 UPLOAD_REFUSALS = {
     "bad name": ("../../etc/passwd.txt", ARTICLE.encode(), messages.UPLOAD_BAD_NAME),
     "bad encoding": ("latin.txt", "café au lait".encode("latin-1"), messages.UPLOAD_NOT_UTF8),
@@ -529,6 +616,31 @@ async def test_a_bad_upload_is_refused_and_nothing_is_written(
     refusal = await response_to(api, upload)
     assert refusal.ephemeral and visible_text(refusal.content) == visible_text(reply)
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "logged"),
+    [
+        ("../../etc/passwd.txt", ARTICLE.encode(), "unsafe file name"),
+        ("latin.txt", "café au lait".encode("latin-1"), "not UTF-8"),
+        ("empty.md", b"\n\n", "not readable as an article: no text"),
+        ("big.md", b"x" * 1_500, "1500 bytes, over upload_max_bytes (1000)"),
+    ],
+)
+async def test_a_refused_upload_is_one_log_line_with_the_admin_the_file_and_why(
+    api, seeds_copy, caplog, name, data, logged
+):
+    caplog.set_level(logging.INFO, logger="bot")
+    async with gateway_bot(api, make_settings(api, seeds_copy, upload_max_bytes=1_000)):
+        upload = api.slash_command("upload", {"file": (name, data, "text/plain")}, user=OWNER)
+        await api.send_interaction(upload)
+        refusal = await response_to(api, upload)
+    assert refusal.ephemeral and visible_text(refusal.content) != messages.ERROR
+    [line] = [r for r in caplog.records if r.getMessage().startswith("refused")]
+    assert line.getMessage().startswith(
+        f"refused the upload {name!r} from discord:{ADMIN_ID}: {logged}"
+    )
+    assert line.levelname == "WARNING" and line.exc_info is None
 
 
 async def test_an_upload_from_someone_else_is_refused(api, bot, seeds_copy):

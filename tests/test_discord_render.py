@@ -6,7 +6,13 @@ import re
 
 import pytest
 from conftest import CITY_PART_LABEL
-from discordapi import CHANNEL_DEFAULT_PARSE, FormErrors, check_message_fields, pings
+from discordapi import (
+    CHANNEL_DEFAULT_PARSE,
+    FormErrors,
+    check_message_fields,
+    clickable_links,
+    pings,
+)
 from discordbot import DIRECTION_CONTROLS, visible_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,6 +99,43 @@ def test_any_sentence_or_list_fits_one_message(text, ephemeral):
 @given(text=TEXT)
 def test_escaping_is_undone_exactly(text):
     assert render.unescape_markdown(render.escape_markdown(text)) == text
+
+
+# Links as people paste them, and pieces that sit against them in a line.
+LINK_PIECES = [
+    *PIECES,
+    *("https://evil.example/a_b?c=*d*", "http://x.org/`tick`", "<https://x.org>", " "),
+    *("discord.gg/abc", "www.example.org", "HTTPS://X.ORG/", "ftp://x", "\\", "`", "``"),
+]
+LINKED_TEXT = st.lists(st.sampled_from(LINK_PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(question=st.one_of(LINKED_TEXT, TEXT))
+def test_a_question_line_has_no_live_link_and_reads_back_as_the_question(question):
+    asked = render.fit_question(question)
+    content = render.answer_payload(AnswerPage(Answer(asked, (), 0, 0)))["content"]
+    first_line = content.split("\n", 1)[0]
+    assert clickable_links(first_line) == []
+    expected = DIRECTION_CONTROLS.sub("", asked).strip() or None
+    assert render.question_of_answer(content) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(LINKED_TEXT, TEXT))
+def test_user_text_escaping_is_undone_exactly_and_leaves_no_live_link(text):
+    escaped = render.escape_user_text(text)
+    assert render.unescape_markdown(escaped) == text
+    assert clickable_links(escaped) == []
+
+
+def test_links_in_a_question_show_as_typed_but_are_no_links():
+    question = "افتح https://evil.example/x_y و discord.gg/abc"
+    line = render.question_line(question)
+    assert clickable_links(line) == []
+    assert visible_text(line) == f"-# ❓ {question}"  # Discord drops the escaping backslashes
+    # <…> only stops the preview: Discord still makes a link of it.
+    assert clickable_links("<https://evil.example/x>") == ["https://evil.example/x"]
 
 
 def test_a_long_list_keeps_its_first_lines_and_says_how_many_were_left_out():

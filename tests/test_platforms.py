@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 from botapi import TOKEN as TELEGRAM_TOKEN
@@ -18,9 +20,34 @@ from discordapi import TOKEN as DISCORD_TOKEN
 from discordbot import ADMIN_ID, emulator, reply_to, response_to, visible_text
 
 from bot.service import messages
+from retrieval.corpus import load_corpus
 
 QUESTION = "بكم انخفض مؤشر ناسداك؟"
 STARTUP = 90.0  # a cold process imports both libraries and indexes the seeds on a busy machine
+SEED_PARAGRAPHS = len(load_corpus(SEEDS).paragraphs)
+
+
+def serving_lines(stderr: bytes) -> list[str]:
+    """The start-up lines saying what is served, without their time stamps."""
+    return [
+        line.split(" ", 2)[2]
+        for line in stderr.decode().splitlines()
+        if " bot.service.sanad: serving " in line
+    ]
+
+
+def says_it_serves(stderr: bytes, sources: Path, snapshot_loaded: bool | None) -> bool:
+    """Whether ``stderr`` has exactly one start-up line, saying that the seeds in ``sources``
+    are served from a loaded snapshot or an index built at start (None: either)."""
+    served = (
+        f"INFO bot.service.sanad: serving 5 articles and {SEED_PARAGRAPHS} paragraphs from "
+        + re.escape(str(sources.resolve()))
+    )
+    loaded = f"index snapshot {re.escape(str(sources / '.sanad-index'))} loaded"
+    built = "index built from the sources"
+    how = {True: loaded, False: built, None: f"(?:{loaded}|{built})"}[snapshot_loaded]
+    lines = serving_lines(stderr)
+    return len(lines) == 1 and re.fullmatch(rf"{served}: {how} in \d+\.\d s", lines[0]) is not None
 
 
 async def sanad(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -76,6 +103,62 @@ async def test_run_serves_telegram_and_discord_over_one_index_and_stops_on_sigte
     assert "أسئلة أُجيب عنها: 2 " in report
     assert process.returncode == 0 and b"Traceback" not in stderr, stderr.decode()
     assert DISCORD_TOKEN.encode() not in stderr and TELEGRAM_TOKEN.encode() not in stderr
+    # One line for the process, not one per platform.
+    assert says_it_serves(stderr, seeds_copy, snapshot_loaded=None), serving_lines(stderr)
+
+
+async def test_telegram_says_once_what_it_serves_built_at_first_then_loaded(seeds_copy):
+    (seeds_copy / ".sanad-index").unlink(missing_ok=True)
+    for snapshot_loaded in (False, True):
+        telegram = BotApiEmulator()
+        telegram.start()
+        process = await sanad(
+            "telegram",
+            env={
+                "SANAD_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+                "SANAD_TELEGRAM_BASE_URL": telegram.base_url,
+                "SANAD_SOURCES_DIR": str(seeds_copy),
+            },
+        )
+        try:
+            telegram.user_message(QUESTION)
+            await telegram.wait_for("sendMessage", timeout=STARTUP)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+            telegram.stop()
+        assert says_it_serves(stderr, seeds_copy, snapshot_loaded), stderr.decode()
+        assert TELEGRAM_TOKEN.encode() not in stderr
+
+
+async def test_discord_says_once_what_it_serves(seeds_copy):
+    (seeds_copy / ".sanad-index").unlink(missing_ok=True)
+    async with emulator() as discord:
+        process = await sanad(
+            "discord",
+            env={
+                "SANAD_DISCORD_TOKEN": DISCORD_TOKEN,
+                "SANAD_DISCORD_API_URL": discord.rest_url,
+                "SANAD_SOURCES_DIR": str(seeds_copy),
+            },
+        )
+        try:
+            await discord.wait_for_request(
+                "PUT /applications/{application}/commands", timeout=STARTUP
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert says_it_serves(stderr, seeds_copy, snapshot_loaded=False), stderr.decode()
+    assert DISCORD_TOKEN.encode() not in stderr
+
+
+async def test_the_console_chat_of_run_says_once_what_it_serves(seeds_copy):
+    (seeds_copy / ".sanad-index").unlink(missing_ok=True)
+    process = await sanad("run", "--sources", str(seeds_copy), env={})
+    _, stderr = await asyncio.wait_for(process.communicate(b""), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert says_it_serves(stderr, seeds_copy, snapshot_loaded=False), stderr.decode()
 
 
 async def test_one_platform_failing_to_start_stops_the_other_with_one_line(seeds_copy):

@@ -231,6 +231,25 @@ async def test_feedback_is_counted_once_and_unhelpful_questions_become_gaps(api,
     assert QUESTION in gaps.params["text"]
 
 
+async def test_gaps_show_a_question_asked_in_several_spellings_once_with_its_count(api, bot):
+    spellings = [
+        "كيف أطبخ المقلوبة باللحم؟",
+        "كيف اطبخ المقلوبـــة  باللحم",
+        "كيف إطبخ المقلوبه باللحم؟!",
+    ]
+    for question in ["ما عاصمة منغوليا؟", *spellings]:
+        api.user_message(question, user_id=222)
+    await api.wait_for("sendMessage", count=4, chat_id=222)
+    api.user_message("/gaps", user_id=ADMIN)
+    [gaps] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    lines = parse_telegram_html(gaps.params["text"]).splitlines()
+    assert [line.lstrip("\u200f") for line in lines] == [
+        messages.GAPS_HEADER,
+        f"• ❓ {spellings[0]} " + messages.GAP_ASKED.format(count=3),
+        "• ❓ ما عاصمة منغوليا؟",
+    ]
+
+
 @pytest.mark.parametrize("second", ["fb:1", "fb:0"])
 async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
     api, bot, second
@@ -468,28 +487,42 @@ async def test_admin_uploads_an_article_file(api, bot, seeds_copy):
     assert bot.library.engine.search("إنتاج الأرز في آسيا")
 
 
-async def test_album_of_articles_with_a_slow_download_indexes_and_reports_every_one(
+async def test_album_with_a_slow_download_gets_one_reply_for_every_file_and_one_reload(
     api, bot, seeds_copy
 ):
+    replaced = sorted(p.name for p in seeds_copy.glob("*.txt"))[0]
     articles = {
-        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n",
-        "rice.txt": "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n",
-        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n",
+        "wheat.txt": "ارتفعت أسعار القمح في مصر هذا العام بسبب الجفاف.\n".encode(),
+        "latin.txt": "café".encode("latin-1"),
+        replaced: "انخفض إنتاج الأرز في آسيا بعد موسم الفيضانات.\n".encode(),
+        "olive.txt": "تضاعف محصول الزيتون في تونس بعد أمطار الربيع الغزيرة.\n".encode(),
     }
     slow = api.hold_file("olive.txt")
-    for name, text in articles.items():
-        api.add_file(name, text.encode())
+    for name, data in articles.items():
+        api.add_file(name, data)
         document = {"file_id": name, "file_unique_id": f"u-{name}", "file_name": name}
-        api.user_message(None, user_id=ADMIN, extra={"document": document})
+        extra = {"document": document, "media_group_id": "album-1"}
+        api.user_message(None, user_id=ADMIN, extra=extra)
     deadline = asyncio.get_running_loop().time() + 10
-    while not bot.library.reloading:  # wait for a reload to be under way, then finish the
-        assert asyncio.get_running_loop().time() < deadline  # slow download during it
+    while not (seeds_copy / "wheat.txt").exists():  # the others are stored meanwhile
+        assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.005)
+    assert sent_texts(api, ADMIN) == [] and not bot.library.reloading
     slow.set()
-    await api.wait_for("sendMessage", count=5, chat_id=ADMIN, timeout=20)  # 3 saved, 2 reports
-    reports = [t for t in sent_texts(api, ADMIN) if "تمت إعادة التحميل" in t]
-    assert all(any(name in report for report in reports) for name in articles)
-    assert not any("فشلت" in t or "جارية" in t for t in sent_texts(api, ADMIN))
+    [reply] = await api.wait_for("sendMessage", chat_id=ADMIN, timeout=20)
+    lines = reply.params["text"].split("\n\n")
+    assert lines[0] == messages.ALBUM_FILE.format(
+        name="wheat.txt", outcome=messages.UPLOAD_SAVED.format(name="wheat.txt")
+    )
+    assert lines[1] == messages.ALBUM_FILE.format(
+        name="latin.txt", outcome=messages.UPLOAD_NOT_UTF8
+    )
+    assert replaced in lines[2] and messages.UPLOAD_REPLACED.split("{")[0] in lines[2]
+    assert lines[3].startswith("\u200eolive.txt\u200e: ")
+    report = lines[4]  # one reload, for the whole album
+    assert report.startswith("تمت إعادة التحميل") and "wheat.txt" in report
+    assert "olive.txt" in report and replaced in report
+    assert len(lines) == 5 and sent_texts(api, ADMIN) == [reply.params["text"]]
     for question in ("أسعار القمح في مصر", "إنتاج الأرز في آسيا", "محصول الزيتون في تونس"):
         assert bot.library.engine.search(question), question
 
@@ -531,6 +564,43 @@ async def test_upload_with_unsafe_name_or_bad_encoding_is_rejected(api, bot, see
     calls = await api.wait_for("sendMessage", count=2, chat_id=ADMIN)
     assert "اسم الملف" in calls[0].params["text"] and "UTF-8" in calls[1].params["text"]
     assert not (seeds_copy / "latin.txt").exists()
+
+
+REFUSED_UPLOADS = {
+    "bad name": ("../evil.txt", b"text", None, "unsafe file name", messages.UPLOAD_BAD_NAME),
+    "bad encoding": ("latin.txt", "café".encode("latin-1"), None, "not UTF-8", None),
+    "no text": ("empty.md", b"  \n", None, "not readable as an article: no text", None),
+    "too large": (
+        "big.txt",
+        b"x",
+        5_000_000,
+        "5000000 bytes, over upload_max_bytes (1000000)",
+        messages.UPLOAD_TOO_BIG.format(limit=1_000_000),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "size", "logged", "reply"), REFUSED_UPLOADS.values(), ids=REFUSED_UPLOADS
+)
+async def test_a_refused_upload_is_one_log_line_and_an_arabic_reply(
+    api, bot, caplog, name, data, size, logged, reply
+):
+    caplog.set_level(logging.INFO, logger="bot")
+    api.add_file("doc", data)
+    document = {"file_id": "doc", "file_unique_id": "u", "file_name": name}
+    if size is not None:
+        document["file_size"] = size
+    api.user_message(None, user_id=ADMIN, extra={"document": document})
+    [sent] = await api.wait_for("sendMessage", chat_id=ADMIN)
+    [refusal] = [r for r in caplog.records if r.getMessage().startswith("refused")]
+    assert refusal.getMessage().startswith(
+        f"refused the upload {name!r} from telegram:{ADMIN}: {logged}"
+    )
+    assert refusal.levelname == "WARNING" and refusal.exc_info is None
+    if reply is not None:
+        assert sent.params["text"] == reply
+    assert sent.params["text"] != messages.ERROR and not (bot.library.sources_dir / name).exists()
 
 
 @pytest.mark.parametrize(
@@ -689,6 +759,26 @@ async def test_per_user_rate_limit_answers_kindly(api, seeds_copy):
         api.user_message(BROAD)
         calls = await api.wait_for("sendMessage", count=2)
     assert "انتظر" in calls[1].params["text"]
+
+
+async def test_a_burst_over_the_rate_limit_gets_one_refusal_but_inline_is_always_answered(
+    api, seeds_copy
+):
+    settings = make_settings(api, seeds_copy, user_questions_per_minute=1)
+    async with RunningBot(api, settings, Library.open(seeds_copy)):
+        api.user_message(QUESTION)
+        await api.wait_for("sendMessage", chat_id=111)
+        for _ in range(4):
+            api.user_message(BROAD)
+        api.user_message(QUESTION, user_id=222)  # handled after the burst
+        await api.wait_for("sendMessage", chat_id=222)
+        await api.wait_for("sendMessage", count=2, chat_id=111)
+        api.inline_query(BROAD)
+        [inline] = await api.wait_for("answerInlineQuery")
+    texts = sent_texts(api, 111)
+    assert len(texts) == 2 and texts[1].startswith("أسئلة كثيرة في وقت قصير!")
+    [card] = inline.params["results"]
+    assert card["title"].startswith("أسئلة كثيرة في وقت قصير!")
 
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot: "from" of every anonymous admin

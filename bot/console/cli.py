@@ -95,6 +95,7 @@ def run_chat(service: Sanad) -> int:
     with contextlib.suppress(ImportError):  # arrow-key line editing and history
         import readline  # noqa: F401
     ansi = sys.stdout.isatty()
+    service.start()
     say(messages.CHAT_WELCOME)
     last: tuple[str, int] | None = None  # the last question answered, and its page's offset
     with asyncio.Runner() as runner:
@@ -334,7 +335,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "No chat platform token configured (SANAD_TELEGRAM_TOKEN, SANAD_DISCORD_TOKEN): "
             "starting the console chat."
         )
-        return run_chat(_service(_settings(args)))
+        # At INFO, as the bots: the operator of `make run` reads what is served.
+        return run_chat(_service(_settings(args, "INFO")))
     if platforms == ["telegram"]:
         return cmd_telegram(args)
     return _serve(_service(_settings(args, "INFO"), bots=True), platforms)

@@ -18,9 +18,12 @@ from bot.discord.handlers import option
 from bot.discord.incoming import requester
 from bot.discord.respond import Responder, respond_in_time
 from bot.service import messages
-from bot.service.errors import SanadError
+from bot.service.errors import SanadError, UploadRejected
 from bot.service.policy import Sender
 from bot.service.sanad import Listing, Sanad
+
+# /upload's attachment options: "file" (required), then up to four more.
+UPLOAD_OPTIONS = ("file", "file2", "file3", "file4", "file5")
 
 
 async def on_reload(
@@ -65,25 +68,44 @@ async def on_sources(
 async def on_upload(
     interaction: hikari.CommandInteraction, responder: Responder, ctx: Context
 ) -> None:
-    """/upload file: validate an article, store it atomically, then reload."""
+    """/upload file [file2…]: validate each article, store it atomically, then reload once;
+    one reply says what became of every file."""
     sender, _ = requester(interaction)
-    file_id, resolved = option(interaction, "file"), interaction.resolved
-    attachment = None
-    if resolved is not None and isinstance(file_id, int):
-        attachment = resolved.attachments.get(hikari.Snowflake(file_id))
-    if attachment is None:  # the option is required: only a crafted request lacks it
+    resolved = interaction.resolved
+    attachments = [
+        resolved.attachments.get(hikari.Snowflake(file_id))
+        for name in UPLOAD_OPTIONS
+        if resolved is not None and isinstance(file_id := option(interaction, name), int)
+    ]
+    if not attachments or None in attachments:  # "file" is required: only a crafted request
         await responder.respond(render.text_payload(messages.ERROR, ephemeral=True))
         return
     service = ctx.service
 
-    async def store_and_reload() -> str:
+    async def store(attachment: hikari.Attachment) -> str:
         service.check_upload(sender, attachment.filename, attachment.size)
-        saved = service.add_article(sender, attachment.filename, await attachment.read())
+        return service.add_article(sender, attachment.filename, await attachment.read())
+
+    async def store_and_reload() -> str:
+        if len(attachments) == 1:  # its refusal is the whole reply
+            outcomes, stored = [await store(attachments[0])], True
+        else:
+            outcomes, stored = [], False
+            for attachment in attachments:
+                try:
+                    outcome = await store(attachment)
+                    stored = True
+                except UploadRejected as exc:  # the other files are still stored
+                    outcome = exc.text
+                name = attachment.filename
+                outcomes.append(messages.ALBUM_FILE.format(name=name, outcome=outcome))
+        if not stored:
+            return "\n".join(outcomes)
         try:
             report = await reload_report(service, sender)
         except SanadError as exc:  # stored, but the index could not take it: say both
             report = exc.text
-        return f"{saved}\n{report}"
+        return "\n".join([*outcomes, report])
 
     await _reply(responder, store_and_reload)
 

@@ -85,14 +85,18 @@ def command_builders(rest: hikari.api.RESTClient) -> list[hikari.api.CommandBuil
             )
         )
     )
-    upload = rest.slash_command_builder("upload", messages.DISCORD_UPLOAD).add_option(
-        hikari.CommandOption(
-            type=hikari.OptionType.ATTACHMENT,
-            name="file",
-            description=messages.DISCORD_UPLOAD_FILE,
-            is_required=True,
+    upload = rest.slash_command_builder("upload", messages.DISCORD_UPLOAD)
+    for name in admin.UPLOAD_OPTIONS:
+        upload.add_option(
+            hikari.CommandOption(
+                type=hikari.OptionType.ATTACHMENT,
+                name=name,
+                description=messages.DISCORD_UPLOAD_FILE
+                if name == "file"
+                else messages.DISCORD_UPLOAD_MORE_FILE,
+                is_required=name == "file",
+            )
         )
-    )
     plain = [
         rest.slash_command_builder(name, descriptions[name])
         for name in ("sources", "reload", "rollback", "stats", "gaps")

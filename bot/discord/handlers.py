@@ -18,7 +18,7 @@ from bot.discord.context import Context
 from bot.discord.incoming import answer_id, chat_of, question_of, requester, sender_of
 from bot.discord.respond import Responder, reply_to, respond_in_time
 from bot.service import messages, paging
-from bot.service.errors import SanadError
+from bot.service.errors import SanadError, repeated_refusal
 from bot.service.policy import Chat, Sender
 from bot.service.sanad import Sanad
 
@@ -51,7 +51,9 @@ async def answer_message(message: hikari.PartialMessage, ctx: Context) -> None:
         return
     chatter = ctx.service.policy.unprompted(chat, is_called(message, ctx))
     with _typing_after(ctx, message.channel_id):
-        payload = await ask(ctx.service, message.content, sender_of(author), chat, chatter=chatter)
+        payload = await ask(
+            ctx.service, message.content, sender_of(author), chat, chatter=chatter, message=True
+        )
     if payload is not None:
         await reply_to(ctx, message, payload)
 
@@ -84,16 +86,20 @@ async def ask(
     *,
     ephemeral: bool = False,
     chatter: bool = False,
+    message: bool = False,
 ) -> render.Payload | None:
     """The first page of an answer to ``text``, or the service's refusal, as a payload
     (what ``sanad discord-preview`` prints); for ``chatter`` (:meth:`Policy.unprompted`)
-    only passages, else None."""
+    only passages, else None. A plain ``message`` (not an interaction, which Discord requires
+    answered) gets None for a rate-limit refusal already given in this burst."""
     asked = question_of(text)  # one line already
     question = render.fit_question(asked)
     try:
         page = await service.ask(question, sender, chat, unprompted=chatter)
     except SanadError as exc:
-        return None if chatter else render.text_payload(exc.text, ephemeral=True)
+        if chatter or (message and repeated_refusal(exc)):
+            return None
+        return render.text_payload(exc.text, ephemeral=True)
     if chatter and not page.answer.found:
         return None
     cut = len(question) < len(asked)

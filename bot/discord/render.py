@@ -75,7 +75,12 @@ _LINE_MARK = re.compile(r"^([ \t]*)([#>+\-])", re.MULTILINE)
 _LINE_NUMBER = re.compile(r"^([ \t]*[0-9]+)\.", re.MULTILINE)
 _GRAPHEME = regex.compile(r"\X")
 _MARKDOWN = re.compile(r"[\\*_~`|<\[\]]|^[ \t]*(?:[#>+\-]|[0-9]+\.)", re.MULTILINE)
-_ESCAPED = re.compile(r"\\([\\*_~`|<\[\]#>+\-.])")
+# escape_markdown's escapes, and escape_user_text's ("\:" and "\." in links).
+_ESCAPED = re.compile(r"\\([\\*_~`|<\[\]#>+\-.:])")
+# Where Discord's client could start a link: "://" after a scheme's letters (it links http
+# and https; others cost nothing to cover), and invites and www. addresses without a scheme.
+_LINK_COLON = re.compile(r"(?<=[A-Za-z0-9+.\-])://")
+_LINK_DOT = re.compile(r"(discord(?:app)?|www)\.", re.IGNORECASE)
 
 
 def rtl_lines(text: str) -> str:
@@ -131,6 +136,20 @@ def unescape_markdown(text: str) -> str:
     return _ESCAPED.sub(r"\1", text)
 
 
+def escape_user_text(text: str) -> str:
+    """Text a person wrote, shown as written (:func:`escape_markdown`) and without a live
+    link: the ``:`` of each ``scheme://`` and the ``.`` of ``discord.gg``, ``discord.com``
+    and ``www.`` get a backslash too. Discord's markdown takes a backslash and a punctuation
+    character as that character, as text, before it looks for links, so what shows is the
+    address as typed, but no link, and no preview is fetched; wrapping it in ``<…>`` would
+    only stop the preview, the link stays. Sanad's own message must not carry a link someone
+    else typed (a phishing address, an invite). :func:`unescape_markdown` undoes it."""
+    escaped = escape_markdown(text)
+    if "://" not in escaped and "." not in escaped:
+        return escaped
+    return _LINK_DOT.sub(r"\1\\.", _LINK_COLON.sub(r"\\://", escaped))
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace (line breaks too) as one space."""
     return " ".join(text.split())
@@ -141,7 +160,7 @@ def one_line(text: str) -> str:
 
 def question_line(question: str) -> str:
     """The first line of an answer: the question, small and grey."""
-    return QUESTION_PREFIX + rtl_lines(f"{QUESTION_MARK} {escape_markdown(one_line(question))}")
+    return QUESTION_PREFIX + rtl_lines(f"{QUESTION_MARK} {escape_user_text(one_line(question))}")
 
 
 # A question's line is measured before the question is asked (fit_question) and shown in its
@@ -322,7 +341,8 @@ def text_payload(text: str, *, ephemeral: bool = False) -> Payload:
 
 
 def _sentence(text: str) -> str:
-    return _recurring_rtl_lines(escape_markdown(text))
+    """A line of a service reply; it may hold people's questions (/gaps), so no live link."""
+    return _recurring_rtl_lines(escape_user_text(text))
 
 
 def _fitted_line(text: str, limit: int) -> str:

@@ -32,7 +32,19 @@ class NotAQuestion(SanadError):
 
 class RateLimited(SanadError):
     """The sender asked more questions in a minute than the configured limit allows; ``text``
-    says how long to wait (:data:`messages.RATE_LIMITED`)."""
+    says how long to wait (:data:`messages.RATE_LIMITED`). ``repeated``: the sender was
+    already refused since they last could ask, so a plain message gets no reply this time
+    (an interaction must be answered whatever it is)."""
+
+    def __init__(self, text: str, repeated: bool = False) -> None:
+        super().__init__(text)
+        self.repeated = repeated
+
+
+def repeated_refusal(exc: SanadError) -> bool:
+    """Whether ``exc`` refuses a sender who was already told so: a plain message stays
+    unanswered rather than add one more refusal to a burst."""
+    return isinstance(exc, RateLimited) and exc.repeated
 
 
 class PageExpired(SanadError):
@@ -67,7 +79,12 @@ class PrivateOnly(SanadError):
 
 
 class UploadRejected(SanadError):
-    """An uploaded article was refused (name, size, encoding or content)."""
+    """An uploaded article was refused (name, size, encoding, content, or a sources directory
+    that cannot take it); ``reason`` says why in English, for the operator's log line."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason
 
 
 class ReloadFailed(SanadError):

@@ -198,6 +198,8 @@ UPLOAD_TOO_BIG = "الملف أكبر من الحد المسموح ({limit} با
 UPLOAD_NOT_UTF8 = "الملف ليس نصًا بترميز UTF-8."
 UPLOAD_INVALID = "لا يمكن قراءة الملف مقالًا: {reason}"
 UPLOAD_SAVED = "حفظت ‎{name}‎ في المصادر."
+# One file of an album of uploads: its name, then what became of it (UPLOAD_SAVED or why not).
+ALBUM_FILE = "‎{name}‎: {outcome}"
 # After UPLOAD_SAVED when the upload replaced an article of the same name.
 UPLOAD_REPLACED = "واستبدلت به مقالًا بالاسم نفسه، واحتفظت بالسابق في ‎{kept}‎."
 # After UPLOAD_SAVED, one "- reason" line per mend of the file's attribution (Article.warnings).
@@ -219,6 +221,8 @@ STATS = (
     "التقييمات: 👍 {helpful} / 👎 {unhelpful}"
 )
 GAPS_HEADER = "أسئلة لم تجد إجابة أو قُيّمت بأنها غير مفيدة (أضف مصادر تغطيها):"
+# After a /gaps question asked (or marked unhelpful) more than once.
+GAP_ASKED = "(المرات: {count})"
 LIST_CUT = "(وسطور أخرى لم تُعرض: {count})"
 GAPS_NONE = "لا توجد فجوات مسجّلة حتى الآن."
 
@@ -230,6 +234,7 @@ DISCORD_ASK_PRIVATE = "أن تظهر الإجابة لك وحدك"
 DISCORD_ASK_MESSAGE = "اسأل سند"
 DISCORD_UPLOAD = "أضف مقالًا أو استبدله (ملف ‎.txt أو ‎.md)"
 DISCORD_UPLOAD_FILE = "ملف المقال"
+DISCORD_UPLOAD_MORE_FILE = "ملف مقال آخر (اختياري)"
 
 
 def reply_intro(answer: Answer, no_answer: str = NO_ANSWER) -> str:

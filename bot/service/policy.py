@@ -114,6 +114,11 @@ class Policy:
             "discord": frozenset(settings.discord_answer_every_message),
         }
         self.rate_limit = RateLimit(settings.user_questions_per_minute, clock)
+        self._clock = clock
+        # Senders refused, by the time they may ask again: one refusal per burst.
+        self._refused: TTLCache[str, float] = TTLCache(
+            maxsize=RATE_LIMIT_SENDERS, ttl=60.0, timer=clock
+        )
 
     def is_admin(self, sender: Sender) -> bool:
         """Whether ``sender`` may reload, roll back, upload and read usage."""
@@ -176,3 +181,12 @@ class Policy:
     def wait(self, sender: Sender) -> int:
         """Whole seconds until ``sender`` may ask again (0: now)."""
         return 0 if sender.operator else self.rate_limit.wait(sender.key)
+
+    def refused_before(self, sender: Sender, wait: int) -> bool:
+        """Note that ``sender``, over the rate limit for ``wait`` more seconds, is refused;
+        whether they were already refused in this window (since they last could ask)."""
+        now = self._clock()
+        if self._refused.get(sender.key, now) > now:
+            return True
+        self._refused[sender.key] = now + wait
+        return False

@@ -10,9 +10,10 @@ uploads, statistics and gaps behave the same on all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from bot.service.policy import Chat, Policy, Sender
 from bot.service.reloads import Coalescer
 from bot.service.searcher import SearchProcess, cpu_count
 from bot.service.settings import Settings
-from bot.service.stats import BotStats
+from bot.service.stats import BotStats, Gap
 from retrieval.answer import Answer
 from retrieval.corpus import Corpus
 from retrieval.library import Library, ReloadError, ReloadReport
@@ -215,12 +216,15 @@ class Sanad:
             EmptyQuestion: nothing to search for.
             NotAQuestion: a greeting, «المزيد» typed out or an unknown command; its text is
                 the reply.
-            RateLimited: the sender asked too often this minute.
+            RateLimited: the sender asked too often this minute (``repeated`` after the
+                first refusal of a window).
         """
         text, trimmed = self.read_question(question)
         self._reply_to_chatter(text, sender.platform)
         if offset == 0 and not self.policy.may_ask(sender):
-            raise RateLimited(messages.RATE_LIMITED.format(seconds=self.policy.wait(sender)))
+            wait = self.policy.wait(sender)
+            repeated = self.policy.refused_before(sender, wait)
+            raise RateLimited(messages.RATE_LIMITED.format(seconds=wait), repeated)
         started = time.perf_counter()
         answer = await self._answer(text, limit or self.settings.answer_passages, offset)
         if offset == 0:
@@ -301,8 +305,10 @@ class Sanad:
         return await loop.run_in_executor(self._searches, engine.answer, question, limit, offset)
 
     def start(self) -> None:
-        """Have the search process load a large serving index ahead of the first question
-        (when the bots start; a question does the same). Returns at once."""
+        """Say what is served (:func:`serving_line`, once, at INFO) and have the search
+        process load a large serving index ahead of the first question (when the bots or the
+        console chat start; a question does the same). Returns at once."""
+        log.info("%s", serving_line(self.library))
         engine = self.engine
         if self._process is not None and len(engine.store) > INLINE_MAX_PARAGRAPHS:
             self._process.prepare(engine)
@@ -409,8 +415,9 @@ class Sanad:
             NotAdmin, UploadRejected
         """
         self.require_admin(sender, f"upload {name[:80]}")
-        uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
-        self._check_sources_writable(name)
+        with _logged_refusal(sender, name):
+            uploads.check_name_and_size(name, size, self.settings.upload_max_bytes)
+            self._check_sources_writable()
 
     def add_article(self, sender: Sender, name: str, data: bytes) -> str:
         """Validate an uploaded article and store it atomically (then call :meth:`reload`).
@@ -419,15 +426,16 @@ class Sanad:
             NotAdmin, UploadRejected: nothing was written.
         """
         self.require_admin(sender, f"store {name[:80]}")
-        mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
-        self._check_sources_writable(name)
-        path = self.settings.sources_dir / name
-        try:
-            kept = uploads.keep_replaced(path)
-            uploads.write_atomically(path, data)
-        except OSError as exc:  # the disk filled up, or the volume changed under us
-            log.warning("could not store the uploaded %s: %s", name[:80], exc)
-            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE) from exc
+        with _logged_refusal(sender, name):
+            mended = uploads.check_article(name, data, self.settings.upload_max_bytes)
+            self._check_sources_writable()
+            path = self.settings.sources_dir / name
+            try:
+                kept = uploads.keep_replaced(path)
+                uploads.write_atomically(path, data)
+            except OSError as exc:  # the disk filled up, or the volume changed under us
+                reason = f"could not store it: {exc}"
+                raise UploadRejected(messages.UPLOAD_NOT_WRITABLE, reason) from exc
         log.info("admin %s stored %s (%s)", sender.key, name, counted(len(data), "byte"))
         saved = messages.UPLOAD_SAVED.format(name=name)
         if kept is not None:  # never lost: a mistaken upload can be undone by hand
@@ -438,7 +446,7 @@ class Sanad:
             saved += "\n" + "\n".join(lines)
         return saved
 
-    def _check_sources_writable(self, name: str) -> None:
+    def _check_sources_writable(self) -> None:
         """Refuse an upload the sources directory cannot take, before downloading it.
 
         Asked at each upload, not once at start, so fixing the volume's owner takes effect
@@ -447,15 +455,13 @@ class Sanad:
         Raises:
             UploadRejected: with :data:`messages.UPLOAD_NOT_WRITABLE`.
         """
-        reason = why_unwritable(self.settings.sources_dir)
+        sources = self.settings.sources_dir
+        reason = why_unwritable(sources)
         if reason is not None:
-            log.warning(
-                "refused the upload %s: sources directory %s cannot be written (%s)",
-                name[:80],
-                self.settings.sources_dir,
-                reason,
+            raise UploadRejected(
+                messages.UPLOAD_NOT_WRITABLE,
+                f"sources directory {sources} cannot be written ({reason})",
             )
-            raise UploadRejected(messages.UPLOAD_NOT_WRITABLE)
 
     def stats_text(self, sender: Sender) -> str:
         """Traffic, no-answer rate, latency, index size, feedback."""
@@ -487,15 +493,21 @@ class Sanad:
         self.require_admin(sender, "gaps")
         if not self.policy.may_show_questions(chat):
             raise PrivateOnly()
-        gaps = list(self.stats.gaps)[-GAPS_SHOWN:]
+        gaps = self.stats.gaps.most_asked(GAPS_SHOWN)
         if not gaps:
             return Listing((messages.GAPS_NONE,))
-        lines = [messages.GAPS_HEADER]
-        lines += [
-            f"• {'❓' if g.reason == 'unanswered' else '👎'} {g.question[:GAP_QUESTION_CHARS]}"
-            for g in gaps
-        ]
-        return Listing(tuple(lines))
+        return Listing((messages.GAPS_HEADER, *map(gap_line, gaps)))
+
+
+@contextlib.contextmanager
+def _logged_refusal(sender: Sender, name: str) -> Iterator[None]:
+    """Log an upload refused in the block, once: who sent it, the file, and why (the admin
+    reads the Arabic reason in the reply). The name is quoted: it is the sender's text."""
+    try:
+        yield
+    except UploadRejected as exc:
+        log.warning("refused the upload %r from %s: %s", name[:80], sender.key, exc.reason)
+        raise
 
 
 def sources_listing(engine: SearchEngine) -> Listing:
@@ -521,6 +533,22 @@ def sources_listing(engine: SearchEngine) -> Listing:
     return Listing(tuple(lines))
 
 
+def serving_line(library: Library) -> str:
+    """The operator's line about what starts serving: articles, paragraphs, the sources
+    directory, and whether the index snapshot was loaded or the index built, in how long."""
+    corpus = library.engine.corpus
+    served = (
+        f"serving {counted(len(corpus.articles), 'article')} and "
+        f"{counted(len(corpus.paragraphs), 'paragraph')} from {library.sources_dir.resolve()}"
+    )
+    opening = library.opening
+    if opening is None:
+        return served
+    if opening.snapshot_loaded:
+        return f"{served}: index snapshot {library.snapshot} loaded in {opening.seconds:.1f} s"
+    return f"{served}: index built from the sources in {opening.seconds:.1f} s"
+
+
 def load_notes(corpus: Corpus) -> list[str]:
     """The operator's lines about a load: each skipped file and each mended attribution."""
     return [f"skipped {s.file}: {s.reason}" for s in corpus.skipped] + [
@@ -532,6 +560,16 @@ def log_load_notes(corpus: Corpus) -> None:
     """Log each of :func:`load_notes` once, when an index starts serving."""
     for line in load_notes(corpus):
         log.warning("%s", line)
+
+
+def gap_line(gap: Gap) -> str:
+    """One line of /gaps: ❓ unanswered, 👎 marked unhelpful (both when both happened), the
+    question, and how many times when more than once."""
+    marks = ("❓" if gap.unanswered else "") + ("👎" if gap.unhelpful else "")
+    line = f"• {marks} {gap.question[:GAP_QUESTION_CHARS]}"
+    if gap.asked > 1:
+        line += " " + messages.GAP_ASKED.format(count=gap.asked)
+    return line
 
 
 def _names(names: list[str]) -> str:

@@ -7,18 +7,68 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from retrieval.analysis.tokenizer import TOKENIZER
 
 GAP_MEMORY = 50
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Gap:
-    """A question the sources did not serve: unanswered, or marked unhelpful."""
+    """A question the sources did not serve, however often and in whichever spelling it came:
+    ``asked`` times unanswered or marked unhelpful (``unanswered``/``unhelpful`` say which
+    happened at least once). ``question`` is its first wording."""
 
     question: str
-    reason: str  # "unanswered" or "unhelpful"
+    asked: int = 0
+    unanswered: bool = False
+    unhelpful: bool = False
+
+
+def gap_key(question: str) -> str:
+    """What makes two questions the same gap: the analyser's words (its normalisation: no
+    punctuation, tatweel, tashkeel or extra spaces; one alef, hamza, ya and ta marbuta
+    spelling), so «كم سعر السهم؟» and «كم سعـر  السهم» are one question."""
+    return " ".join(TOKENIZER.text_forms(question)) or question.strip()
+
+
+class Gaps:
+    """The :data:`GAP_MEMORY` most recently seen distinct gaps, least recent first; a question
+    seen again moves to the end with its count raised (memory stays bounded however many
+    times the same question comes)."""
+
+    def __init__(self, size: int = GAP_MEMORY) -> None:
+        self._size = size
+        self._gaps: OrderedDict[str, Gap] = OrderedDict()
+
+    def __iter__(self) -> Iterator[Gap]:
+        return iter(self._gaps.values())
+
+    def __len__(self) -> int:
+        return len(self._gaps)
+
+    def add(self, question: str, unhelpful: bool) -> None:
+        """Count ``question`` once more, as unanswered or (``unhelpful``) marked unhelpful."""
+        key = gap_key(question)
+        gap = self._gaps.pop(key, None) or Gap(question)
+        gap.asked += 1
+        if unhelpful:
+            gap.unhelpful = True
+        else:
+            gap.unanswered = True
+        self._gaps[key] = gap
+        if len(self._gaps) > self._size:
+            self._gaps.popitem(last=False)
+
+    def most_asked(self, count: int) -> list[Gap]:
+        """Up to ``count`` gaps: the most asked (of equal counts, the most recent), listed most
+        asked first and, among equals, in the order they were last seen."""
+        recency = {id(gap): order for order, gap in enumerate(self._gaps.values())}
+        chosen = sorted(self, key=lambda g: (g.asked, recency[id(g)]), reverse=True)[:count]
+        return sorted(chosen, key=lambda g: (-g.asked, recency[id(g)]))
 
 
 @dataclass
@@ -32,7 +82,7 @@ class BotStats:
     helpful: int = 0
     unhelpful: int = 0
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
-    gaps: deque[Gap] = field(default_factory=lambda: deque(maxlen=GAP_MEMORY))
+    gaps: Gaps = field(default_factory=Gaps)
 
     def record_answer(self, question: str, found: bool, seconds: float) -> None:
         """Count one answered question and how long it took."""
@@ -41,7 +91,7 @@ class BotStats:
             self.answered += 1
         else:
             self.unanswered += 1
-            self.gaps.append(Gap(question, "unanswered"))
+            self.gaps.add(question, unhelpful=False)
 
     def record_unheard(self, seconds: float) -> None:
         """Count how long a search took whose result nobody saw: a message in a group answered
@@ -65,7 +115,7 @@ class BotStats:
         else:
             self.unhelpful += 1
             if question:
-                self.gaps.append(Gap(question, "unhelpful"))
+                self.gaps.add(question, unhelpful=True)
 
     def percentile(self, fraction: float) -> float:
         """Latency percentile in milliseconds (0 with no data)."""

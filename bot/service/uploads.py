@@ -24,9 +24,15 @@ SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,80}\.(txt|md)")
 def check_name_and_size(name: str, size: int | None, max_bytes: int) -> None:
     """Refuse before downloading: an unsafe name, or a declared size over ``max_bytes``."""
     if not SAFE_FILE_NAME.fullmatch(name):
-        raise UploadRejected(messages.UPLOAD_BAD_NAME)
+        raise UploadRejected(
+            messages.UPLOAD_BAD_NAME,
+            "unsafe file name (Latin letters, digits, - and _ with .txt or .md only)",
+        )
     if (size or 0) > max_bytes:
-        raise UploadRejected(messages.UPLOAD_TOO_BIG.format(limit=max_bytes))
+        raise UploadRejected(
+            messages.UPLOAD_TOO_BIG.format(limit=max_bytes),
+            f"{size} bytes, over upload_max_bytes ({max_bytes})",
+        )
 
 
 def check_article(name: str, data: bytes, max_bytes: int) -> list[str]:
@@ -36,9 +42,11 @@ def check_article(name: str, data: bytes, max_bytes: int) -> list[str]:
     try:
         article, _ = read_article(name, data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise UploadRejected(messages.UPLOAD_NOT_UTF8) from exc
+        reason = f"not UTF-8 ({exc.reason} at byte {exc.start})"
+        raise UploadRejected(messages.UPLOAD_NOT_UTF8, reason) from exc
     except ArticleError as exc:
-        raise UploadRejected(messages.UPLOAD_INVALID.format(reason=reasons.arabic(exc))) from exc
+        text = messages.UPLOAD_INVALID.format(reason=reasons.arabic(exc))
+        raise UploadRejected(text, f"not readable as an article: {exc}") from exc
     return article.warnings.splitlines()
 
 

@@ -38,6 +38,7 @@ from bot.service import messages, paging
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from bot.telegram import admin, handlers, inline
+from bot.telegram.albums import Albums
 from bot.telegram.context import BotState, Context
 from bot.telegram.incoming import chat_of, sender_of
 
@@ -200,6 +201,7 @@ def build_application(service: Sanad, **builder_options: Any) -> Application:
     state: BotState = application.bot_data
     state.service = service
     state.dropped = LRUCache(maxsize=DROPPED_REMEMBERED)
+    state.albums = Albums(admin.album_answerer(service))
 
     application.add_handler(TypeHandler(Update, guard_chats), group=-1)
     application.add_handlers(

@@ -11,6 +11,7 @@ from cachetools import LRUCache
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.service.sanad import Sanad
+from bot.telegram.albums import Albums
 
 
 class BotState:
@@ -19,6 +20,8 @@ class BotState:
     service: Sanad
     # Chats (and inline askers) outside ``allowed_chat_ids`` already logged, by name.
     dropped: LRUCache[str, bool]
+    # Albums of article files being received from admins.
+    albums: Albums
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotState]

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
 
 from bot.service import messages, paging
-from bot.service.errors import SanadError
+from bot.service.errors import SanadError, repeated_refusal
 from bot.service.sanad import AnswerPage
 from bot.telegram.context import Context
 from bot.telegram.incoming import answer_id, chat_of, question_of, sender_of
@@ -165,12 +165,12 @@ async def reply_with_page(
     message: Message, request: Awaitable[AnswerPage], context: Context, chatter: bool = False
 ) -> None:
     """Wait for the service (showing "typing…" if it takes a while), then reply; to
-    ``chatter``, only with passages."""
+    ``chatter``, only with passages; to a burst over the rate limit, with one refusal."""
     with _typing_after(message, context.bot_data.service.settings.typing_after_ms):
         try:
             page = await request
         except SanadError as exc:
-            if not chatter:
+            if not chatter and not repeated_refusal(exc):
                 await reply_text(message, exc.text, quote=True)
             return
     if chatter and not page.answer.found:

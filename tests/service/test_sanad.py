@@ -181,6 +181,25 @@ async def test_group_talk_that_finds_passages_counts_like_a_question():
     assert service.stats.answered == 2
 
 
+async def test_a_burst_over_the_rate_limit_is_told_once_per_window(tmp_path):
+    clock = Clock()
+    service = make_service(SEEDS, clock, user_questions_per_minute=2)
+    await service.ask(QUESTION, USER, PRIVATE)
+    await service.ask(QUESTION, USER, PRIVATE)
+    repeats = []
+    for _ in range(3):
+        with pytest.raises(RateLimited) as limited:
+            await service.ask(QUESTION, USER, PRIVATE)
+        repeats.append(limited.value.repeated)
+    assert repeats == [False, True, True]
+    clock.now += 30  # one question back: asked, then the next refusal opens a new window
+    await service.ask(QUESTION, USER, PRIVATE)
+    with pytest.raises(RateLimited) as limited:
+        await service.ask(QUESTION, USER, PRIVATE)
+    assert not limited.value.repeated
+    assert limited.value.text == messages.RATE_LIMITED.format(seconds=30)
+
+
 async def test_console_operator_is_never_rate_limited(tmp_path):
     service = make_service(SEEDS, user_questions_per_minute=1)
     for _ in range(3):
@@ -205,6 +224,43 @@ async def test_unanswered_and_unhelpful_questions_become_gaps_for_admins(tmp_pat
     assert QUESTION in gaps[2] and "👎" in gaps[2]
     with pytest.raises(NotAdmin):
         service.gaps(USER, PRIVATE)
+
+
+async def test_a_question_asked_again_in_other_spellings_is_one_gap_with_its_count(tmp_path):
+    service = make_service(SEEDS)
+    spellings = [
+        "كيف أطبخ المقلوبة باللحم؟",
+        "كيف اطبخ المقلوبـــة  باللحم",  # alef without hamza, tatweel, two spaces
+        "  كيف إطبخ المقلوبه باللحم؟!",
+    ]
+    await service.ask("ما عاصمة منغوليا؟", USER, PRIVATE)
+    for question in spellings:
+        await service.ask(question, USER, PRIVATE)
+    service.feedback("telegram:111:7", spellings[1], helpful=False)
+    service.feedback("telegram:111:8", QUESTION, helpful=False)
+    service.feedback("telegram:111:9", QUESTION + "..", helpful=False)
+    assert service.gaps(ADMIN, ADMIN_CHAT).lines == (
+        messages.GAPS_HEADER,
+        f"• ❓👎 {spellings[0]} " + messages.GAP_ASKED.format(count=4),
+        f"• 👎 {QUESTION} " + messages.GAP_ASKED.format(count=2),
+        "• ❓ ما عاصمة منغوليا؟",
+    )
+
+
+async def test_gaps_list_the_twenty_most_asked_of_the_fifty_remembered(tmp_path):
+    service = make_service(SEEDS)
+    for n in range(60):  # the first ten are forgotten
+        service.feedback(f"telegram:1:{n}", f"سؤال رقم {n}", helpful=False)
+    for vote, n in enumerate((5, 30, 30, 59)):
+        service.feedback(f"telegram:2:{vote}", f"سؤال رقم {n}؟", helpful=False)
+    lines = service.gaps(ADMIN, ADMIN_CHAT).lines
+    assert len(lines) == 1 + 20
+    assert lines[1:3] == (
+        "• 👎 سؤال رقم 30 " + messages.GAP_ASKED.format(count=3),
+        "• 👎 سؤال رقم 59 " + messages.GAP_ASKED.format(count=2),
+    )
+    # Asked once: the most recent, in the order they came (5 was forgotten, then came again).
+    assert lines[3:] == (*(f"• 👎 سؤال رقم {n}" for n in range(42, 59)), "• 👎 سؤال رقم 5؟")
 
 
 def test_one_vote_per_answer(tmp_path):
@@ -394,6 +450,48 @@ def test_upload_validation_refuses_and_writes_nothing(seeds_copy, name, data, re
         service.add_article(ADMIN, name, data)
     assert reason in refused.value.text
     assert sorted(p.name for p in seeds_copy.iterdir()) == before
+
+
+def refusal_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused the")]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "logged"),
+    [
+        ("../evil.txt", b"text", "unsafe file name (Latin letters, digits, - and _ with"),
+        ("latin.txt", "café".encode("latin-1"), "not UTF-8 (unexpected end of data at byte 3)"),
+        ("empty.txt", b"   \n", "not readable as an article: no text"),
+        ("big.txt", b"x" * 2_000, "2000 bytes, over upload_max_bytes (1000)"),
+    ],
+)
+def test_a_refused_upload_is_one_log_line_with_the_admin_the_file_and_why(
+    seeds_copy, caplog, name, data, logged
+):
+    service = make_service(seeds_copy, upload_max_bytes=1_000)
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.add_article(ADMIN, name, data)
+    [line] = refusal_lines(caplog)
+    assert line.startswith(f"refused the upload {name!r} from telegram:999: {logged}")
+
+
+def test_refusals_for_unwritable_sources_are_logged_once_before_download_and_at_store(
+    seeds_copy, tmp_path, caplog
+):
+    service = make_service(seeds_copy)
+    (seeds_copy / "rice.md").mkdir()  # the rename onto it fails after the data is written
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.add_article(ADMIN, "rice.md", WHEAT.encode())
+    seeds_copy.rename(tmp_path / "elsewhere")
+    seeds_copy.write_text("not a directory", encoding="utf-8")
+    with caplog.at_level("INFO", logger="bot.service.sanad"), pytest.raises(UploadRejected):
+        service.check_upload(ADMIN, "wheat.md", 500)
+    stored, checked = refusal_lines(caplog)
+    assert stored.startswith("refused the upload 'rice.md' from telegram:999: could not store it")
+    assert checked == (
+        f"refused the upload 'wheat.md' from telegram:999: sources directory {seeds_copy} "
+        "cannot be written (not a directory)"
+    )
 
 
 def test_stored_upload_is_logged_with_its_size_in_words(seeds_copy, caplog):
