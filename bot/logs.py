@@ -67,31 +67,84 @@ def install_redaction(secrets: Iterable[str]) -> None:
     logging.setLogRecordFactory(_redacting_record)
 
 
-class RoutineSignatureRefusals(logging.Filter):
-    """hikari's interactions server logs each request with a bad signature at ERROR with
-    PyNaCl's traceback (hikari 2.7, ``impl/interaction_server.py``). Discord sends such requests
-    on purpose, as routine checks that the endpoint refuses them (receiving-and-responding.mdx,
-    "Security and Authorization"), and scanners send them too: each becomes one WARNING line,
-    without traceback. The request is still refused with 400; only the record changes."""
+class LibraryLines(logging.Filter):
+    """A library's log records about requests it refused, rewritten as one line each.
 
-    HIKARI_MESSAGE = "Received a request with an invalid signature"
-    LINE = (
-        "refused an interactions request with an invalid signature (Discord's routine check or"
-        " a stranger; if every request is refused, check SANAD_DISCORD_PUBLIC_KEY)"
-    )
+    ``lines`` maps the start of a record's message to the level and line it becomes; ``%s`` in
+    a line is the exception's type and message (cut to 120 characters). The traceback and any
+    request body go: a body is a stranger's text, and Discord's carries an interaction token.
+    Other records pass unchanged.
+    """
+
+    def __init__(self, lines: dict[str, tuple[int, str]]) -> None:
+        super().__init__()
+        self.lines = lines
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg != self.HIKARI_MESSAGE:
+        message = str(record.msg)
+        found = next((v for k, v in self.lines.items() if message.startswith(k)), None)
+        if found is None:
             return True
-        record.msg, record.args = self.LINE, None
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.exc_info, record.exc_text = None, None
-        # The record was made because ERROR was enabled; WARNING may not be.
-        return logging.getLogger(record.name).isEnabledFor(logging.WARNING)
+        level, line = found
+        error = record.exc_info[1] if record.exc_info else None
+        what = f"{type(error).__name__}: {error}"[:120] if error is not None else "no detail"
+        record.msg, record.args = line, ((what,) if "%s" in line else None)
+        record.levelno, record.levelname = level, logging.getLevelName(level)
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        # The record was made because its own level was enabled; this one may not be.
+        return logging.getLogger(record.name).isEnabledFor(level)
 
 
-SIGNATURE_REFUSALS = RoutineSignatureRefusals()
-INTERACTION_SERVER_LOGGER = "hikari.interaction_server"
+SIGNATURE_LINE = (
+    "refused an interactions request with an invalid signature (Discord's routine check or"
+    " a stranger; if every request is refused, check SANAD_DISCORD_PUBLIC_KEY)"
+)
+# By logger. hikari 2.7 (impl/interaction_server.py) logs each refused interactions request
+# at ERROR with a traceback; Discord sends bad signatures on purpose, as routine checks that
+# the endpoint refuses them (receiving-and-responding.mdx, "Security and Authorization"), and
+# scanners send them and worse. An interaction Discord signed that hikari cannot read goes to
+# asyncio's exception handler with its whole payload. python-telegram-bot 22
+# (ext/_utils/webhookhandler.py) logs a webhook POST that is no update at CRITICAL with its
+# body; Telegram itself only posts updates. The HTTP answers (400, 500) stay as they are.
+LIBRARY_LINES: dict[str, LibraryLines] = {
+    "hikari.interaction_server": LibraryLines(
+        {
+            "Received a request with an invalid signature": (logging.WARNING, SIGNATURE_LINE),
+            "Received a request with an invalid JSON body": (
+                logging.WARNING,
+                "refused an interactions request whose body is not a JSON object (%s)",
+            ),
+            "Missing 'type' field in received JSON payload": (
+                logging.WARNING,
+                "refused an interactions request that names no interaction type",
+            ),
+        }
+    ),
+    "asyncio": LibraryLines(
+        {
+            "Exception occurred during interaction deserialization": (
+                logging.ERROR,
+                "answered 500 to an interaction Discord signed but hikari could not read (%s);"
+                " a newer hikari may know this kind of interaction",
+            )
+        }
+    ),
+    "telegram.ext.Updater": LibraryLines(
+        {
+            "Something went wrong processing the data received from Telegram": (
+                logging.WARNING,
+                "refused a webhook request that is not a Telegram update (%s); nothing was"
+                " processed",
+            )
+        }
+    ),
+}
+
+
+def remove_library_lines() -> None:
+    """Undo what :func:`configure_logging` did to the libraries' loggers."""
+    for name, lines in LIBRARY_LINES.items():
+        logging.getLogger(name).removeFilter(lines)
 
 
 def configure_logging(settings: Settings, default_level: str = "INFO") -> None:
@@ -102,4 +155,5 @@ def configure_logging(settings: Settings, default_level: str = "INFO") -> None:
     logging.getLogger().setLevel(level)
     # httpx logs every request at INFO: noise for an operator unless they ask for DEBUG.
     logging.getLogger("httpx").setLevel(level if level == "DEBUG" else "WARNING")
-    logging.getLogger(INTERACTION_SERVER_LOGGER).addFilter(SIGNATURE_REFUSALS)  # added once
+    for name, lines in LIBRARY_LINES.items():
+        logging.getLogger(name).addFilter(lines)  # added once however often this runs

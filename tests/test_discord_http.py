@@ -13,23 +13,19 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from discordapi import CHANNEL_ID, PERSON, DiscordApiEmulator
+from discordapi import CHANNEL_ID, PERSON, DiscordApiEmulator, Interaction
 from discordbot import emulator, make_settings, rejected, response_to, visible_text
 
 from bot.discord.app import INTERACTIONS_PATH, running_interactions_server
-from bot.logs import (
-    INTERACTION_SERVER_LOGGER,
-    SIGNATURE_REFUSALS,
-    RoutineSignatureRefusals,
-    configure_logging,
-    install_redaction,
-)
+from bot.logs import SIGNATURE_LINE, configure_logging, install_redaction, remove_library_lines
 from bot.service import messages
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
 from retrieval.library import Library
 
 QUESTION = "بكم انخفض مؤشر ناسداك؟"
+INTERACTION_SERVER = "hikari.interaction_server"
+LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 PAGED = "بكم انخفض سهم إنفيديا يوم الاثنين؟"
 
 
@@ -90,7 +86,7 @@ def operator_log():
     yield stream
     root.removeHandler(handler)
     root.setLevel(level)
-    logging.getLogger(INTERACTION_SERVER_LOGGER).removeFilter(SIGNATURE_REFUSALS)
+    remove_library_lines()
     install_redaction([])
 
 
@@ -104,9 +100,37 @@ async def test_forged_requests_are_one_warning_line_each_without_traceback(api, 
     answered = await api.post_interaction(url, api.slash_command("ask", {"question": QUESTION}))
     assert answered.accepted
     lines = operator_log.getvalue().splitlines()
-    refusal = f"WARNING {INTERACTION_SERVER_LOGGER}: {RoutineSignatureRefusals.LINE}"
-    assert [line for line in lines if INTERACTION_SERVER_LOGGER in line] == [refusal] * 2
+    refusal = f"WARNING {INTERACTION_SERVER}: {SIGNATURE_LINE}"
+    assert [line for line in lines if INTERACTION_SERVER in line] == [refusal] * 2
     assert not any("Traceback" in line or "nacl" in line for line in lines)
+
+
+async def test_signed_requests_hikari_cannot_read_are_one_line_each_without_the_payload(
+    api, url, operator_log
+):
+    # Discord adds kinds of interaction and fields over time; a body it signed may be one the
+    # installed hikari cannot read. Its payload holds the interaction's token.
+    asked = api.slash_command("ask", {"question": QUESTION})
+    unreadable = [
+        {**asked.payload, "id": "1", "data": {"name": "ask", "options": 5}},
+        {"id": "2", "token": "secret-interaction-token"},  # no type
+        {**asked.payload, "id": "3", "type": "two"},
+    ]
+    statuses = [(await api.post_interaction(url, Interaction(p))).status for p in unreadable]
+    assert statuses == [500, 400, 400]
+    answered = await api.post_interaction(url, api.slash_command("ask", {"question": QUESTION}))
+    assert answered.accepted
+    logged = operator_log.getvalue()
+    lines = [line for line in logged.splitlines() if line.split(" ")[0] in LEVELS]
+    assert [line.split(":")[0] for line in lines] == [
+        "ERROR asyncio",
+        f"WARNING {INTERACTION_SERVER}",
+        f"WARNING {INTERACTION_SERVER}",
+    ]
+    assert "TypeError" in lines[0] and "no interaction type" in lines[1]
+    assert "not a JSON object (ValueError" in lines[2]
+    assert "Traceback" not in logged and asked.payload["token"] not in logged
+    assert "secret-interaction-token" not in logged
 
 
 async def test_commands_are_registered_at_start(api, url):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import json
 import logging
+import socket
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from botapi import BOT_USER, TOKEN, BotApiEmulator, parse_telegram_html, utf16_length
 
+from bot.logs import configure_logging, install_redaction, remove_library_lines
 from bot.service import messages
 from bot.service.sanad import Sanad
 from bot.service.settings import Settings
@@ -903,12 +910,23 @@ async def test_lost_bot_api_while_polling_is_one_line_per_retry_not_a_traceback(
     assert "another process is fetching this bot's updates" in records[1].getMessage()
 
 
-async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):
-    import json
-    import socket
-    import urllib.error
-    import urllib.request
+WEBHOOK_SECRET = "s3cret-token"
+WEBHOOK_UPDATE = {
+    "update_id": 1,
+    "message": {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": 111, "type": "private"},
+        "from": {"id": 111, "is_bot": False, "first_name": "س"},
+        "text": QUESTION,
+    },
+}
 
+
+@contextlib.asynccontextmanager
+async def webhook_bot(api: BotApiEmulator, sources: Path):
+    """The bot in webhook mode on a free loopback port; yields ``post(body, secret)``, which
+    POSTs ``body`` (bytes) as Telegram would and returns the HTTP status."""
     from bot.telegram.app import webhook_options
 
     with socket.socket() as probe:
@@ -916,54 +934,82 @@ async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_co
         port = probe.getsockname()[1]
     settings = make_settings(
         api,
-        seeds_copy,
+        sources,
         webhook_url="https://bot.example.org/telegram",
         webhook_listen="127.0.0.1",
         webhook_port=port,
-        webhook_secret_token="s3cret-token",
+        webhook_secret_token=WEBHOOK_SECRET,
     )
-    bot = RunningBot(api, settings, Library.open(seeds_copy))
+    bot = RunningBot(api, settings, Library.open(sources))
     await bot.app.initialize()
     await bot.app.post_init(bot.app)
     await bot.app.start()
     await bot.app.updater.start_webhook(**webhook_options(settings))
+
+    def send(body: bytes, secret: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/telegram",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    async def post(body: bytes, secret: str = WEBHOOK_SECRET) -> int:
+        return await asyncio.to_thread(send, body, secret)
+
     try:
-        assert api.webhook["url"] == "https://bot.example.org/telegram"
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 5,
-                "date": 0,
-                "chat": {"id": 111, "type": "private"},
-                "from": {"id": 111, "is_bot": False, "first_name": "س"},
-                "text": QUESTION,
-            },
-        }
-        api.messages[(111, 5)] = update["message"]
-
-        def post(secret: str) -> int:
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/telegram",
-                data=json.dumps(update).encode(),
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Telegram-Bot-Api-Secret-Token": secret,
-                },
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    return response.status
-            except urllib.error.HTTPError as exc:
-                return exc.code
-
-        assert await asyncio.to_thread(post, "wrong") == 403
-        assert await asyncio.to_thread(post, "s3cret-token") == 200
-        [answer] = await api.wait_for("sendMessage", chat_id=111)
-        assert "ناسداك" in answer.params["text"]
+        yield post
     finally:
         await bot.app.updater.stop()
         await bot.app.stop()
         await bot.app.shutdown()
+
+
+async def test_webhook_mode_answers_updates_posted_with_the_secret(api, seeds_copy):
+    async with webhook_bot(api, seeds_copy) as post:
+        assert api.webhook["url"] == "https://bot.example.org/telegram"
+        api.messages[(111, 5)] = WEBHOOK_UPDATE["message"]
+        assert await post(json.dumps(WEBHOOK_UPDATE).encode(), "wrong") == 403
+        assert await post(json.dumps(WEBHOOK_UPDATE).encode()) == 200
+        [answer] = await api.wait_for("sendMessage", chat_id=111)
+        assert "ناسداك" in answer.params["text"]
+
+
+async def test_a_webhook_post_that_is_no_update_is_one_warning_line_and_the_bot_serves_on(
+    api, seeds_copy
+):
+    # Telegram posts only updates: these come from strangers who found the URL.
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    level = root.level
+    try:
+        configure_logging(make_settings(api, seeds_copy, log_level="INFO"))
+        async with webhook_bot(api, seeds_copy) as post:
+            stranger = {"update_id": "x", "message": {"chat": 5, "text": "كلمة-سر-الغريب"}}
+            assert await post(json.dumps(stranger).encode()) == 400
+            assert await post(b"[1, 2]") == 400
+            api.messages[(111, 5)] = WEBHOOK_UPDATE["message"]
+            assert await post(json.dumps(WEBHOOK_UPDATE).encode()) == 200
+            [answer] = await api.wait_for("sendMessage", chat_id=111)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        remove_library_lines()
+        install_redaction([])
+    assert "ناسداك" in answer.params["text"]
+    lines = [line for line in stream.getvalue().splitlines() if "telegram.ext.Updater" in line]
+    assert len(lines) == 2 and all(line.startswith("WARNING ") for line in lines), lines
+    assert "KeyError" in lines[0] and "AttributeError" in lines[1]
+    assert "not a Telegram update" in lines[0]
+    logged = stream.getvalue()
+    assert "Traceback" not in logged and "كلمة-سر-الغريب" not in logged and "CRITICAL" not in logged
 
 
 async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
@@ -976,10 +1022,6 @@ async def test_admin_commands_are_registered_only_in_admin_chats(api, bot):
 
 
 async def test_no_secret_reaches_the_logs_at_debug(api, seeds_copy, monkeypatch):
-    import io
-    import logging
-
-    from bot.logs import configure_logging, install_redaction
     from bot.telegram import send
 
     monkeypatch.setattr(send, "RETRY_DELAYS", (0.01,))
