@@ -136,6 +136,42 @@ def test_a_request_gets_the_answer_to_the_question_it_asks(seed_engine, asked, q
     assert passages(asked) == passages(question) != []
 
 
+@pytest.mark.parametrize(
+    ("pasted", "question"),
+    [
+        (
+            "تأثير ديب سيك على أسهم إنفيديا https://www.example.com/news/deepseek-nvidia?id=5",
+            "تأثير ديب سيك على أسهم إنفيديا",
+        ),
+        (
+            "شو رأيك بهذا الخبر www.alarabiya.net/aswaq/2025 كم انخفض مؤشر ناسداك؟",
+            "شو رأيك بهذا الخبر كم انخفض مؤشر ناسداك؟",
+        ),
+        ("قرأت في cnn.com عن تكلفة تدريب نموذج R1", "قرأت في عن تكلفة تدريب نموذج R1"),
+    ],
+)
+def test_a_link_pasted_beside_a_question_does_not_change_its_answer(seed_engine, pasted, question):
+    """A trial: a question answered without its link was refused with it, the link's pieces
+    (https, www, com, the page's slug) read as question words no paragraph has."""
+
+    def passages(text: str) -> tuple[bool, list[tuple[str, int]]]:
+        answer = seed_engine.answer(text)
+        return answer.weak, [(p.source.file, p.source.paragraph) for p in answer.passages]
+
+    assert passages(pasted) == passages(question)
+    assert passages(question)[1] != []
+
+
+def test_the_links_step_switched_off_reads_a_link_as_words(tmp_path: Path):
+    corpus = load_corpus(
+        write_articles(tmp_path / "s", {"a.txt": "زار الوفد شركة example في دبي.\n"})
+    )
+    question = "من زار https://example.com/news"
+    assert "example" not in SearchEngine.build(corpus).read(question).terms
+    without = SearchEngine.build(corpus, settings=AnalysisSettings.without("links"))
+    assert "example" in without.read(question).terms
+
+
 def test_answer_carries_its_source(seed_engine):
     answer = seed_engine.answer("كم انخفض مؤشر ناسداك؟", limit=3)
     first = answer.passages[0]
@@ -190,7 +226,9 @@ def test_typo_in_question_still_finds_the_word(tmp_path: Path):
 )
 def test_a_hamza_typed_as_its_bare_seat_is_read_as_the_corpus_word(seed_engine, typed, written):
     def ranked(question: str) -> list[tuple[str, int]]:
-        return [(h.paragraph.article.file, h.paragraph.number) for h in seed_engine.search(question)]
+        return [
+            (h.paragraph.article.file, h.paragraph.number) for h in seed_engine.search(question)
+        ]
 
     assert ranked(written)
     assert ranked(typed) == ranked(written)

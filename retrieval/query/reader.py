@@ -2,8 +2,9 @@
 
 The analyser reads a question exactly as it reads a paragraph (one chain for both); what only a
 question needs comes after it, here, as named steps that can be switched off like the
-analyser's (:mod:`retrieval.analysis.steps`). Today that is ``spelling``: a question word the
-collection lacks is read as its most frequent term one edit away (:mod:`.spelling`). Earlier
+analyser's (:mod:`retrieval.analysis.steps`). Today that is ``links``, web addresses left out
+(:mod:`.links`), and ``spelling``: a question word the collection lacks is read as its most
+frequent term one edit away (:mod:`.spelling`). Earlier
 readings (a verb in another tense, two words typed as one, a title's weight) were measured and
 removed as they did not generalise (BENCHMARKS.md).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from retrieval.analysis import Analyzer
 from retrieval.answer_types import AnswerType, expected_type
 from retrieval.bm25 import BM25Index
+from retrieval.query.links import without_links
 from retrieval.query.spelling import SpellingIndex
 
 MAX_QUESTION_CHARS = 500
@@ -52,6 +54,8 @@ class QueryReader:
         """The question as the index sees it (cut to a sane length first): a word the corpus
         lacks is read as its nearest corpus term (one edit away), if it has one."""
         question = question[:MAX_QUESTION_CHARS]
+        if self.analyzer.settings.on("links"):
+            question = without_links(question)
         written = self.analyzer.terms(question)
         vocabulary, spelling = self.index.vocabulary, self.spelling
         corrections = {
