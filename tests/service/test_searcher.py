@@ -276,7 +276,9 @@ async def main():
     searcher.prepare(engine)
     while not searcher.serves(engine):
         await asyncio.sleep(0.01)
-    Path(sys.argv[2]).write_text(repr(descendants(os.getpid())))
+    # Written then renamed: the test reads it as soon as the name exists.
+    Path(sys.argv[2] + ".tmp").write_text(repr(descendants(os.getpid())))
+    os.replace(sys.argv[2] + ".tmp", sys.argv[2])
     await asyncio.sleep(3600)
 
 asyncio.run(main())
