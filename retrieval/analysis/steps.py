@@ -32,6 +32,8 @@ STEPS: dict[str, str] = {
     "stemming": "light10 suffixes for Arabic, plural -s for Latin",
     "acronyms": "Arabic letter names spelling a Latin acronym (جي بي تي = GPT)",
     "split-names": "two words the corpus writes as one word or one name (ديب سيك)",
+    "short-names": "a first and last name of two consonants each, in Latin, read as the Arabic "
+    "spelling the corpus uses for both",
     "spelling": "a question word the corpus lacks read as a corpus term one edit away",
     "roots": "rerank: a question word a paragraph holds only in another derivation counts",
 }
@@ -45,6 +47,7 @@ _MODULES: dict[str, str] = {
     "stemming": "retrieval.analysis.words",
     "acronyms": "retrieval.analysis.phrases",
     "split-names": "retrieval.analysis.phrases",
+    "short-names": "retrieval.query.names",
     "spelling": "retrieval.query.spelling",
     "roots": "retrieval.stemming",
 }
