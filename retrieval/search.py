@@ -118,7 +118,7 @@ class SearchEngine:
             # Spelling correction prefers the term more paragraphs use (the index's indptr).
             spelling = SpellingIndex.build(index.vocabulary, index.indptr)  # type: ignore[arg-type]
         self.spelling = spelling
-        self.reader = QueryReader(analyzer, index, spelling)
+        self.reader = QueryReader(analyzer, index, spelling, lambda doc: self.store[doc].text)
         self.model = model or shipped_model()
         self.gram_statistics = grams or GramStatistics.build(
             index.vocabulary, index.indptr, index.doc_count, index.mean_length

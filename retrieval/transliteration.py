@@ -284,6 +284,45 @@ def _stands_for(letter: str, latin: set[str], beside: set[str]) -> bool:
     return not _VOWEL_LETTERS[letter].isdisjoint(latin)
 
 
+
+# The Arabic letters of each consonant class, and how Arabic may write the vowels of one gap.
+_LETTERS_OF_CLASS: dict[str, str] = {}
+for _letter, _class in _ARABIC_CLASSES.items():
+    _LETTERS_OF_CLASS[_class] = _LETTERS_OF_CLASS.get(_class, "") + _letter
+_GAP_SPELLINGS = ("ا", "و", "ي", "اي", "يا", "يو", "وا", "او")
+_FIRST_GAP_SPELLINGS = ("", "ا", "اي", "او")
+
+
+def short_name_spellings(word: str) -> list[str]:
+    """Arabic spellings of a lowercase Latin word of two consonants that write every vowel it
+    has after its first consonant (Jim → جيم، قيم، غيم…; Fan → فان; Luria → لوريا …).
+
+    Names of two consonants are keyed by no table (MIN_CONSONANTS): these are the candidates a
+    question's short name is looked up by, one spelling per letter of each consonant class.
+    """
+    if not _LATIN_WORD.fullmatch(word) or not set(word) & set("aeiou"):
+        return []
+    latin = latin_sounds(word)
+    if len(latin.consonants) != 2:
+        return []
+    first, second = (_LETTERS_OF_CLASS.get(c, "") for c in latin.consonants)
+    gaps = [
+        (_FIRST_GAP_SPELLINGS if gap == 0 else _GAP_SPELLINGS) if gap in latin.vowel_gaps
+        else ("",)
+        for gap in range(3)
+    ]
+    found = []
+    for v0, c0, v1, c1, v2 in product(gaps[0], first, gaps[1], second, gaps[2]):
+        spelling = v0 + c0 + v1 + c1 + v2
+        arabic = arabic_sounds(spelling)
+        if (
+            arabic is not None
+            and arabic.vowel_gaps >= latin.vowel_gaps - {0}
+            and transliterates(arabic, latin)
+        ):
+            found.append(spelling)
+    return found
+
 # Acronyms are read letter by letter, and Arabic spells the letter names out: GPT is جي بي تي,
 # AI is إيه آي, R1 is آر 1. Normalised spellings (آ/إ/أ → ا) and the letters each may name:
 # إي (E) and آي (I) fold to one spelling, and بي is both B and P.

@@ -118,3 +118,14 @@ def test_a_vowel_where_the_latin_has_none_rules_a_spelling_out(arabic, latin):
         return
     if vowel_mask(written) & gaps_outside(name):
         assert not transliterates(written, name)
+
+
+def test_short_name_spellings_write_every_vowel_after_the_first_consonant():
+    from retrieval.transliteration import short_name_spellings
+
+    assert "جيل" in short_name_spellings("gil")
+    assert "لوريا" in short_name_spellings("luria")
+    assert "فان" in short_name_spellings("fan")
+    assert "جل" not in short_name_spellings("gil")  # a vowel left unwritten
+    assert short_name_spellings("gpt") == []  # an acronym
+    assert short_name_spellings("altman") == []  # three consonants: the names step's
