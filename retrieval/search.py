@@ -90,6 +90,16 @@ class Ranking:
     evidence: Evidence | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """What the reordering reads of one paragraph: the letter trigrams of its terms (rows of
+    the statistics, with counts), its term ids and their pattern roots' codes."""
+
+    grams: Counter[int]
+    terms: frozenset[int]
+    roots: frozenset[int]
+
+
 class SearchEngine:
     """Answers questions over one immutable corpus snapshot; safe to share between tasks."""
 
@@ -128,8 +138,9 @@ class SearchEngine:
         # Bounded for a server that runs for months: a paragraph's tokens are about 5 KB, its
         # trigram counts about 15 KB.
         self._paragraph_tokens = lru_cache(maxsize=1024)(analyzer.analyze)
-        # Trigram counts of paragraphs reordered lately, by paragraph (about 15 KB each).
-        self._gram_counts: dict[int, Counter[int]] = {}
+        # What the reordering read of paragraphs reordered lately, by paragraph (about 20 KB
+        # each, most of it the trigram counts).
+        self._reordered: dict[int, _Candidate] = {}
         self.roots = roots or TermRoots.build(index.vocabulary)
 
     @classmethod
@@ -209,10 +220,11 @@ class SearchEngine:
         best = ranked[0][1]
         ranked = [(doc, score) for doc, score in ranked if score >= best * MIN_RELATIVE_SCORE]
         head, tail = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
-        grams = self.grams.scores(terms, self._paragraph_grams([doc for doc, _ in head]))
+        candidates = self._candidates([doc for doc, _ in head])
+        grams = self.grams.scores(terms, [candidate.grams for candidate in candidates])
         fused = fuse([score for _, score in head], grams)
         if self.analyzer.settings.on("roots"):
-            for i, share in enumerate(self._root_shares(reading, [doc for doc, _ in head])):
+            for i, share in enumerate(self._root_shares(reading, candidates)):
                 fused[i] += ROOT_WEIGHT * share
         if reading.answer_type is not None:
             for i, (doc, _) in enumerate(head):
@@ -249,7 +261,7 @@ class SearchEngine:
         held = {term for term in weights if matches[term][row]}
         paragraph = self.store[first]
         tokens = self._paragraph_tokens(paragraph.text)
-        (grams,) = self._paragraph_grams([first])
+        grams = self._candidates([first])[0].grams
         row = self.gram_statistics.row
         by_grams = {
             term
@@ -276,10 +288,10 @@ class SearchEngine:
             ),
         )
 
-    def _root_shares(self, reading: Reading, docs: Sequence[int]) -> list[float]:
-        """Share of the question's weight each paragraph holds only in another derivation:
-        a question term it lacks whose :func:`pattern_root` one of its terms has («كلف»
-        in a paragraph that says «تكلفة»)."""
+    def _root_shares(self, reading: Reading, candidates: Sequence[_Candidate]) -> list[float]:
+        """Share of the question's weight each candidate paragraph holds only in another
+        derivation: a question term it lacks whose :func:`pattern_root` one of its terms has
+        («كلف» in a paragraph that says «تكلفة»)."""
         wanted = {
             term: (root, weight)
             for term, weight in reading.weights.items()
@@ -287,36 +299,36 @@ class SearchEngine:
         }
         total = sum(reading.weights.values())
         if not wanted or total <= 0:
-            return [0.0] * len(docs)
+            return [0.0] * len(candidates)
         vocabulary = self.index.vocabulary
         ids = {term: vocabulary.get(term) for term in wanted}
-        shares = []
-        for doc in docs:
-            term_ids = self.index.forward.terms_of(doc)[0]
-            held_ids = set(term_ids.tolist())
-            roots = self.roots.of(term_ids)
-            held = sum(
+        return [
+            sum(
                 weight
                 for term, (root, weight) in wanted.items()
-                if ids[term] not in held_ids and root in roots
+                if ids[term] not in candidate.terms and root in candidate.roots
             )
-            shares.append(held / total)
-        return shares
+            / total
+            for candidate in candidates
+        ]
 
-    def _paragraph_grams(self, docs: Sequence[int]) -> list[Counter[int]]:
-        """Letter trigrams (rows of the statistics) of the terms each paragraph is indexed by
-        (title, heading and text), as the index saved them; those not remembered are counted
-        in one pass (:meth:`GramStatistics.paragraphs_grams`)."""
-        remembered = self._gram_counts
+    def _candidates(self, docs: Sequence[int]) -> list[_Candidate]:
+        """What the reordering reads of each paragraph, from the terms it is indexed by
+        (title, heading and text) as the index saved them: their letter trigrams (rows of
+        the statistics), their ids and their roots. Those not remembered are read once each
+        and counted in one pass (:meth:`GramStatistics.paragraphs_grams`)."""
+        remembered = self._reordered
         found = {doc: remembered.get(doc) for doc in docs}
-        missing = [doc for doc, grams in found.items() if grams is None]
+        missing = [doc for doc, candidate in found.items() if candidate is None]
         if missing:
-            forward = self.index.forward
-            counted = self.gram_statistics.paragraphs_grams([forward.terms_of(d) for d in missing])
+            read = [self.index.forward.terms_of(doc) for doc in missing]
+            counted = self.gram_statistics.paragraphs_grams(read)
             if len(remembered) + len(missing) > PARAGRAPH_GRAMS_REMEMBERED:
                 remembered.clear()  # bounded for a server that runs for months
-            for doc, grams in zip(missing, counted, strict=True):
-                found[doc] = remembered[doc] = grams
+            for doc, (ids, _), grams in zip(missing, read, counted, strict=True):
+                terms = frozenset(ids.tolist())
+                roots = frozenset(self.roots.of(ids))
+                found[doc] = remembered[doc] = _Candidate(grams, terms, roots)
         return [found[doc] for doc in docs]  # type: ignore[misc]
 
     def _holds(self, doc: int, kind: AnswerType) -> bool:

@@ -510,6 +510,6 @@ def test_reordering_counts_the_trigrams_of_the_terms_each_paragraph_is_indexed_b
     # What the reordering and the answerability evidence read, counted for every paragraph
     # at once and for each alone.
     docs = list(range(len(engine.store)))
-    assert engine._paragraph_grams(docs) == expected
-    engine._gram_counts.clear()
-    assert [engine._paragraph_grams([doc])[0] for doc in docs] == expected
+    assert [candidate.grams for candidate in engine._candidates(docs)] == expected
+    engine._reordered.clear()
+    assert [engine._candidates([doc])[0].grams for doc in docs] == expected
