@@ -33,6 +33,8 @@ STEPS: dict[str, str] = {
     "acronyms": "Arabic letter names spelling a Latin acronym (جي بي تي = GPT)",
     "split-names": "two words the corpus writes as one word or one name (ديب سيك)",
     "links": "web addresses in a question left out (the link of what the asker read)",
+    "dialect": "an everyday dialect word the corpus lacks read as its Modern Standard Arabic "
+    "counterpart (اتولد → ولد, عايز → يريد)",
     "short-names": "a first and last name of two consonants each, in Latin, read as the Arabic "
     "spelling the corpus uses for both",
     "spelling": "a question word the corpus lacks read as a corpus term one edit away",
@@ -49,6 +51,7 @@ _MODULES: dict[str, str] = {
     "acronyms": "retrieval.analysis.phrases",
     "split-names": "retrieval.analysis.phrases",
     "links": "retrieval.query.links",
+    "dialect": "retrieval.query.dialect",
     "short-names": "retrieval.query.names",
     "spelling": "retrieval.query.spelling",
     "roots": "retrieval.stemming",

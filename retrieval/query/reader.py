@@ -3,12 +3,13 @@
 The analyser reads a question exactly as it reads a paragraph (one chain for both); what only a
 question needs comes after it, here, as named steps that can be switched off like the
 analyser's (:mod:`retrieval.analysis.steps`). Today those are ``links``, web addresses left
-out (:mod:`.links`); ``short-names``: a first and a last name of two consonants written in Latin
-are read as the Arabic spelling the collection uses (:mod:`.names`); and ``spelling``: a
-question word the collection still lacks is read as its most frequent term one edit away
-(:mod:`.spelling`). Earlier
-readings (a verb in another tense, two words typed as one, a title's weight) were measured and
-removed as they did not generalise (BENCHMARKS.md).
+out (:mod:`.links`); ``dialect``: an everyday dialect word the collection lacks is read as its
+Modern Standard Arabic counterpart before the analyser (:mod:`.dialect`); ``short-names``: a
+first and a last name of two consonants written in Latin are read as the Arabic spelling the
+collection uses (:mod:`.names`); and ``spelling``: a question word the collection still lacks
+is read as its most frequent term one edit away (:mod:`.spelling`). Earlier readings (a verb
+in another tense, two words typed as one, a title's weight) were measured and removed as they did
+not generalise (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from retrieval.analysis import Analyzer
 from retrieval.answer_types import AnswerType, expected_type
 from retrieval.bm25 import BM25Index
+from retrieval.query.dialect import dialect_readings
 from retrieval.query.links import without_links
 from retrieval.query.names import short_names
 from retrieval.query.spelling import SpellingIndex
@@ -72,6 +74,8 @@ class QueryReader:
         question = question[:MAX_QUESTION_CHARS]
         if self.analyzer.settings.on("links"):
             question = without_links(question)
+        if self.analyzer.settings.on("dialect"):
+            question = dialect_readings(question, self._known)
         written = self.analyzer.terms(question)
         vocabulary, spelling = self.index.vocabulary, self.spelling
         names = (
@@ -94,6 +98,10 @@ class QueryReader:
             expected_type(question),
             written,
         )
+
+    def _known(self, word: str) -> bool:
+        """Whether the collection has every term of ``word`` (a stop word has none)."""
+        return all(term in self.index.vocabulary for term in self.analyzer.terms(word))
 
     def _term_of(self, word: str) -> str | None:
         """The analyser's term of one word (None: it is dropped or read as several)."""
