@@ -39,6 +39,8 @@ eval: $(STAMP)
 	$(BIN)/sanad eval eval/arcd-fresh6.jsonl --collection eval/arcd-train.json
 	$(BIN)/sanad eval eval/seeds-fresh7.jsonl --sources seeds
 	$(BIN)/sanad eval eval/arcd-fresh7.jsonl --collection eval/arcd-train.json
+	$(BIN)/sanad eval eval/seeds-fresh8.jsonl --sources seeds
+	$(BIN)/sanad eval eval/arcd-fresh8.jsonl --collection eval/arcd-train.json
 
 # Quality beside the anchors; the Lucene 8.7 anchor needs: apt-get install default-jdk-headless liblucene8-java
 quality: $(STAMP)
