@@ -72,7 +72,12 @@ MAGIC = b"SANADIX\x07"
 FORMAT_VERSION = 8
 # What builds the arrays a snapshot holds; their code, and every retrieval module it imports,
 # is in the fingerprint (retrieval.analysis.steps.source_digest follows the imports).
-_BUILDERS = ("retrieval.indexing", "retrieval.query.spelling", "retrieval.rerank")
+_BUILDERS = (
+    "retrieval.indexing",
+    "retrieval.query.spelling",
+    "retrieval.rerank",
+    "retrieval.roots",
+)
 _ALIGN = 64
 _INDEX_ARRAYS = ("indptr", "doc_ids", "weights", "idf")
 _STORE_ARRAYS = ("text", "offsets", "article_ids", "numbers", "heading_ids")

@@ -147,6 +147,15 @@ def test_indexing_code_digest_covers_every_module_that_decides_indexed_text():
     }
 
 
+def test_code_digest_covers_every_module_that_builds_a_saved_array():
+    """A changed builder of the spelling index, the trigram statistics or the roots' codes
+    must rebuild the snapshot: the question side would read those arrays its new way."""
+    from retrieval.analysis.steps import _closure
+
+    covered = {path.name for module in snapshots._BUILDERS for path in _closure(module)}
+    assert {"indexing.py", "spelling.py", "rerank.py", "forward.py", "roots.py"} <= covered
+
+
 @pytest.mark.parametrize(
     "damage",
     [
