@@ -26,7 +26,10 @@ _MAX_CODE = _LETTERS**ROOT_LETTERS  # codes run from 1 to this
 def root_code(term: str) -> int:
     """The number of ``term``'s pattern root (its letters in base 42, plus one), or
     :data:`NO_ROOT` when it has none."""
-    root = pattern_root(term)
+    return _code(pattern_root(term))
+
+
+def _code(root: str | None) -> int:
     if root is None:
         return NO_ROOT
     code = 0
@@ -44,7 +47,10 @@ class TermRoots:
     @classmethod
     def build(cls, vocabulary: Mapping[str, int]) -> TermRoots:
         """From an index's terms (``vocabulary``, iterated in id order)."""
-        codes = np.fromiter(map(root_code, vocabulary), np.int32, len(vocabulary))
+        # Past pattern_root's cache: every term once would only evict the question words it
+        # keeps for the reordering.
+        roots = map(pattern_root.__wrapped__, vocabulary)
+        codes = np.fromiter(map(_code, roots), np.int32, len(vocabulary))
         return cls(codes)
 
     def of(self, term_ids: npt.NDArray[np.integer]) -> set[int]:
