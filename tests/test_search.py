@@ -25,6 +25,11 @@ GOLDEN = [
 ]
 
 
+def quoted(engine: SearchEngine, question: str) -> list[tuple[str, int]]:
+    """The (file, paragraph) of each passage the engine quotes for ``question``."""
+    return [(p.source.file, p.source.paragraph) for p in engine.answer(question).passages]
+
+
 def engine_over(directory: Path, articles: dict[str, str]) -> SearchEngine:
     """An engine over ``articles`` written as source files into ``directory``."""
     return SearchEngine.build(load_corpus(write_articles(directory, articles)))
@@ -105,11 +110,7 @@ def test_what_happened_question_is_answered_from_its_subject(seed_engine):
 def test_question_asked_in_dialect_gets_the_answer_to_its_standard_wording(
     seed_engine, dialect, standard
 ):
-    def passages(question: str) -> list[tuple[str, int]]:
-        answer = seed_engine.answer(question)
-        return [(p.source.file, p.source.paragraph) for p in answer.passages]
-
-    assert passages(dialect) == passages(standard) != []
+    assert quoted(seed_engine, dialect) == quoted(seed_engine, standard) != []
 
 
 @pytest.mark.parametrize(
@@ -128,12 +129,7 @@ def test_a_request_gets_the_answer_to_the_question_it_asks(seed_engine, asked, q
     """People ask by request as often as by question word: "tell me", "explain to me" and
     "please" name no topic. «اشرح لي» used to quote «قال لي جيل لوريا…» on its «لي», and
     «أخبرني عن ديب سيك» got no answer for a word no article has."""
-
-    def passages(text: str) -> list[tuple[str, int]]:
-        answer = seed_engine.answer(text)
-        return [(p.source.file, p.source.paragraph) for p in answer.passages]
-
-    assert passages(asked) == passages(question) != []
+    assert quoted(seed_engine, asked) == quoted(seed_engine, question) != []
 
 
 @pytest.mark.parametrize(
@@ -153,13 +149,8 @@ def test_a_request_gets_the_answer_to_the_question_it_asks(seed_engine, asked, q
 def test_a_link_pasted_beside_a_question_does_not_change_its_answer(seed_engine, pasted, question):
     """A trial: a question answered without its link was refused with it, the link's pieces
     (https, www, com, the page's slug) read as question words no paragraph has."""
-
-    def passages(text: str) -> tuple[bool, list[tuple[str, int]]]:
-        answer = seed_engine.answer(text)
-        return answer.weak, [(p.source.file, p.source.paragraph) for p in answer.passages]
-
-    assert passages(pasted) == passages(question)
-    assert passages(question)[1] != []
+    assert seed_engine.answer(pasted).weak == seed_engine.answer(question).weak
+    assert quoted(seed_engine, pasted) == quoted(seed_engine, question) != []
 
 
 def test_the_links_step_switched_off_reads_a_link_as_words(tmp_path: Path):

@@ -179,14 +179,22 @@ async def test_group_reply_to_the_bot_is_a_question(api, bot):
     await api.wait_for("sendMessage", count=2, chat_id=-100)
 
 
+def more_data(bot_message: dict) -> str:
+    """The callback data of the one «المزيد» button under ``bot_message``."""
+    [more] = [
+        b
+        for row in bot_message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "المزيد"
+    ]
+    return more["callback_data"]
+
+
 async def test_more_button_sends_the_next_page(api, bot):
     api.user_message(BROAD)
     await api.wait_for("sendMessage")
     first = last_bot_message(api, 111)
-    more = [
-        b for row in first["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "المزيد"
-    ]
-    api.press_button(first, more[0]["callback_data"])
+    api.press_button(first, more_data(first))
     calls = await api.wait_for("sendMessage", count=2)
     assert "مزيد من الفقرات" in calls[1].params["text"]
     assert calls[0].params["text"] != calls[1].params["text"]
@@ -279,16 +287,6 @@ async def test_a_second_vote_on_an_answer_is_answered_and_the_bot_keeps_serving(
     assert "<blockquote" in calls[1].params["text"]
 
 
-def more_data(bot_message: dict) -> str:
-    [more] = [
-        b
-        for row in bot_message["reply_markup"]["inline_keyboard"]
-        for b in row
-        if b["text"] == "المزيد"
-    ]
-    return more["callback_data"]
-
-
 async def test_more_under_an_answer_whose_question_was_edited_does_not_page_the_new_question(
     api, bot
 ):
@@ -329,13 +327,7 @@ async def test_more_pressed_twice_sends_pages_two_and_three_and_the_bot_keeps_se
     pages = [api.calls_of("sendMessage")[0].params["text"]]
     for page in (2, 3):
         shown = last_bot_message(api, 111)
-        [more] = [
-            b
-            for row in shown["reply_markup"]["inline_keyboard"]
-            for b in row
-            if b["text"] == "المزيد"
-        ]
-        query_id = api.press_button(shown, more["callback_data"])
+        query_id = api.press_button(shown, more_data(shown))
         await api.wait_for("answerCallbackQuery", callback_query_id=query_id)
         calls = await api.wait_for("sendMessage", count=page)
         pages.append(calls[-1].params["text"])
